@@ -1,0 +1,1 @@
+//! UniFFI bindings over klaxon-core (to come: see issue "bindings").

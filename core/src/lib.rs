@@ -1,0 +1,17 @@
+//! klaxon-core: the domain of the Klaxon paging system.
+//!
+//! Rosters (people, schedules, escalation policies, services), the schedule
+//! engine that answers "who is on call", and — built on them — the alert
+//! lifecycle, escalation, notification plans, storage and the offline outbox.
+//! Pure Rust: the relay, the CLI and the FFI crate all link this one engine.
+
+pub mod duration;
+pub mod escalation;
+pub mod ical;
+pub mod priority;
+pub mod roster;
+pub mod schedule;
+
+pub use priority::Priority;
+pub use roster::{Person, Problem, Roster, RosterError, Service};
+pub use schedule::{Gap, Handoff, Layer, Override, Restriction, Rotation, Schedule, Shift};

@@ -1,0 +1,180 @@
+//! On-call schedules: rotations in layers, restrictions, overrides, and the
+//! engine that answers who is on call at an instant, the final shifts of a
+//! window, the next handoff and the gaps. Wall-clock rules: ARCHITECTURE.md "Time".
+
+mod layer;
+mod restriction;
+mod timeline;
+mod walltime;
+
+use chrono::{DateTime, NaiveDateTime, NaiveTime, Utc, Weekday};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+pub use walltime::resolve_wall_time;
+
+/// How far a rotation moves at each handoff (times the layer's `length`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Rotation {
+    /// 1 wall-clock hour.
+    Hourly,
+    /// 24 wall-clock hours.
+    Daily,
+    /// 168 wall-clock hours.
+    Weekly,
+    /// One calendar month (the day clamped to the month's last day).
+    Monthly,
+}
+
+impl Rotation {
+    /// Parses the roster spelling: `hourly`, `daily`, `weekly`, `monthly`.
+    pub fn parse(s: &str) -> Option<Rotation> {
+        match s {
+            "hourly" => Some(Rotation::Hourly),
+            "daily" => Some(Rotation::Daily),
+            "weekly" => Some(Rotation::Weekly),
+            "monthly" => Some(Rotation::Monthly),
+            _ => None,
+        }
+    }
+}
+
+/// A window of the week in which a layer is on call, in the schedule's zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restriction {
+    /// The days a window starts on.
+    pub days: Vec<Weekday>,
+    /// Wall-clock start of the window.
+    pub from: NaiveTime,
+    /// Wall-clock end; `from == to` is a whole day, `from > to` ends the next day.
+    pub to: NaiveTime,
+}
+
+/// One layer of a schedule: a rotation of participants, optionally restricted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layer {
+    /// Display name.
+    pub name: String,
+    /// The rotation unit.
+    pub rotation: Rotation,
+    /// Shift length in rotation units (>= 1).
+    pub length: u32,
+    /// The first handoff, local wall-clock time in the schedule's zone.
+    pub start: NaiveDateTime,
+    /// Shift k (counted from `start`, also backwards) goes to `participants[k mod n]`.
+    pub participants: Vec<String>,
+    /// When non-empty, the layer is on call only inside these windows.
+    pub restrictions: Vec<Restriction>,
+}
+
+/// A temporary change to who is on call, applied after the layers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Override {
+    /// First instant the override applies.
+    pub start: DateTime<Utc>,
+    /// First instant it no longer applies (> start).
+    pub end: DateTime<Utc>,
+    /// Person put on call (alone: added; with `remove`: replaces them).
+    pub add: Option<String>,
+    /// Person taken off call (alone: removed).
+    pub remove: Option<String>,
+}
+
+/// A final on-call shift: `person` is on call in `[start, end)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Shift {
+    /// Person id.
+    pub person: String,
+    /// First instant on call.
+    pub start: DateTime<Utc>,
+    /// First instant off call.
+    pub end: DateTime<Utc>,
+}
+
+/// A time with nobody on call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Gap {
+    /// First instant with nobody on call.
+    pub start: DateTime<Utc>,
+    /// First instant somebody is on call again (or the end of the window).
+    pub end: DateTime<Utc>,
+}
+
+/// The next change of who is on call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Handoff {
+    /// When the on-call set changes.
+    pub at: DateTime<Utc>,
+    /// Who is on call from then on (empty: a gap starts).
+    pub people: Vec<String>,
+}
+
+/// A validated schedule with its engine. Build it with [`Schedule::new`].
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    id: String,
+    time_zone: Tz,
+    layers: Vec<Layer>,
+    overrides: Vec<Override>,
+    compiled: timeline::Compiled,
+}
+
+impl Schedule {
+    /// Builds a schedule. The roster validator guarantees the invariants
+    /// (length >= 1, participants non-empty, override end > start); a layer
+    /// that breaks them here simply has nobody on call, it never panics.
+    pub fn new(id: String, time_zone: Tz, layers: Vec<Layer>, overrides: Vec<Override>) -> Schedule {
+        let compiled = timeline::Compiled::new(time_zone, &layers, &overrides);
+        Schedule {
+            id,
+            time_zone,
+            layers,
+            overrides,
+            compiled,
+        }
+    }
+
+    /// The schedule's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The IANA zone its wall-clock times are in.
+    pub fn time_zone(&self) -> Tz {
+        self.time_zone
+    }
+
+    /// Its layers, lowest precedence first.
+    pub fn layers(&self) -> &[Layer] {
+        &self.layers
+    }
+
+    /// Its overrides, in file order (the order they apply in).
+    pub fn overrides(&self) -> &[Override] {
+        &self.overrides
+    }
+
+    /// Who is on call at `at`: the people of the topmost layer on call then,
+    /// changed by the overrides in force. Cost does not depend on how far
+    /// `at` is from any layer's start.
+    pub fn who(&self, at: DateTime<Utc>) -> Vec<&str> {
+        self.compiled.who(at)
+    }
+
+    /// The final shifts in `[from, to)`, clipped to the window, ordered by
+    /// start (then person id), adjacent shifts of one person merged.
+    pub fn shifts(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Shift> {
+        self.compiled.shifts(from, to)
+    }
+
+    /// The times in `[from, to)` when nobody is on call.
+    pub fn gaps(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Gap> {
+        timeline::gaps(&self.shifts(from, to), from, to)
+    }
+
+    /// The first change of who is on call strictly after `after`, looking
+    /// up to about a year ahead.
+    pub fn next_handoff(&self, after: DateTime<Utc>) -> Option<Handoff> {
+        self.compiled.next_handoff(after)
+    }
+}

@@ -1,0 +1,1 @@
+//! The Klaxon relay (to come).

@@ -5,6 +5,8 @@
 //! lifecycle, escalation, notification plans, storage and the offline outbox.
 //! Pure Rust: the relay, the CLI and the FFI crate all link this one engine.
 
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
 pub mod duration;
 pub mod escalation;
 pub mod ical;

@@ -1,7 +1,650 @@
 //! TOML -> validated [`Roster`](super::Roster).
+//!
+//! The file is read into a plain TOML table first (only a syntax error stops
+//! there), then walked by hand so that every problem in the file is reported
+//! at once, each with its field path and a fix, and unknown keys (typos) are
+//! caught instead of silently ignored.
 
-use super::{Problem, Roster};
+use super::{Person, Problem, Roster, Service};
+use crate::duration::parse_duration;
+use crate::escalation::{EscalationPolicy, EscalationStep, Target};
+use crate::schedule::{Layer, Override, Restriction, Rotation, Schedule};
+use crate::Priority;
+use chrono::{DateTime, NaiveDateTime, NaiveTime, Utc, Weekday};
+use chrono_tz::Tz;
+use std::collections::HashSet;
+use toml::{Table, Value};
 
-pub(super) fn parse(_text: &str) -> Result<Roster, Vec<Problem>> {
-    todo!("roster parser")
+/// Longest shift length accepted, in rotation units; far beyond any real
+/// rotation, and it keeps every handoff computation inside chrono's range.
+const MAX_LENGTH: i64 = 10_000;
+/// Most times a policy may repeat its step list (CONTRACT.md §1).
+const MAX_REPEAT: i64 = 9;
+
+pub(super) fn parse(text: &str) -> Result<Roster, Vec<Problem>> {
+    let table: Table = match toml::from_str(text) {
+        Ok(t) => t,
+        Err(e) => return Err(vec![syntax_problem(text, &e)]),
+    };
+    let mut v = Validator::default();
+    let roster = v.roster(&table);
+    if v.problems.is_empty() {
+        Ok(roster)
+    } else {
+        Err(v.problems)
+    }
+}
+
+fn syntax_problem(text: &str, e: &toml::de::Error) -> Problem {
+    let path = match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}")
+        }
+        None => "file".to_string(),
+    };
+    let message = e.message().trim().replace('\n', "; ");
+    Problem {
+        path,
+        message: format!("not valid TOML: {message}"),
+    }
+}
+
+/// Walks the table, collecting problems; returns what it could build.
+#[derive(Default)]
+struct Validator {
+    problems: Vec<Problem>,
+    people: HashSet<String>,
+    schedules: HashSet<String>,
+    policies: HashSet<String>,
+}
+
+impl Validator {
+    fn problem(&mut self, path: &str, message: impl Into<String>) {
+        self.problems.push(Problem {
+            path: path.to_string(),
+            message: message.into(),
+        });
+    }
+
+    fn roster(&mut self, t: &Table) -> Roster {
+        self.unknown_keys(t, "", &["people", "schedules", "policies", "services"]);
+        let people_tables = self.tables(t, "people", "");
+        if people_tables.is_empty() && !self.problems.iter().any(|p| p.path == "people") {
+            self.problem("people", "the roster has nobody in it; add at least one [[people]] entry with id and name");
+        }
+        let people: Vec<Person> = people_tables.iter().filter_map(|(p, t)| self.person(p, t)).collect();
+        let schedules: Vec<Schedule> = self
+            .tables(t, "schedules", "")
+            .iter()
+            .filter_map(|(p, t)| self.schedule(p, t))
+            .collect();
+        let policies: Vec<EscalationPolicy> = self
+            .tables(t, "policies", "")
+            .iter()
+            .filter_map(|(p, t)| self.policy(p, t))
+            .collect();
+        let mut routing_keys = HashSet::new();
+        let services: Vec<Service> = self
+            .tables(t, "services", "")
+            .iter()
+            .filter_map(|(p, t)| self.service(p, t, &mut routing_keys))
+            .collect();
+        Roster {
+            people,
+            schedules,
+            policies,
+            services,
+        }
+    }
+
+    // ---- entities -------------------------------------------------------
+
+    fn person(&mut self, path: &str, t: &Table) -> Option<Person> {
+        self.unknown_keys(t, path, &["id", "name"]);
+        let id = self.id(t, path, "person")?;
+        if !self.people.insert(id.clone()) {
+            self.problem(&format!("{path}.id"), format!("duplicate person id {id:?}; each person needs a unique id"));
+        }
+        let name = self.req_str(t, path, "name").unwrap_or_default();
+        if name.trim().is_empty() && t.get("name").is_some() {
+            self.problem(&format!("{path}.name"), "is empty; give the person's display name");
+        }
+        Some(Person { id, name })
+    }
+
+    fn schedule(&mut self, path: &str, t: &Table) -> Option<Schedule> {
+        self.unknown_keys(t, path, &["id", "name", "time_zone", "layers", "overrides"]);
+        let id = self.id(t, path, "schedule");
+        if let Some(id) = &id {
+            if !self.schedules.insert(id.clone()) {
+                self.problem(&format!("{path}.id"), format!("duplicate schedule id {id:?}; schedule ids must be unique"));
+            }
+        }
+        let zone = self.req_str(t, path, "time_zone").and_then(|z| match z.parse::<Tz>() {
+            Ok(tz) => Some(tz),
+            Err(_) => {
+                self.problem(
+                    &format!("{path}.time_zone"),
+                    format!("{z:?} is not an IANA time zone; use a name like \"America/Chicago\" or \"Europe/London\""),
+                );
+                None
+            }
+        });
+        let layer_tables = self.tables(t, "layers", path);
+        if layer_tables.is_empty() && !self.has_problem_at(&format!("{path}.layers")) {
+            self.problem(&format!("{path}.layers"), "a schedule needs at least one [[schedules.layers]]");
+        }
+        let layers: Vec<Layer> = layer_tables
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (p, t))| self.layer(p, t, i))
+            .collect();
+        let overrides: Vec<Override> = self
+            .tables(t, "overrides", path)
+            .iter()
+            .filter_map(|(p, t)| self.override_(p, t))
+            .collect();
+        Some(Schedule::new(id?, zone?, layers, overrides))
+    }
+
+    fn layer(&mut self, path: &str, t: &Table, index: usize) -> Option<Layer> {
+        self.unknown_keys(t, path, &["name", "rotation", "length", "start", "participants", "restrictions"]);
+        let name = self.opt_str(t, path, "name").unwrap_or_else(|| format!("layer {}", index + 1));
+        let rotation = self.req_str(t, path, "rotation").and_then(|r| match Rotation::parse(&r) {
+            Some(rot) => Some(rot),
+            None => {
+                self.problem(
+                    &format!("{path}.rotation"),
+                    format!("{r:?} is not a rotation; use hourly, daily, weekly or monthly"),
+                );
+                None
+            }
+        });
+        let length = match t.get("length") {
+            None => Some(1),
+            Some(Value::Integer(n)) if (1..=MAX_LENGTH).contains(n) => Some(*n as u32),
+            Some(Value::Integer(n)) => {
+                self.problem(
+                    &format!("{path}.length"),
+                    format!("must be between 1 and {MAX_LENGTH} (got {n}); a shift lasts length x the rotation unit"),
+                );
+                None
+            }
+            Some(other) => {
+                self.wrong_type(&format!("{path}.length"), "a whole number like 1", other);
+                None
+            }
+        };
+        let start = self.wall_time(t, path, "start");
+        let participants = self.people_list(t, path, "participants");
+        let restrictions: Vec<Restriction> = self
+            .tables(t, "restrictions", path)
+            .iter()
+            .filter_map(|(p, t)| self.restriction(p, t))
+            .collect();
+        Some(Layer {
+            name,
+            rotation: rotation?,
+            length: length?,
+            start: start?,
+            participants: participants?,
+            restrictions,
+        })
+    }
+
+    fn restriction(&mut self, path: &str, t: &Table) -> Option<Restriction> {
+        self.unknown_keys(t, path, &["days", "from", "to"]);
+        let days = self.str_list(t, path, "days").and_then(|days| {
+            let mut out = Vec::new();
+            let mut ok = true;
+            for (i, d) in days.iter().enumerate() {
+                match parse_weekday(d) {
+                    Some(w) => out.push(w),
+                    None => {
+                        ok = false;
+                        self.problem(
+                            &format!("{path}.days[{i}]"),
+                            format!("{d:?} is not a day; use mon, tue, wed, thu, fri, sat or sun"),
+                        );
+                    }
+                }
+            }
+            if out.is_empty() && ok {
+                self.problem(&format!("{path}.days"), "is empty; list the days the window starts on, like [\"mon\", \"tue\"]");
+                ok = false;
+            }
+            ok.then_some(out)
+        });
+        let from = self.time_of_day(t, path, "from");
+        let to = self.time_of_day(t, path, "to");
+        Some(Restriction {
+            days: days?,
+            from: from?,
+            to: to?,
+        })
+    }
+
+    fn override_(&mut self, path: &str, t: &Table) -> Option<Override> {
+        self.unknown_keys(t, path, &["start", "end", "add", "remove"]);
+        let start = self.instant(t, path, "start");
+        let end = self.instant(t, path, "end");
+        if let (Some(s), Some(e)) = (start, end) {
+            if e <= s {
+                self.problem(
+                    &format!("{path}.end"),
+                    format!("must be after start ({} <= {}); an override covers [start, end)", e.to_rfc3339(), s.to_rfc3339()),
+                );
+            }
+        }
+        let add = self.opt_person(t, path, "add");
+        let remove = self.opt_person(t, path, "remove");
+        if t.get("add").is_none() && t.get("remove").is_none() {
+            self.problem(
+                path,
+                "an override needs add (put someone on call), remove (take someone off), or both (replace)",
+            );
+        }
+        if let (Some(Some(a)), Some(Some(r))) = (&add, &remove) {
+            if a == r {
+                self.problem(&format!("{path}.add"), format!("adds and removes the same person {a:?}; drop one of them"));
+            }
+        }
+        let (start, end) = (start?, end?);
+        if end <= start {
+            return None;
+        }
+        Some(Override {
+            start,
+            end,
+            add: add?,
+            remove: remove?,
+        })
+    }
+
+    fn policy(&mut self, path: &str, t: &Table) -> Option<EscalationPolicy> {
+        self.unknown_keys(t, path, &["id", "name", "repeat", "steps"]);
+        let id = self.id(t, path, "policy");
+        if let Some(id) = &id {
+            if !self.policies.insert(id.clone()) {
+                self.problem(&format!("{path}.id"), format!("duplicate policy id {id:?}; policy ids must be unique"));
+            }
+        }
+        let repeat = match t.get("repeat") {
+            None => Some(0),
+            Some(Value::Integer(n)) if (0..=MAX_REPEAT).contains(n) => Some(*n as u8),
+            Some(Value::Integer(n)) => {
+                self.problem(
+                    &format!("{path}.repeat"),
+                    format!("must be between 0 and {MAX_REPEAT} (got {n}); it is how many times the steps run again"),
+                );
+                None
+            }
+            Some(other) => {
+                self.wrong_type(&format!("{path}.repeat"), "a whole number from 0 to 9", other);
+                None
+            }
+        };
+        let step_tables = self.tables(t, "steps", path);
+        if step_tables.is_empty() && !self.has_problem_at(&format!("{path}.steps")) {
+            self.problem(&format!("{path}.steps"), "a policy needs at least one [[policies.steps]]");
+        }
+        let steps: Vec<Option<EscalationStep>> = step_tables.iter().map(|(p, t)| self.step(p, t)).collect();
+        let steps: Option<Vec<EscalationStep>> = steps.into_iter().collect();
+        Some(EscalationPolicy {
+            id: id?,
+            repeat: repeat?,
+            steps: steps?,
+        })
+    }
+
+    fn step(&mut self, path: &str, t: &Table) -> Option<EscalationStep> {
+        self.unknown_keys(t, path, &["delay", "targets"]);
+        let delay = self.req_str(t, path, "delay").and_then(|d| match parse_duration(&d) {
+            Ok(d) if d.as_secs() >= 1 => Some(d),
+            Ok(_) => {
+                self.problem(&format!("{path}.delay"), "must be at least 1s; it is how long the step waits for an acknowledgement");
+                None
+            }
+            Err(e) => {
+                self.problem(&format!("{path}.delay"), e);
+                None
+            }
+        });
+        let targets = self.str_list(t, path, "targets").and_then(|list| {
+            if list.is_empty() {
+                self.problem(&format!("{path}.targets"), "is empty; add \"schedule:ID\" or \"person:ID\"");
+                return None;
+            }
+            let parsed: Vec<Option<Target>> = list
+                .iter()
+                .enumerate()
+                .map(|(i, s)| self.target(&format!("{path}.targets[{i}]"), s))
+                .collect();
+            parsed.into_iter().collect()
+        });
+        Some(EscalationStep {
+            delay: delay?,
+            targets: targets?,
+        })
+    }
+
+    fn target(&mut self, path: &str, s: &str) -> Option<Target> {
+        match s.split_once(':') {
+            Some(("schedule", id)) if self.schedules.contains(id) => Some(Target::Schedule(id.to_string())),
+            Some(("schedule", id)) => {
+                let known = sorted(&self.schedules);
+                self.problem(path, format!("unknown schedule {id:?}; known schedules: {known}"));
+                None
+            }
+            Some(("person", id)) if self.people.contains(id) => Some(Target::Person(id.to_string())),
+            Some(("person", id)) => {
+                let known = sorted(&self.people);
+                self.problem(path, format!("unknown person {id:?}; known people: {known}"));
+                None
+            }
+            _ => {
+                self.problem(path, format!("{s:?} is not a target; write \"schedule:ID\" or \"person:ID\""));
+                None
+            }
+        }
+    }
+
+    fn service(&mut self, path: &str, t: &Table, routing_keys: &mut HashSet<String>) -> Option<Service> {
+        self.unknown_keys(t, path, &["id", "name", "policy", "routing_key", "runbook", "priority"]);
+        let id = self.id(t, path, "service");
+        let name = self.opt_str(t, path, "name");
+        let policy = self.req_str(t, path, "policy").and_then(|p| {
+            if self.policies.contains(&p) {
+                Some(p)
+            } else {
+                let known = sorted(&self.policies);
+                self.problem(&format!("{path}.policy"), format!("unknown policy {p:?}; known policies: {known}"));
+                None
+            }
+        });
+        let routing_key = self.req_str(t, path, "routing_key").and_then(|k| {
+            if k.len() != 32 || !k.chars().all(|c| c.is_ascii_alphanumeric()) {
+                self.problem(
+                    &format!("{path}.routing_key"),
+                    format!("must be exactly 32 letters or digits (got {} characters)", k.chars().count()),
+                );
+                None
+            } else if !routing_keys.insert(k.clone()) {
+                self.problem(&format!("{path}.routing_key"), "is used by another service; every service needs its own key");
+                None
+            } else {
+                Some(k)
+            }
+        });
+        let runbook = self.opt_str(t, path, "runbook");
+        if let Some(r) = &runbook {
+            if !(r.starts_with("https://") || r.starts_with("http://")) {
+                self.problem(&format!("{path}.runbook"), format!("{r:?} is not a link; use an http:// or https:// URL"));
+            }
+        }
+        let priority = match self.opt_str(t, path, "priority") {
+            None => Some(None),
+            Some(p) => match p.parse::<Priority>() {
+                Ok(p) => Some(Some(p)),
+                Err(e) => {
+                    self.problem(&format!("{path}.priority"), e);
+                    None
+                }
+            },
+        };
+        let id = id?;
+        Some(Service {
+            name: name.unwrap_or_else(|| id.clone()),
+            id,
+            policy: policy?,
+            routing_key: routing_key?,
+            runbook,
+            priority: priority?,
+        })
+    }
+
+    // ---- field readers --------------------------------------------------
+
+    fn has_problem_at(&self, path: &str) -> bool {
+        self.problems.iter().any(|p| p.path == path)
+    }
+
+    /// An array of tables (`[[key]]`); missing is empty.
+    fn tables<'t>(&mut self, t: &'t Table, key: &str, path: &str) -> Vec<(String, &'t Table)> {
+        let full = join(path, key);
+        match t.get(key) {
+            None => Vec::new(),
+            Some(Value::Array(items)) => {
+                let mut out = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    match item {
+                        Value::Table(tt) => out.push((format!("{full}[{i}]"), tt)),
+                        other => self.wrong_type(&format!("{full}[{i}]"), "a table", other),
+                    }
+                }
+                out
+            }
+            Some(other) => {
+                self.wrong_type(&full, &format!("an array of tables ([[{full}]])"), other);
+                Vec::new()
+            }
+        }
+    }
+
+    fn req_str(&mut self, t: &Table, path: &str, key: &str) -> Option<String> {
+        match t.get(key) {
+            None => {
+                self.problem(&join(path, key), format!("is missing; add {key} = \"...\""));
+                None
+            }
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(other) => {
+                self.wrong_type(&join(path, key), "a string", other);
+                None
+            }
+        }
+    }
+
+    fn opt_str(&mut self, t: &Table, path: &str, key: &str) -> Option<String> {
+        t.get(key)?;
+        self.req_str(t, path, key)
+    }
+
+    fn id(&mut self, t: &Table, path: &str, what: &str) -> Option<String> {
+        let id = self.req_str(t, path, "id")?;
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-') {
+            self.problem(
+                &format!("{path}.id"),
+                format!("{id:?} is not a valid {what} id; use lowercase letters, digits, '_' and '-'"),
+            );
+            return None;
+        }
+        Some(id)
+    }
+
+    fn str_list(&mut self, t: &Table, path: &str, key: &str) -> Option<Vec<String>> {
+        let full = join(path, key);
+        match t.get(key) {
+            None => {
+                self.problem(&full, format!("is missing; add {key} = [\"...\"]"));
+                None
+            }
+            Some(Value::Array(items)) => {
+                let mut out = Vec::new();
+                let mut ok = true;
+                for (i, item) in items.iter().enumerate() {
+                    match item {
+                        Value::String(s) => out.push(s.clone()),
+                        other => {
+                            ok = false;
+                            self.wrong_type(&format!("{full}[{i}]"), "a string", other);
+                        }
+                    }
+                }
+                ok.then_some(out)
+            }
+            Some(other) => {
+                self.wrong_type(&full, "a list of strings", other);
+                None
+            }
+        }
+    }
+
+    fn people_list(&mut self, t: &Table, path: &str, key: &str) -> Option<Vec<String>> {
+        let list = self.str_list(t, path, key)?;
+        if list.is_empty() {
+            self.problem(&join(path, key), "is empty; list at least one person id");
+            return None;
+        }
+        let mut ok = true;
+        for (i, p) in list.iter().enumerate() {
+            if !self.people.contains(p) {
+                ok = false;
+                let known = sorted(&self.people);
+                self.problem(&format!("{}[{i}]", join(path, key)), format!("unknown person {p:?}; known people: {known}"));
+            }
+        }
+        ok.then_some(list)
+    }
+
+    /// `Some(None)` when absent, `None` when present but wrong.
+    fn opt_person(&mut self, t: &Table, path: &str, key: &str) -> Option<Option<String>> {
+        let Some(p) = self.opt_str(t, path, key) else {
+            return if t.get(key).is_some() { None } else { Some(None) };
+        };
+        if self.people.contains(&p) {
+            Some(Some(p))
+        } else {
+            let known = sorted(&self.people);
+            self.problem(&join(path, key), format!("unknown person {p:?}; known people: {known}"));
+            None
+        }
+    }
+
+    /// A string or TOML datetime value, as text.
+    fn time_text(&mut self, t: &Table, path: &str, key: &str, example: &str) -> Option<String> {
+        match t.get(key) {
+            None => {
+                self.problem(&join(path, key), format!("is missing; add {key} = \"{example}\""));
+                None
+            }
+            Some(Value::String(s)) => Some(s.trim().to_string()),
+            Some(Value::Datetime(d)) => Some(d.to_string()),
+            Some(other) => {
+                self.wrong_type(&join(path, key), &format!("a time like \"{example}\""), other);
+                None
+            }
+        }
+    }
+
+    fn wall_time(&mut self, t: &Table, path: &str, key: &str) -> Option<NaiveDateTime> {
+        let example = "2026-01-05T09:00:00";
+        let s = self.time_text(t, path, key, example)?;
+        let parsed = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
+            .iter()
+            .find_map(|f| NaiveDateTime::parse_from_str(&s, f).ok());
+        if parsed.is_none() {
+            let why = if DateTime::parse_from_rfc3339(&s).is_ok() {
+                "has an offset, but it is a wall-clock time in the schedule's time_zone; drop the offset"
+            } else {
+                "is not a local date and time"
+            };
+            self.problem(&join(path, key), format!("{s:?} {why}, like \"{example}\""));
+        }
+        parsed
+    }
+
+    fn instant(&mut self, t: &Table, path: &str, key: &str) -> Option<DateTime<Utc>> {
+        let example = "2026-01-07T12:00:00Z";
+        let s = self.time_text(t, path, key, example)?;
+        match DateTime::parse_from_rfc3339(&s) {
+            Ok(d) => Some(d.with_timezone(&Utc)),
+            Err(_) => {
+                let why = if NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M:%S").is_ok() {
+                    "has no offset; override times are instants, add Z or an offset"
+                } else {
+                    "is not an RFC 3339 instant"
+                };
+                self.problem(&join(path, key), format!("{s:?} {why}, like \"{example}\" or \"2026-01-07T06:00:00-06:00\""));
+                None
+            }
+        }
+    }
+
+    fn time_of_day(&mut self, t: &Table, path: &str, key: &str) -> Option<NaiveTime> {
+        let s = self.time_text(t, path, key, "09:00")?;
+        let parsed = NaiveTime::parse_from_str(&s, "%H:%M")
+            .or_else(|_| NaiveTime::parse_from_str(&s, "%H:%M:%S"))
+            .ok();
+        if parsed.is_none() {
+            self.problem(&join(path, key), format!("{s:?} is not a time of day; write HH:MM from 00:00 to 23:59"));
+        }
+        parsed
+    }
+
+    fn wrong_type(&mut self, path: &str, expected: &str, got: &Value) {
+        self.problem(path, format!("must be {expected}, not {}", got.type_str()));
+    }
+
+    fn unknown_keys(&mut self, t: &Table, path: &str, allowed: &[&str]) {
+        for key in t.keys() {
+            if allowed.contains(&key.as_str()) {
+                continue;
+            }
+            let hint = match allowed.iter().find(|a| edit_distance(a, key) <= 2) {
+                Some(close) => format!("did you mean {close:?}?"),
+                None => format!("expected one of: {}", allowed.join(", ")),
+            };
+            self.problem(&join(path, key), format!("unknown field; {hint}"));
+        }
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn sorted(ids: &HashSet<String>) -> String {
+    let mut v: Vec<&str> = ids.iter().map(String::as_str).collect();
+    v.sort_unstable();
+    if v.is_empty() {
+        "(none)".to_string()
+    } else {
+        v.join(", ")
+    }
+}
+
+fn parse_weekday(s: &str) -> Option<Weekday> {
+    match s.to_ascii_lowercase().as_str() {
+        "mon" | "monday" => Some(Weekday::Mon),
+        "tue" | "tuesday" => Some(Weekday::Tue),
+        "wed" | "wednesday" => Some(Weekday::Wed),
+        "thu" | "thursday" => Some(Weekday::Thu),
+        "fri" | "friday" => Some(Weekday::Fri),
+        "sat" | "saturday" => Some(Weekday::Sat),
+        "sun" | "sunday" => Some(Weekday::Sun),
+        _ => None,
+    }
+}
+
+/// Levenshtein distance, for "did you mean" hints on misspelled keys.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }

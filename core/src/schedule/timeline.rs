@@ -1,11 +1,295 @@
-//! stub
-use super::*;
+//! The schedule engine: layers stacked (a later layer replaces earlier ones
+//! wherever it has someone on call), then overrides applied in file order,
+//! then one person's adjacent pieces merged. `who` evaluates one instant;
+//! `shifts` sweeps a window segment by segment with the same rules, so the
+//! two always agree.
+
+use super::layer::RotationClock;
+use super::restriction::WeekWindows;
+use super::{Gap, Handoff, Layer, Override, Shift};
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+
+/// Index into `Compiled::people`.
+type PersonIx = u32;
+
+/// A schedule prepared for fast queries: people interned, restrictions
+/// indexed by weekday, overrides as plain intervals.
 #[derive(Debug, Clone)]
-pub(super) struct Compiled;
-impl Compiled {
-    pub(super) fn new(_tz: Tz, _l: &[Layer], _o: &[Override]) -> Self { Compiled }
-    pub(super) fn who(&self, _at: DateTime<Utc>) -> Vec<&str> { todo!() }
-    pub(super) fn shifts(&self, _f: DateTime<Utc>, _t: DateTime<Utc>) -> Vec<Shift> { todo!() }
-    pub(super) fn next_handoff(&self, _a: DateTime<Utc>) -> Option<Handoff> { todo!() }
+pub(super) struct Compiled {
+    tz: Tz,
+    people: Vec<String>,
+    layers: Vec<CompiledLayer>,
+    overrides: Vec<CompiledOverride>,
 }
-pub(super) fn gaps(_s: &[Shift], _f: DateTime<Utc>, _t: DateTime<Utc>) -> Vec<Gap> { todo!() }
+
+#[derive(Debug, Clone)]
+struct CompiledLayer {
+    clock: RotationClock,
+    participants: Vec<PersonIx>,
+    windows: WeekWindows,
+}
+
+#[derive(Debug, Clone)]
+struct CompiledOverride {
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    add: Option<PersonIx>,
+    remove: Option<PersonIx>,
+}
+
+/// A piece of one layer's on-call time: `[start, end)` held by `person`.
+type Piece = (DateTime<Utc>, DateTime<Utc>, PersonIx);
+
+impl Compiled {
+    pub(super) fn new(tz: Tz, layers: &[Layer], overrides: &[Override]) -> Compiled {
+        let mut people: Vec<String> = Vec::new();
+        let mut intern = |id: &str| -> PersonIx {
+            match people.iter().position(|p| p == id) {
+                Some(i) => i as PersonIx,
+                None => {
+                    people.push(id.to_string());
+                    (people.len() - 1) as PersonIx
+                }
+            }
+        };
+        let layers = layers
+            .iter()
+            .map(|l| CompiledLayer {
+                clock: RotationClock::new(tz, l.start, l.rotation, l.length),
+                participants: l.participants.iter().map(|p| intern(p)).collect(),
+                windows: WeekWindows::new(&l.restrictions),
+            })
+            .collect();
+        let overrides = overrides
+            .iter()
+            .filter(|o| o.start < o.end)
+            .map(|o| CompiledOverride {
+                start: o.start,
+                end: o.end,
+                add: o.add.as_deref().map(&mut intern),
+                remove: o.remove.as_deref().map(&mut intern),
+            })
+            .collect();
+        Compiled {
+            tz,
+            people,
+            layers,
+            overrides,
+        }
+    }
+
+    /// Who layer `layer` puts on call at `t`, if anyone.
+    fn layer_at(&self, layer: &CompiledLayer, t: DateTime<Utc>) -> Option<PersonIx> {
+        if layer.participants.is_empty() || !layer.windows.contains(self.tz, t) {
+            return None;
+        }
+        let k = layer.clock.index_at(t)?;
+        let n = layer.participants.len() as i64;
+        layer.participants.get(k.rem_euclid(n) as usize).copied()
+    }
+
+    fn people_at(&self, t: DateTime<Utc>) -> Vec<PersonIx> {
+        let mut on_call: Vec<PersonIx> = self
+            .layers
+            .iter()
+            .rev()
+            .find_map(|l| self.layer_at(l, t))
+            .into_iter()
+            .collect();
+        for o in self.overrides.iter().filter(|o| o.start <= t && t < o.end) {
+            apply_override(&mut on_call, o);
+        }
+        on_call
+    }
+
+    pub(super) fn who(&self, at: DateTime<Utc>) -> Vec<&str> {
+        self.people_at(at)
+            .into_iter()
+            .map(|p| self.people[p as usize].as_str())
+            .collect()
+    }
+
+    /// One layer's on-call pieces in `[from, to)`: its shifts intersected
+    /// with its restriction windows, ordered and disjoint.
+    fn layer_pieces(&self, layer: &CompiledLayer, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Piece> {
+        let n = layer.participants.len() as i64;
+        if n == 0 {
+            return Vec::new();
+        }
+        let Some(mut k) = layer.clock.index_at(from) else {
+            return Vec::new();
+        };
+        let mut shifts: Vec<Piece> = Vec::new();
+        let Some(mut start) = layer.clock.handoff(k) else {
+            return Vec::new();
+        };
+        while start < to {
+            let Some(end) = layer.clock.handoff(k + 1) else {
+                break;
+            };
+            let (s, e) = (start.max(from), end.min(to));
+            if s < e {
+                let who = layer.participants[k.rem_euclid(n) as usize];
+                shifts.push((s, e, who));
+            }
+            start = end;
+            k += 1;
+        }
+        if !layer.windows.is_restricted() {
+            return shifts;
+        }
+        let windows = layer.windows.windows(self.tz, from, to);
+        intersect(&shifts, &windows)
+    }
+
+    pub(super) fn shifts(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Shift> {
+        if from >= to {
+            return Vec::new();
+        }
+        let pieces: Vec<Vec<Piece>> = self.layers.iter().map(|l| self.layer_pieces(l, from, to)).collect();
+        let overrides: Vec<&CompiledOverride> =
+            self.overrides.iter().filter(|o| o.start < to && o.end > from).collect();
+
+        let mut bounds: Vec<DateTime<Utc>> = vec![from];
+        for p in pieces.iter().flatten() {
+            bounds.push(p.0);
+            bounds.push(p.1);
+        }
+        for o in &overrides {
+            bounds.push(o.start.max(from));
+            bounds.push(o.end.min(to));
+        }
+        bounds.retain(|b| *b < to);
+        bounds.sort_unstable();
+        bounds.dedup();
+
+        let mut cursor = vec![0usize; pieces.len()];
+        let mut open: Vec<(PersonIx, DateTime<Utc>)> = Vec::new();
+        let mut out: Vec<Shift> = Vec::new();
+        let mut on_call: Vec<PersonIx> = Vec::new();
+        for &at in &bounds {
+            on_call.clear();
+            // The topmost layer with a piece covering `at` decides the base.
+            for (layer, cur) in pieces.iter().zip(cursor.iter_mut()).rev() {
+                while *cur < layer.len() && layer[*cur].1 <= at {
+                    *cur += 1;
+                }
+                if on_call.is_empty() {
+                    if let Some(&(s, _, who)) = layer.get(*cur) {
+                        if s <= at {
+                            on_call.push(who);
+                        }
+                    }
+                }
+            }
+            for o in overrides.iter().filter(|o| o.start <= at && at < o.end) {
+                apply_override(&mut on_call, o);
+            }
+            // Close the shifts of people who just went off call, open new ones.
+            open.retain(|&(who, start)| {
+                let stays = on_call.contains(&who);
+                if !stays {
+                    out.push(self.shift(who, start, at));
+                }
+                stays
+            });
+            for &who in &on_call {
+                if !open.iter().any(|&(p, _)| p == who) {
+                    open.push((who, at));
+                }
+            }
+        }
+        for (who, start) in open {
+            out.push(self.shift(who, start, to));
+        }
+        out.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.person.cmp(&b.person)));
+        out
+    }
+
+    fn shift(&self, who: PersonIx, start: DateTime<Utc>, end: DateTime<Utc>) -> Shift {
+        Shift {
+            person: self.people[who as usize].clone(),
+            start,
+            end,
+        }
+    }
+
+    pub(super) fn next_handoff(&self, after: DateTime<Utc>) -> Option<Handoff> {
+        for days in [8, 40, 120, 400] {
+            let until = after.checked_add_signed(Duration::days(days))?;
+            let change = self
+                .shifts(after, until)
+                .iter()
+                .flat_map(|s| [s.start, s.end])
+                .filter(|&t| t > after && t < until)
+                .min();
+            if let Some(at) = change {
+                let people = self.who(at).into_iter().map(str::to_string).collect();
+                return Some(Handoff { at, people });
+            }
+        }
+        None
+    }
+}
+
+/// Applies one override to the on-call set: add alone adds, remove alone
+/// removes, add + remove replaces — only where the removed person is on call.
+fn apply_override(on_call: &mut Vec<PersonIx>, o: &CompiledOverride) {
+    match (o.add, o.remove) {
+        (Some(add), None) => {
+            if !on_call.contains(&add) {
+                on_call.push(add);
+            }
+        }
+        (None, Some(remove)) => on_call.retain(|&p| p != remove),
+        (Some(add), Some(remove)) => {
+            if let Some(i) = on_call.iter().position(|&p| p == remove) {
+                if on_call.contains(&add) {
+                    on_call.remove(i);
+                } else {
+                    on_call[i] = add;
+                }
+            }
+        }
+        (None, None) => {}
+    }
+}
+
+/// Pieces intersected with ordered, disjoint windows.
+fn intersect(pieces: &[Piece], windows: &[(DateTime<Utc>, DateTime<Utc>)]) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < pieces.len() && j < windows.len() {
+        let (ps, pe, who) = pieces[i];
+        let (ws, we) = windows[j];
+        let (s, e) = (ps.max(ws), pe.min(we));
+        if s < e {
+            out.push((s, e, who));
+        }
+        if pe < we {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    out
+}
+
+/// The times in `[from, to)` that no shift covers.
+pub(super) fn gaps(shifts: &[Shift], from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Gap> {
+    let mut covered: Vec<(DateTime<Utc>, DateTime<Utc>)> = shifts.iter().map(|s| (s.start, s.end)).collect();
+    covered.sort();
+    let mut out = Vec::new();
+    let mut cursor = from;
+    for (s, e) in covered {
+        if s > cursor {
+            out.push(Gap { start: cursor, end: s.min(to) });
+        }
+        cursor = cursor.max(e);
+    }
+    if cursor < to {
+        out.push(Gap { start: cursor, end: to });
+    }
+    out
+}

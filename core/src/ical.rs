@@ -380,7 +380,7 @@ mod tests {
     fn folding_keeps_every_line_within_75_octets_for_any_char_width() {
         for ch in ['a', 'é', '€', '🚨'] {
             for len in 0..200 {
-                let line: String = std::iter::repeat(ch).take(len).collect();
+                let line: String = (0..len).map(|_| ch).collect();
                 let folded = fold_line(&line);
                 for physical in physical_lines(&folded) {
                     assert!(

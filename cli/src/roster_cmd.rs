@@ -1,0 +1,405 @@
+//! `klaxon roster check | who | shifts | ical`: validate the roster file and
+//! answer who is on call, the final shifts of a window and the calendar feed,
+//! as specified in CONTRACT.md §2. Times are printed in the schedule's zone.
+
+use crate::outcome::{BadInput, Report};
+use crate::when::{human_in, human_length, parse_instant, rfc3339_in};
+use chrono::{DateTime, Duration, Utc};
+use clap::{Args, Subcommand};
+use klaxon_core::{ical, Roster, Schedule};
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// How far ahead `roster check` looks for gaps.
+const CHECK_HORIZON_DAYS: i64 = 28;
+
+/// The longest `--from`..`--to` window: 10 years. An hourly rotation over
+/// it is under 90 000 shifts; without a bound, a typo in a year could ask for
+/// millions and exhaust memory instead of answering.
+const MAX_WINDOW_DAYS: i64 = 3660;
+
+/// The default calendar window: a week back (so the current shift and last
+/// week's stay visible) to about three months ahead.
+const ICAL_DEFAULT_PAST_DAYS: i64 = 7;
+const ICAL_DEFAULT_FUTURE_DAYS: i64 = 90;
+
+/// The roster subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RosterCommand {
+    /// Validate the roster; warn (exit 1) about gaps in the next 4 weeks.
+    Check {
+        #[command(flatten)]
+        file: RosterFile,
+    },
+    /// Who is on call at an instant (default: now).
+    Who {
+        #[command(flatten)]
+        file: RosterFile,
+        /// Schedule id.
+        #[arg(long, value_name = "ID")]
+        schedule: String,
+        /// RFC 3339 instant, e.g. 2026-03-08T03:00:00-05:00 (default: now).
+        #[arg(long, value_name = "T")]
+        at: Option<String>,
+        /// Print `{"schedule": ID, "at": T, "people": [...]}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The final on-call shifts in [from, to).
+    Shifts {
+        #[command(flatten)]
+        file: RosterFile,
+        /// Schedule id.
+        #[arg(long, value_name = "ID")]
+        schedule: String,
+        /// Start of the window, RFC 3339.
+        #[arg(long, value_name = "T")]
+        from: String,
+        /// End of the window (exclusive), RFC 3339.
+        #[arg(long, value_name = "T")]
+        to: String,
+        /// Print `[{"person": ID, "start": T, "end": T}, ...]`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// RFC 5545 calendar of a schedule's or a person's shifts, on stdout.
+    Ical {
+        #[command(flatten)]
+        file: RosterFile,
+        #[command(flatten)]
+        of: CalendarOf,
+        /// Start of the window, RFC 3339 (default: 7 days ago).
+        #[arg(long, value_name = "T")]
+        from: Option<String>,
+        /// End of the window, RFC 3339 (default: 90 days from now).
+        #[arg(long, value_name = "T")]
+        to: Option<String>,
+    },
+}
+
+/// The roster file every subcommand reads.
+#[derive(Debug, Args)]
+pub struct RosterFile {
+    /// The roster TOML file.
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+}
+
+/// Whose calendar: exactly one of a schedule or a person.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct CalendarOf {
+    /// Every shift of this schedule.
+    #[arg(long, value_name = "ID")]
+    schedule: Option<String>,
+    /// This person's shifts across every schedule.
+    #[arg(long, value_name = "ID")]
+    person: Option<String>,
+}
+
+/// Runs one roster subcommand.
+pub fn run(command: RosterCommand) -> Result<Report, BadInput> {
+    let now = Utc::now();
+    match command {
+        RosterCommand::Check { file } => check(&file, now),
+        RosterCommand::Who {
+            file,
+            schedule,
+            at,
+            json,
+        } => {
+            let roster = load(&file)?;
+            let schedule = find_schedule(&roster, &file, &schedule)?;
+            let at = match at {
+                Some(value) => parse_instant("at", &value)?,
+                None => now,
+            };
+            who(&roster, schedule, at, json)
+        }
+        RosterCommand::Shifts {
+            file,
+            schedule,
+            from,
+            to,
+            json,
+        } => {
+            let roster = load(&file)?;
+            let schedule = find_schedule(&roster, &file, &schedule)?;
+            let (from, to) = window(parse_instant("from", &from)?, parse_instant("to", &to)?)?;
+            shifts(&roster, schedule, from, to, json)
+        }
+        RosterCommand::Ical { file, of, from, to } => {
+            let roster = load(&file)?;
+            let from = match from {
+                Some(value) => parse_instant("from", &value)?,
+                None => now - Duration::days(ICAL_DEFAULT_PAST_DAYS),
+            };
+            let to = match to {
+                Some(value) => parse_instant("to", &value)?,
+                None => now + Duration::days(ICAL_DEFAULT_FUTURE_DAYS),
+            };
+            let (from, to) = window(from, to)?;
+            calendar(&roster, &file, &of, from, to, now)
+        }
+    }
+}
+
+/// `roster check`: the roster loads, and every schedule has someone on call
+/// at every instant of the next four weeks (each gap is one problem line).
+fn check(file: &RosterFile, now: DateTime<Utc>) -> Result<Report, BadInput> {
+    let roster = load(file)?;
+    let name = file.config.display();
+    let horizon = now + Duration::days(CHECK_HORIZON_DAYS);
+    let mut problems = Vec::new();
+    for (index, schedule) in roster.schedules.iter().enumerate() {
+        let zone = schedule.time_zone();
+        for gap in schedule.gaps(now, horizon) {
+            problems.push(format!(
+                "warning: {name}: schedules[{index}] ({id}): nobody on call from {} to {} ({}, {zone})",
+                human_in(zone, gap.start),
+                human_in(zone, gap.end),
+                human_length(gap.start, gap.end),
+                id = schedule.id(),
+            ));
+        }
+    }
+    let gaps = if problems.is_empty() {
+        "no gaps in the next 4 weeks".to_string()
+    } else {
+        format!("{} in the next 4 weeks", count(problems.len(), "gap"))
+    };
+    let stdout = format!(
+        "{name}: valid: {}, {}, {}, {}; {gaps}\n",
+        count(roster.people.len(), "person"),
+        count(roster.schedules.len(), "schedule"),
+        count(roster.policies.len(), "policy"),
+        count(roster.services.len(), "service"),
+    );
+    Ok(Report { stdout, problems })
+}
+
+/// `roster who --json`.
+#[derive(Serialize)]
+struct WhoJson<'a> {
+    schedule: &'a str,
+    at: String,
+    people: Vec<&'a str>,
+}
+
+/// `roster who`: the people on call at `at`, and the next handoff.
+fn who(
+    roster: &Roster,
+    schedule: &Schedule,
+    at: DateTime<Utc>,
+    json: bool,
+) -> Result<Report, BadInput> {
+    let zone = schedule.time_zone();
+    let people = schedule.who(at);
+    if json {
+        let body = WhoJson {
+            schedule: schedule.id(),
+            at: rfc3339_in(zone, at),
+            people,
+        };
+        return to_json(&body).map(Report::output);
+    }
+    let mut out = format!("{} ({zone}) at {}:\n", schedule.id(), human_in(zone, at));
+    if people.is_empty() {
+        out.push_str("  nobody is on call\n");
+    }
+    for person in &people {
+        let _ = writeln!(out, "  {}", person_label(roster, person));
+    }
+    match schedule.next_handoff(at) {
+        Some(handoff) if handoff.people.is_empty() => {
+            let _ = writeln!(
+                out,
+                "next handoff: {}, to nobody (a gap starts)",
+                human_in(zone, handoff.at)
+            );
+        }
+        Some(handoff) => {
+            let to: Vec<String> = handoff
+                .people
+                .iter()
+                .map(|p| person_label(roster, p))
+                .collect();
+            let _ = writeln!(
+                out,
+                "next handoff: {}, to {}",
+                human_in(zone, handoff.at),
+                to.join(", ")
+            );
+        }
+        None => out.push_str("next handoff: none in the coming year\n"),
+    }
+    Ok(Report::output(out))
+}
+
+/// One entry of `roster shifts --json`.
+#[derive(Serialize)]
+struct ShiftJson<'a> {
+    person: &'a str,
+    start: String,
+    end: String,
+}
+
+/// `roster shifts`: the final shifts of `[from, to)`; people also see the gaps.
+fn shifts(
+    roster: &Roster,
+    schedule: &Schedule,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    json: bool,
+) -> Result<Report, BadInput> {
+    let zone = schedule.time_zone();
+    let shifts = schedule.shifts(from, to);
+    if json {
+        let body: Vec<ShiftJson> = shifts
+            .iter()
+            .map(|s| ShiftJson {
+                person: &s.person,
+                start: rfc3339_in(zone, s.start),
+                end: rfc3339_in(zone, s.end),
+            })
+            .collect();
+        return to_json(&body).map(Report::output);
+    }
+
+    // Rows of (start, end, who), gaps included, in time order.
+    let mut rows: Vec<(DateTime<Utc>, DateTime<Utc>, String)> = shifts
+        .iter()
+        .map(|s| (s.start, s.end, person_label(roster, &s.person)))
+        .collect();
+    rows.extend(
+        schedule
+            .gaps(from, to)
+            .into_iter()
+            .map(|g| (g.start, g.end, "(nobody on call)".to_string())),
+    );
+    rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+
+    let mut out = format!(
+        "{} ({zone}), {} to {}: {}\n",
+        schedule.id(),
+        human_in(zone, from),
+        human_in(zone, to),
+        count(shifts.len(), "shift"),
+    );
+    let lengths: Vec<String> = rows.iter().map(|(s, e, _)| human_length(*s, *e)).collect();
+    let width = lengths.iter().map(String::len).max().unwrap_or(0);
+    for ((start, end, who), length) in rows.iter().zip(&lengths) {
+        let _ = writeln!(
+            out,
+            "  {} -> {}  {length:>width$}  {who}",
+            human_in(zone, *start),
+            human_in(zone, *end),
+        );
+    }
+    Ok(Report::output(out))
+}
+
+/// `roster ical`: the calendar of a schedule or of a person.
+fn calendar(
+    roster: &Roster,
+    file: &RosterFile,
+    of: &CalendarOf,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Report, BadInput> {
+    let text = match (&of.schedule, &of.person) {
+        (Some(id), _) => {
+            let schedule = find_schedule(roster, file, id)?;
+            ical::schedule_calendar(roster, schedule, from, to, now)
+        }
+        (None, Some(id)) => {
+            let person = roster.person(id).ok_or_else(|| {
+                let valid: Vec<&str> = roster.people.iter().map(|p| p.id.as_str()).collect();
+                unknown("person", id, file, &valid)
+            })?;
+            ical::person_calendar(roster, person, from, to, now)
+        }
+        // clap's group makes one of the two required; kept total anyway.
+        (None, None) => return Err(BadInput::new("give --schedule ID or --person ID")),
+    };
+    Ok(Report::output(text))
+}
+
+/// Loads the roster; every problem becomes one stderr line naming the file.
+fn load(file: &RosterFile) -> Result<Roster, BadInput> {
+    Roster::load(&file.config).map_err(|e| BadInput {
+        lines: e.to_string().lines().map(str::to_string).collect(),
+    })
+}
+
+/// The schedule with this id, or an error listing the valid ids.
+fn find_schedule<'r>(
+    roster: &'r Roster,
+    file: &RosterFile,
+    id: &str,
+) -> Result<&'r Schedule, BadInput> {
+    roster.schedule(id).ok_or_else(|| {
+        let valid: Vec<&str> = roster.schedules.iter().map(Schedule::id).collect();
+        unknown("schedule", id, file, &valid)
+    })
+}
+
+/// "unknown schedule "x" in roster.toml; valid schedules: a, b".
+fn unknown(kind: &str, id: &str, file: &RosterFile, valid: &[&str]) -> BadInput {
+    let known = if valid.is_empty() {
+        format!("the roster has no {kind}s")
+    } else {
+        format!("valid {kind} ids: {}", valid.join(", "))
+    };
+    BadInput::new(format!(
+        "unknown {kind} {id:?} in {}; {known}",
+        file.config.display()
+    ))
+}
+
+/// Checks that the window is non-empty and at most [`MAX_WINDOW_DAYS`] long.
+fn window(
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), BadInput> {
+    if from >= to {
+        return Err(BadInput::new(format!(
+            "--from ({}) must be before --to ({})",
+            from.to_rfc3339(),
+            to.to_rfc3339()
+        )));
+    }
+    if to - from > Duration::days(MAX_WINDOW_DAYS) {
+        return Err(BadInput::new(format!(
+            "the window from --from to --to is longer than {MAX_WINDOW_DAYS} days (10 years); ask for a shorter one"
+        )));
+    }
+    Ok((from, to))
+}
+
+/// `alice (Alice Chen)`, or the bare id if the roster has no such person.
+fn person_label(roster: &Roster, id: &str) -> String {
+    match roster.person(id) {
+        Some(person) => format!("{id} ({})", person.name),
+        None => id.to_string(),
+    }
+}
+
+/// `1 schedule`, `2 schedules`, `3 people`.
+fn count(n: usize, noun: &str) -> String {
+    match (n, noun) {
+        (1, _) => format!("1 {noun}"),
+        (_, "person") => format!("{n} people"),
+        (_, "policy") => format!("{n} policies"),
+        _ => format!("{n} {noun}s"),
+    }
+}
+
+/// Compact JSON plus a newline.
+fn to_json<T: Serialize>(value: &T) -> Result<String, BadInput> {
+    serde_json::to_string(value)
+        .map(|s| s + "\n")
+        .map_err(|e| BadInput::new(format!("cannot encode the JSON output: {e}")))
+}

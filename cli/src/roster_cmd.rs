@@ -4,7 +4,7 @@
 
 use crate::outcome::{BadInput, Report};
 use crate::when::{human_in, human_length, parse_instant, rfc3339_in};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound as _, Utc};
 use clap::{Args, Subcommand};
 use klaxon_core::{ical, Roster, Schedule};
 use serde::Serialize;
@@ -100,7 +100,8 @@ pub struct CalendarOf {
 
 /// Runs one roster subcommand.
 pub fn run(command: RosterCommand) -> Result<Report, BadInput> {
-    let now = Utc::now();
+    // Whole seconds: every time printed (JSON, gaps, DTSTAMP) is to the second.
+    let now = Utc::now().trunc_subsecs(0);
     match command {
         RosterCommand::Check { file } => check(&file, now),
         RosterCommand::Who {

@@ -17,3 +17,16 @@ pub mod schedule;
 pub use priority::Priority;
 pub use roster::{Person, Problem, Roster, RosterError, Service};
 pub use schedule::{Gap, Handoff, Layer, Override, Restriction, Rotation, Schedule, Shift};
+
+pub mod alert;
+pub mod clock;
+pub mod error;
+pub mod notify;
+pub mod outbox;
+pub mod page;
+pub mod store;
+
+pub use alert::{Alert, AlertStatus};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::Error;
+pub use store::Store;

@@ -1,0 +1,317 @@
+//! Notification plans: from a page and the user's settings, the complete
+//! instruction a shell follows — channel, sound, Do-Not-Disturb, ring loop,
+//! full screen, actions, lock-screen text, runbook. Shells decide nothing.
+
+use crate::alert::AlertStatus;
+use crate::Priority;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// The user's notification choices. "Override Do-Not-Disturb" and "keep
+/// ringing until acknowledged" are separate: one may want a critical page to
+/// break through DND but ring only briefly, or the reverse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NotificationSettings {
+    /// Critical pages may break through silent mode and Do-Not-Disturb.
+    pub allow_override_dnd: bool,
+    /// Critical pages ring in a loop until acknowledged (otherwise for
+    /// [`NotificationSettings::ring_limit`]).
+    pub keep_ringing_until_acknowledged: bool,
+    /// How long a critical page rings when it does not ring until acknowledged.
+    pub ring_limit: Duration,
+    /// Show only "Critical page" on the lock screen, not the summary.
+    pub hide_details_on_lock_screen: bool,
+}
+
+impl Default for NotificationSettings {
+    /// Loud by default: an on-call app that is quiet out of the box fails
+    /// the night it matters. Each permission is still the user's to revoke.
+    fn default() -> NotificationSettings {
+        NotificationSettings {
+            allow_override_dnd: true,
+            keep_ringing_until_acknowledged: true,
+            ring_limit: Duration::from_secs(60),
+            hide_details_on_lock_screen: false,
+        }
+    }
+}
+
+/// Which sound to play.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sound {
+    /// The alarm sound, on the alarm stream (Android) / critical sound (iOS).
+    Alarm,
+    /// The platform's default notification sound.
+    Default,
+    /// No sound at all.
+    Silent,
+}
+
+/// How a page keeps ringing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RingLoop {
+    /// Time between the starts of two plays of the sound.
+    pub interval: Duration,
+    /// Stop after this long; `None`: ring until acknowledged or dismissed.
+    pub max_duration: Option<Duration>,
+}
+
+/// A button offered on the notification (and the lock screen).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PageAction {
+    /// "I'm on it".
+    Acknowledge,
+    /// Page the next step now.
+    Escalate,
+    /// Close the alert.
+    Resolve,
+}
+
+/// The text shown over the lock screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockScreenText {
+    /// First line.
+    pub title: String,
+    /// Second line.
+    pub body: String,
+}
+
+/// What a page is about, as far as the notification needs to know.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageContent {
+    /// Alert id (the notification's identity: a later page replaces it).
+    pub alert: String,
+    /// How loud.
+    pub priority: Priority,
+    /// The alert's state when the page was sent.
+    pub status: AlertStatus,
+    /// The service's display name.
+    pub service_name: String,
+    /// What is wrong.
+    pub summary: String,
+    /// Runbook link, if the service has one.
+    pub runbook: Option<String>,
+}
+
+/// The complete instruction for showing one page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationPlan {
+    /// Alert id; the shell replaces an earlier notification with the same id.
+    pub alert: String,
+    /// The page's priority.
+    pub priority: Priority,
+    /// The notification channel (Android) / category (iOS); one per priority.
+    pub channel_id: String,
+    /// What to play.
+    pub sound: Sound,
+    /// Break through silent mode and Do-Not-Disturb (critical pages only,
+    /// and only if the user allows it).
+    pub override_dnd: bool,
+    /// Keep playing the sound; `None`: play it once (or not at all).
+    pub ring: Option<RingLoop>,
+    /// Show full screen over the lock screen.
+    pub full_screen: bool,
+    /// Buttons, in display order.
+    pub actions: Vec<PageAction>,
+    /// What the lock screen shows.
+    pub lock_screen: LockScreenText,
+    /// The full text, for the unlocked notification and the app.
+    pub summary: String,
+    /// Runbook link for the responder.
+    pub runbook: Option<String>,
+}
+
+/// How often a critical page replays its sound. Short enough that a
+/// sleeping person hears a continuous alarm.
+const CRITICAL_RING_INTERVAL: Duration = Duration::from_secs(3);
+
+/// Builds the plan for a page. Only a triggered page makes noise: once
+/// someone acknowledged or resolved it, the shell updates the notification
+/// silently.
+pub fn plan(page: &PageContent, settings: &NotificationSettings) -> NotificationPlan {
+    let ringing = page.status == AlertStatus::Triggered;
+    let critical = ringing && page.priority == Priority::Critical;
+    let sound = match (ringing, page.priority) {
+        (false, _) | (_, Priority::Low) => Sound::Silent,
+        (true, Priority::High) => Sound::Default,
+        (true, Priority::Critical) => Sound::Alarm,
+    };
+    let ring = critical.then(|| RingLoop {
+        interval: CRITICAL_RING_INTERVAL,
+        max_duration: (!settings.keep_ringing_until_acknowledged).then_some(settings.ring_limit),
+    });
+    let actions = match page.status {
+        AlertStatus::Triggered => vec![
+            PageAction::Acknowledge,
+            PageAction::Escalate,
+            PageAction::Resolve,
+        ],
+        AlertStatus::Acknowledged => vec![PageAction::Escalate, PageAction::Resolve],
+        AlertStatus::Resolved => Vec::new(),
+    };
+    let label = match page.status {
+        AlertStatus::Triggered => match page.priority {
+            Priority::Critical => "Critical page",
+            Priority::High => "Page",
+            Priority::Low => "Low-priority page",
+        },
+        AlertStatus::Acknowledged => "Acknowledged",
+        AlertStatus::Resolved => "Resolved",
+    };
+    let lock_screen = if settings.hide_details_on_lock_screen {
+        LockScreenText {
+            title: label.to_string(),
+            body: "Unlock to see details".to_string(),
+        }
+    } else {
+        LockScreenText {
+            title: format!("{label}: {}", page.service_name),
+            body: page.summary.clone(),
+        }
+    };
+    NotificationPlan {
+        alert: page.alert.clone(),
+        priority: page.priority,
+        channel_id: channel_id(page.priority).to_string(),
+        sound,
+        override_dnd: critical && settings.allow_override_dnd,
+        ring,
+        full_screen: critical,
+        actions,
+        lock_screen,
+        summary: page.summary.clone(),
+        runbook: page.runbook.clone(),
+    }
+}
+
+/// The channel (Android) / category (iOS) id for a priority; shells create
+/// one channel per priority, once.
+pub fn channel_id(priority: Priority) -> &'static str {
+    match priority {
+        Priority::Critical => "klaxon.critical",
+        Priority::High => "klaxon.high",
+        Priority::Low => "klaxon.low",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(priority: Priority, status: AlertStatus) -> PageContent {
+        PageContent {
+            alert: "a1".into(),
+            priority,
+            status,
+            service_name: "Public API".into(),
+            summary: "5xx rate above 5%".into(),
+            runbook: Some("https://runbooks.example.com/api".into()),
+        }
+    }
+
+    #[test]
+    fn critical_rings_through_dnd_until_acknowledged_by_default() {
+        let p = plan(
+            &page(Priority::Critical, AlertStatus::Triggered),
+            &NotificationSettings::default(),
+        );
+        assert_eq!(p.channel_id, "klaxon.critical");
+        assert_eq!(p.sound, Sound::Alarm);
+        assert!(p.override_dnd && p.full_screen);
+        assert_eq!(p.ring.as_ref().map(|r| r.max_duration), Some(None));
+        assert_eq!(
+            p.actions,
+            [
+                PageAction::Acknowledge,
+                PageAction::Escalate,
+                PageAction::Resolve
+            ]
+        );
+        assert_eq!(p.lock_screen.body, "5xx rate above 5%");
+        assert_eq!(
+            p.runbook.as_deref(),
+            Some("https://runbooks.example.com/api")
+        );
+    }
+
+    #[test]
+    fn override_dnd_and_keep_ringing_are_separate_settings() {
+        let no_dnd = NotificationSettings {
+            allow_override_dnd: false,
+            ..NotificationSettings::default()
+        };
+        let p = plan(&page(Priority::Critical, AlertStatus::Triggered), &no_dnd);
+        assert!(!p.override_dnd);
+        assert_eq!(
+            p.ring.as_ref().map(|r| r.max_duration),
+            Some(None),
+            "still rings until ack"
+        );
+
+        let brief = NotificationSettings {
+            keep_ringing_until_acknowledged: false,
+            ..NotificationSettings::default()
+        };
+        let p = plan(&page(Priority::Critical, AlertStatus::Triggered), &brief);
+        assert!(p.override_dnd, "still overrides DND");
+        assert_eq!(
+            p.ring.map(|r| r.max_duration),
+            Some(Some(Duration::from_secs(60)))
+        );
+    }
+
+    #[test]
+    fn high_and_low_never_override_dnd() {
+        let high = plan(
+            &page(Priority::High, AlertStatus::Triggered),
+            &NotificationSettings::default(),
+        );
+        assert_eq!(
+            (high.sound, high.override_dnd, high.full_screen),
+            (Sound::Default, false, false)
+        );
+        assert!(high.ring.is_none());
+        let low = plan(
+            &page(Priority::Low, AlertStatus::Triggered),
+            &NotificationSettings::default(),
+        );
+        assert_eq!((low.sound, low.override_dnd), (Sound::Silent, false));
+        assert_eq!(low.channel_id, "klaxon.low");
+    }
+
+    #[test]
+    fn hidden_details_keep_the_summary_off_the_lock_screen() {
+        let settings = NotificationSettings {
+            hide_details_on_lock_screen: true,
+            ..NotificationSettings::default()
+        };
+        let p = plan(&page(Priority::Critical, AlertStatus::Triggered), &settings);
+        assert!(!p.lock_screen.title.contains("Public API"));
+        assert!(!p.lock_screen.body.contains("5xx"));
+        assert_eq!(
+            p.summary, "5xx rate above 5%",
+            "the unlocked view still has it"
+        );
+    }
+
+    #[test]
+    fn acknowledged_and_resolved_pages_are_silent_and_offer_what_is_left() {
+        let ack = plan(
+            &page(Priority::Critical, AlertStatus::Acknowledged),
+            &NotificationSettings::default(),
+        );
+        assert_eq!(
+            (ack.sound, ack.override_dnd, ack.full_screen),
+            (Sound::Silent, false, false)
+        );
+        assert_eq!(ack.actions, [PageAction::Escalate, PageAction::Resolve]);
+        let resolved = plan(
+            &page(Priority::High, AlertStatus::Resolved),
+            &NotificationSettings::default(),
+        );
+        assert!(resolved.actions.is_empty());
+    }
+}

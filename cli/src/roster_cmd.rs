@@ -19,9 +19,12 @@ const CHECK_HORIZON_DAYS: i64 = 28;
 /// millions and exhaust memory instead of answering.
 const MAX_WINDOW_DAYS: i64 = 3660;
 
-/// The default calendar window: a week back (so the current shift and last
-/// week's stay visible) to about three months ahead.
+/// Start of the default calendar window, in days before now: last week's
+/// shifts (and the current one) stay visible in subscribed calendars.
 const ICAL_DEFAULT_PAST_DAYS: i64 = 7;
+
+/// End of the default calendar window, in days after now: about a quarter
+/// of planning ahead.
 const ICAL_DEFAULT_FUTURE_DAYS: i64 = 90;
 
 /// The roster subcommands.
@@ -110,12 +113,13 @@ pub fn run(command: RosterCommand) -> Result<Report, BadInput> {
             at,
             json,
         } => {
-            let roster = load(&file)?;
-            let schedule = find_schedule(&roster, &file, &schedule)?;
+            // Arguments first: a usage mistake is reported before file problems.
             let at = match at {
                 Some(value) => parse_instant("at", &value)?,
                 None => now,
             };
+            let roster = load(&file)?;
+            let schedule = find_schedule(&roster, &file, &schedule)?;
             who(&roster, schedule, at, json)
         }
         RosterCommand::Shifts {
@@ -125,13 +129,12 @@ pub fn run(command: RosterCommand) -> Result<Report, BadInput> {
             to,
             json,
         } => {
+            let (from, to) = window(parse_instant("from", &from)?, parse_instant("to", &to)?)?;
             let roster = load(&file)?;
             let schedule = find_schedule(&roster, &file, &schedule)?;
-            let (from, to) = window(parse_instant("from", &from)?, parse_instant("to", &to)?)?;
             shifts(&roster, schedule, from, to, json)
         }
         RosterCommand::Ical { file, of, from, to } => {
-            let roster = load(&file)?;
             let from = match from {
                 Some(value) => parse_instant("from", &value)?,
                 None => now - Duration::days(ICAL_DEFAULT_PAST_DAYS),
@@ -141,6 +144,7 @@ pub fn run(command: RosterCommand) -> Result<Report, BadInput> {
                 None => now + Duration::days(ICAL_DEFAULT_FUTURE_DAYS),
             };
             let (from, to) = window(from, to)?;
+            let roster = load(&file)?;
             calendar(&roster, &file, &of, from, to, now)
         }
     }

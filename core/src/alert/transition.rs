@@ -46,6 +46,7 @@ impl Alert {
             return (self, outcome);
         }
         let who = cmd.actor.who.clone();
+        let was_exhausted = self.escalation.exhausted;
         let event = match &cmd.action {
             Action::Acknowledge => {
                 if self.status == AlertStatus::Acknowledged {
@@ -100,6 +101,11 @@ impl Alert {
         };
         self.timeline
             .push(now, cmd.actor.clone(), event, cmd.key.clone());
+        if !was_exhausted && self.escalation.exhausted {
+            // A manual escalation past the last step: nobody is left to page.
+            self.timeline
+                .push(now, Actor::relay(), Event::PolicyExhausted, None);
+        }
         (self, Outcome::Applied)
     }
 

@@ -76,7 +76,16 @@ mod tests {
 
     #[test]
     fn rejects_malformed_durations_with_a_reason() {
-        for bad in ["", "5", "m", "5x", "30m1h", "1h1h", "-5m", "99999999999999999999s"] {
+        for bad in [
+            "",
+            "5",
+            "m",
+            "5x",
+            "30m1h",
+            "1h1h",
+            "-5m",
+            "99999999999999999999s",
+        ] {
             let err = parse_duration(bad).unwrap_err();
             assert!(!err.is_empty(), "{bad}");
         }

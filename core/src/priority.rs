@@ -55,7 +55,9 @@ impl FromStr for Priority {
             "critical" => Ok(Priority::Critical),
             "high" => Ok(Priority::High),
             "low" => Ok(Priority::Low),
-            other => Err(format!("unknown priority {other:?}; use critical, high or low")),
+            other => Err(format!(
+                "unknown priority {other:?}; use critical, high or low"
+            )),
         }
     }
 }

@@ -106,7 +106,10 @@ pub struct Roster {
 impl Roster {
     /// Parses and validates roster TOML; every problem is reported at once.
     pub fn parse(text: &str) -> Result<Roster, RosterError> {
-        parse::parse(text).map_err(|problems| RosterError { file: None, problems })
+        parse::parse(text).map_err(|problems| RosterError {
+            file: None,
+            problems,
+        })
     }
 
     /// Reads, parses and validates a roster file; problems name the file.
@@ -152,7 +155,12 @@ impl Roster {
 
     /// One person's final shifts in `[from, to)` across every schedule,
     /// ordered by start (then schedule id).
-    pub fn person_shifts(&self, person: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<PersonShift> {
+    pub fn person_shifts(
+        &self,
+        person: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Vec<PersonShift> {
         let mut out: Vec<PersonShift> = self
             .schedules
             .iter()
@@ -167,7 +175,11 @@ impl Roster {
                     })
             })
             .collect();
-        out.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.schedule.cmp(&b.schedule)));
+        out.sort_by(|a, b| {
+            a.start
+                .cmp(&b.start)
+                .then_with(|| a.schedule.cmp(&b.schedule))
+        });
         out
     }
 }

@@ -73,9 +73,15 @@ impl Validator {
         self.unknown_keys(t, "", &["people", "schedules", "policies", "services"]);
         let people_tables = self.tables(t, "people", "");
         if people_tables.is_empty() && !self.problems.iter().any(|p| p.path == "people") {
-            self.problem("people", "the roster has nobody in it; add at least one [[people]] entry with id and name");
+            self.problem(
+                "people",
+                "the roster has nobody in it; add at least one [[people]] entry with id and name",
+            );
         }
-        let people: Vec<Person> = people_tables.iter().filter_map(|(p, t)| self.person(p, t)).collect();
+        let people: Vec<Person> = people_tables
+            .iter()
+            .filter_map(|(p, t)| self.person(p, t))
+            .collect();
         let schedules: Vec<Schedule> = self
             .tables(t, "schedules", "")
             .iter()
@@ -106,11 +112,17 @@ impl Validator {
         self.unknown_keys(t, path, &["id", "name"]);
         let id = self.id(t, path, "person")?;
         if !self.people.insert(id.clone()) {
-            self.problem(&format!("{path}.id"), format!("duplicate person id {id:?}; each person needs a unique id"));
+            self.problem(
+                &format!("{path}.id"),
+                format!("duplicate person id {id:?}; each person needs a unique id"),
+            );
         }
         let name = self.req_str(t, path, "name").unwrap_or_default();
         if name.trim().is_empty() && t.get("name").is_some() {
-            self.problem(&format!("{path}.name"), "is empty; give the person's display name");
+            self.problem(
+                &format!("{path}.name"),
+                "is empty; give the person's display name",
+            );
         }
         Some(Person { id, name })
     }
@@ -120,7 +132,10 @@ impl Validator {
         let id = self.id(t, path, "schedule");
         if let Some(id) = &id {
             if !self.schedules.insert(id.clone()) {
-                self.problem(&format!("{path}.id"), format!("duplicate schedule id {id:?}; schedule ids must be unique"));
+                self.problem(
+                    &format!("{path}.id"),
+                    format!("duplicate schedule id {id:?}; schedule ids must be unique"),
+                );
             }
         }
         let zone = self.req_str(t, path, "time_zone").and_then(|z| match z.parse::<Tz>() {
@@ -135,7 +150,10 @@ impl Validator {
         });
         let layer_tables = self.tables(t, "layers", path);
         if layer_tables.is_empty() && !self.has_problem_at(&format!("{path}.layers")) {
-            self.problem(&format!("{path}.layers"), "a schedule needs at least one [[schedules.layers]]");
+            self.problem(
+                &format!("{path}.layers"),
+                "a schedule needs at least one [[schedules.layers]]",
+            );
         }
         let layers: Vec<Layer> = layer_tables
             .iter()
@@ -151,18 +169,33 @@ impl Validator {
     }
 
     fn layer(&mut self, path: &str, t: &Table, index: usize) -> Option<Layer> {
-        self.unknown_keys(t, path, &["name", "rotation", "length", "start", "participants", "restrictions"]);
-        let name = self.opt_str(t, path, "name").unwrap_or_else(|| format!("layer {}", index + 1));
-        let rotation = self.req_str(t, path, "rotation").and_then(|r| match Rotation::parse(&r) {
-            Some(rot) => Some(rot),
-            None => {
-                self.problem(
-                    &format!("{path}.rotation"),
-                    format!("{r:?} is not a rotation; use hourly, daily, weekly or monthly"),
-                );
-                None
-            }
-        });
+        self.unknown_keys(
+            t,
+            path,
+            &[
+                "name",
+                "rotation",
+                "length",
+                "start",
+                "participants",
+                "restrictions",
+            ],
+        );
+        let name = self
+            .opt_str(t, path, "name")
+            .unwrap_or_else(|| format!("layer {}", index + 1));
+        let rotation = self
+            .req_str(t, path, "rotation")
+            .and_then(|r| match Rotation::parse(&r) {
+                Some(rot) => Some(rot),
+                None => {
+                    self.problem(
+                        &format!("{path}.rotation"),
+                        format!("{r:?} is not a rotation; use hourly, daily, weekly or monthly"),
+                    );
+                    None
+                }
+            });
         let length = match t.get("length") {
             None => Some(1),
             Some(Value::Integer(n)) if (1..=MAX_LENGTH).contains(n) => Some(*n as u32),
@@ -213,7 +246,10 @@ impl Validator {
                 }
             }
             if out.is_empty() && ok {
-                self.problem(&format!("{path}.days"), "is empty; list the days the window starts on, like [\"mon\", \"tue\"]");
+                self.problem(
+                    &format!("{path}.days"),
+                    "is empty; list the days the window starts on, like [\"mon\", \"tue\"]",
+                );
                 ok = false;
             }
             ok.then_some(out)
@@ -235,7 +271,11 @@ impl Validator {
             if e <= s {
                 self.problem(
                     &format!("{path}.end"),
-                    format!("must be after start ({} <= {}); an override covers [start, end)", e.to_rfc3339(), s.to_rfc3339()),
+                    format!(
+                        "must be after start ({} <= {}); an override covers [start, end)",
+                        e.to_rfc3339(),
+                        s.to_rfc3339()
+                    ),
                 );
             }
         }
@@ -249,7 +289,10 @@ impl Validator {
         }
         if let (Some(Some(a)), Some(Some(r))) = (&add, &remove) {
             if a == r {
-                self.problem(&format!("{path}.add"), format!("adds and removes the same person {a:?}; drop one of them"));
+                self.problem(
+                    &format!("{path}.add"),
+                    format!("adds and removes the same person {a:?}; drop one of them"),
+                );
             }
         }
         let (start, end) = (start?, end?);
@@ -269,7 +312,10 @@ impl Validator {
         let id = self.id(t, path, "policy");
         if let Some(id) = &id {
             if !self.policies.insert(id.clone()) {
-                self.problem(&format!("{path}.id"), format!("duplicate policy id {id:?}; policy ids must be unique"));
+                self.problem(
+                    &format!("{path}.id"),
+                    format!("duplicate policy id {id:?}; policy ids must be unique"),
+                );
             }
         }
         let repeat = match t.get("repeat") {
@@ -283,15 +329,23 @@ impl Validator {
                 None
             }
             Some(other) => {
-                self.wrong_type(&format!("{path}.repeat"), "a whole number from 0 to 9", other);
+                self.wrong_type(
+                    &format!("{path}.repeat"),
+                    "a whole number from 0 to 9",
+                    other,
+                );
                 None
             }
         };
         let step_tables = self.tables(t, "steps", path);
         if step_tables.is_empty() && !self.has_problem_at(&format!("{path}.steps")) {
-            self.problem(&format!("{path}.steps"), "a policy needs at least one [[policies.steps]]");
+            self.problem(
+                &format!("{path}.steps"),
+                "a policy needs at least one [[policies.steps]]",
+            );
         }
-        let steps: Vec<Option<EscalationStep>> = step_tables.iter().map(|(p, t)| self.step(p, t)).collect();
+        let steps: Vec<Option<EscalationStep>> =
+            step_tables.iter().map(|(p, t)| self.step(p, t)).collect();
         let steps: Option<Vec<EscalationStep>> = steps.into_iter().collect();
         Some(EscalationPolicy {
             id: id?,
@@ -302,20 +356,28 @@ impl Validator {
 
     fn step(&mut self, path: &str, t: &Table) -> Option<EscalationStep> {
         self.unknown_keys(t, path, &["delay", "targets"]);
-        let delay = self.req_str(t, path, "delay").and_then(|d| match parse_duration(&d) {
-            Ok(d) if d.as_secs() >= 1 => Some(d),
-            Ok(_) => {
-                self.problem(&format!("{path}.delay"), "must be at least 1s; it is how long the step waits for an acknowledgement");
-                None
-            }
-            Err(e) => {
-                self.problem(&format!("{path}.delay"), e);
-                None
-            }
-        });
+        let delay = self
+            .req_str(t, path, "delay")
+            .and_then(|d| match parse_duration(&d) {
+                Ok(d) if d.as_secs() >= 1 => Some(d),
+                Ok(_) => {
+                    self.problem(
+                        &format!("{path}.delay"),
+                        "must be at least 1s; it is how long the step waits for an acknowledgement",
+                    );
+                    None
+                }
+                Err(e) => {
+                    self.problem(&format!("{path}.delay"), e);
+                    None
+                }
+            });
         let targets = self.str_list(t, path, "targets").and_then(|list| {
             if list.is_empty() {
-                self.problem(&format!("{path}.targets"), "is empty; add \"schedule:ID\" or \"person:ID\"");
+                self.problem(
+                    &format!("{path}.targets"),
+                    "is empty; add \"schedule:ID\" or \"person:ID\"",
+                );
                 return None;
             }
             let parsed: Vec<Option<Target>> = list
@@ -333,27 +395,49 @@ impl Validator {
 
     fn target(&mut self, path: &str, s: &str) -> Option<Target> {
         match s.split_once(':') {
-            Some(("schedule", id)) if self.schedules.contains(id) => Some(Target::Schedule(id.to_string())),
+            Some(("schedule", id)) if self.schedules.contains(id) => {
+                Some(Target::Schedule(id.to_string()))
+            }
             Some(("schedule", id)) => {
                 let known = sorted(&self.schedules);
-                self.problem(path, format!("unknown schedule {id:?}; known schedules: {known}"));
+                self.problem(
+                    path,
+                    format!("unknown schedule {id:?}; known schedules: {known}"),
+                );
                 None
             }
-            Some(("person", id)) if self.people.contains(id) => Some(Target::Person(id.to_string())),
+            Some(("person", id)) if self.people.contains(id) => {
+                Some(Target::Person(id.to_string()))
+            }
             Some(("person", id)) => {
                 let known = sorted(&self.people);
-                self.problem(path, format!("unknown person {id:?}; known people: {known}"));
+                self.problem(
+                    path,
+                    format!("unknown person {id:?}; known people: {known}"),
+                );
                 None
             }
             _ => {
-                self.problem(path, format!("{s:?} is not a target; write \"schedule:ID\" or \"person:ID\""));
+                self.problem(
+                    path,
+                    format!("{s:?} is not a target; write \"schedule:ID\" or \"person:ID\""),
+                );
                 None
             }
         }
     }
 
-    fn service(&mut self, path: &str, t: &Table, routing_keys: &mut HashSet<String>) -> Option<Service> {
-        self.unknown_keys(t, path, &["id", "name", "policy", "routing_key", "runbook", "priority"]);
+    fn service(
+        &mut self,
+        path: &str,
+        t: &Table,
+        routing_keys: &mut HashSet<String>,
+    ) -> Option<Service> {
+        self.unknown_keys(
+            t,
+            path,
+            &["id", "name", "policy", "routing_key", "runbook", "priority"],
+        );
         let id = self.id(t, path, "service");
         let name = self.opt_str(t, path, "name");
         let policy = self.req_str(t, path, "policy").and_then(|p| {
@@ -361,7 +445,10 @@ impl Validator {
                 Some(p)
             } else {
                 let known = sorted(&self.policies);
-                self.problem(&format!("{path}.policy"), format!("unknown policy {p:?}; known policies: {known}"));
+                self.problem(
+                    &format!("{path}.policy"),
+                    format!("unknown policy {p:?}; known policies: {known}"),
+                );
                 None
             }
         });
@@ -369,11 +456,17 @@ impl Validator {
             if k.len() != 32 || !k.chars().all(|c| c.is_ascii_alphanumeric()) {
                 self.problem(
                     &format!("{path}.routing_key"),
-                    format!("must be exactly 32 letters or digits (got {} characters)", k.chars().count()),
+                    format!(
+                        "must be exactly 32 letters or digits (got {} characters)",
+                        k.chars().count()
+                    ),
                 );
                 None
             } else if !routing_keys.insert(k.clone()) {
-                self.problem(&format!("{path}.routing_key"), "is used by another service; every service needs its own key");
+                self.problem(
+                    &format!("{path}.routing_key"),
+                    "is used by another service; every service needs its own key",
+                );
                 None
             } else {
                 Some(k)
@@ -382,7 +475,10 @@ impl Validator {
         let runbook = self.opt_str(t, path, "runbook");
         if let Some(r) = &runbook {
             if !(r.starts_with("https://") || r.starts_with("http://")) {
-                self.problem(&format!("{path}.runbook"), format!("{r:?} is not a link; use an http:// or https:// URL"));
+                self.problem(
+                    &format!("{path}.runbook"),
+                    format!("{r:?} is not a link; use an http:// or https:// URL"),
+                );
             }
         }
         let priority = match self.opt_str(t, path, "priority") {
@@ -455,10 +551,16 @@ impl Validator {
 
     fn id(&mut self, t: &Table, path: &str, what: &str) -> Option<String> {
         let id = self.req_str(t, path, "id")?;
-        if id.is_empty() || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-') {
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+        {
             self.problem(
                 &format!("{path}.id"),
-                format!("{id:?} is not a valid {what} id; use lowercase letters, digits, '_' and '-'"),
+                format!(
+                    "{id:?} is not a valid {what} id; use lowercase letters, digits, '_' and '-'"
+                ),
             );
             return None;
         }
@@ -504,7 +606,10 @@ impl Validator {
             if !self.people.contains(p) {
                 ok = false;
                 let known = sorted(&self.people);
-                self.problem(&format!("{}[{i}]", join(path, key)), format!("unknown person {p:?}; known people: {known}"));
+                self.problem(
+                    &format!("{}[{i}]", join(path, key)),
+                    format!("unknown person {p:?}; known people: {known}"),
+                );
             }
         }
         ok.then_some(list)
@@ -513,13 +618,20 @@ impl Validator {
     /// `Some(None)` when absent, `None` when present but wrong.
     fn opt_person(&mut self, t: &Table, path: &str, key: &str) -> Option<Option<String>> {
         let Some(p) = self.opt_str(t, path, key) else {
-            return if t.get(key).is_some() { None } else { Some(None) };
+            return if t.get(key).is_some() {
+                None
+            } else {
+                Some(None)
+            };
         };
         if self.people.contains(&p) {
             Some(Some(p))
         } else {
             let known = sorted(&self.people);
-            self.problem(&join(path, key), format!("unknown person {p:?}; known people: {known}"));
+            self.problem(
+                &join(path, key),
+                format!("unknown person {p:?}; known people: {known}"),
+            );
             None
         }
     }
@@ -528,13 +640,20 @@ impl Validator {
     fn time_text(&mut self, t: &Table, path: &str, key: &str, example: &str) -> Option<String> {
         match t.get(key) {
             None => {
-                self.problem(&join(path, key), format!("is missing; add {key} = \"{example}\""));
+                self.problem(
+                    &join(path, key),
+                    format!("is missing; add {key} = \"{example}\""),
+                );
                 None
             }
             Some(Value::String(s)) => Some(s.trim().to_string()),
             Some(Value::Datetime(d)) => Some(d.to_string()),
             Some(other) => {
-                self.wrong_type(&join(path, key), &format!("a time like \"{example}\""), other);
+                self.wrong_type(
+                    &join(path, key),
+                    &format!("a time like \"{example}\""),
+                    other,
+                );
                 None
             }
         }
@@ -543,9 +662,14 @@ impl Validator {
     fn wall_time(&mut self, t: &Table, path: &str, key: &str) -> Option<NaiveDateTime> {
         let example = "2026-01-05T09:00:00";
         let s = self.time_text(t, path, key, example)?;
-        let parsed = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
-            .iter()
-            .find_map(|f| NaiveDateTime::parse_from_str(&s, f).ok());
+        let parsed = [
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%d %H:%M",
+        ]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(&s, f).ok());
         if parsed.is_none() {
             let why = if DateTime::parse_from_rfc3339(&s).is_ok() {
                 "has an offset, but it is a wall-clock time in the schedule's time_zone; drop the offset"
@@ -568,7 +692,10 @@ impl Validator {
                 } else {
                     "is not an RFC 3339 instant"
                 };
-                self.problem(&join(path, key), format!("{s:?} {why}, like \"{example}\" or \"2026-01-07T06:00:00-06:00\""));
+                self.problem(
+                    &join(path, key),
+                    format!("{s:?} {why}, like \"{example}\" or \"2026-01-07T06:00:00-06:00\""),
+                );
                 None
             }
         }
@@ -580,7 +707,10 @@ impl Validator {
             .or_else(|_| NaiveTime::parse_from_str(&s, "%H:%M:%S"))
             .ok();
         if parsed.is_none() {
-            self.problem(&join(path, key), format!("{s:?} is not a time of day; write HH:MM from 00:00 to 23:59"));
+            self.problem(
+                &join(path, key),
+                format!("{s:?} is not a time of day; write HH:MM from 00:00 to 23:59"),
+            );
         }
         parsed
     }

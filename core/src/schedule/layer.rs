@@ -26,7 +26,12 @@ enum Step {
 }
 
 impl RotationClock {
-    pub(super) fn new(tz: Tz, start: NaiveDateTime, rotation: Rotation, length: u32) -> RotationClock {
+    pub(super) fn new(
+        tz: Tz,
+        start: NaiveDateTime,
+        rotation: Rotation,
+        length: u32,
+    ) -> RotationClock {
         let n = i64::from(length.max(1));
         let step = match rotation {
             Rotation::Hourly => Step::Hours(n),
@@ -118,8 +123,17 @@ mod tests {
 
     #[test]
     fn index_is_found_far_from_start_both_ways() {
-        let c = clock("America/Chicago", "2026-01-05T09:00:00", Rotation::Weekly, 1);
-        for t in ["1990-06-01T12:00:00Z", "2100-11-07T07:30:00Z", "2026-01-05T15:00:00Z"] {
+        let c = clock(
+            "America/Chicago",
+            "2026-01-05T09:00:00",
+            Rotation::Weekly,
+            1,
+        );
+        for t in [
+            "1990-06-01T12:00:00Z",
+            "2100-11-07T07:30:00Z",
+            "2026-01-05T15:00:00Z",
+        ] {
             let t = utc(t);
             let k = c.index_at(t).unwrap();
             assert!(c.handoff(k).unwrap() <= t && t < c.handoff(k + 1).unwrap());
@@ -131,7 +145,12 @@ mod tests {
     fn hourly_across_spring_forward_skips_the_empty_shift() {
         // 02:00 does not exist on 2026-03-08 in Chicago: shifts 01:00 and 02:00
         // both end at 03:00 CDT; the 02:00 shift is empty and never holds an instant.
-        let c = clock("America/Chicago", "2026-03-08T00:00:00", Rotation::Hourly, 1);
+        let c = clock(
+            "America/Chicago",
+            "2026-03-08T00:00:00",
+            Rotation::Hourly,
+            1,
+        );
         assert_eq!(c.handoff(2), c.handoff(3));
         assert_eq!(c.index_at(utc("2026-03-08T07:59:59Z")), Some(1));
         assert_eq!(c.index_at(utc("2026-03-08T08:00:00Z")), Some(3));

@@ -123,7 +123,12 @@ impl Schedule {
     /// Builds a schedule. The roster validator guarantees the invariants
     /// (length >= 1, participants non-empty, override end > start); a layer
     /// that breaks them here simply has nobody on call, it never panics.
-    pub fn new(id: String, time_zone: Tz, layers: Vec<Layer>, overrides: Vec<Override>) -> Schedule {
+    pub fn new(
+        id: String,
+        time_zone: Tz,
+        layers: Vec<Layer>,
+        overrides: Vec<Override>,
+    ) -> Schedule {
         let compiled = timeline::Compiled::new(time_zone, &layers, &overrides);
         Schedule {
             id,

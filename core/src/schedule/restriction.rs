@@ -37,10 +37,18 @@ impl WeekWindows {
     }
 
     /// The instants of the windows that start on local day `day`.
-    fn windows_on(&self, tz: Tz, day: NaiveDate) -> impl Iterator<Item = (DateTime<Utc>, DateTime<Utc>)> + '_ {
+    fn windows_on(
+        &self,
+        tz: Tz,
+        day: NaiveDate,
+    ) -> impl Iterator<Item = (DateTime<Utc>, DateTime<Utc>)> + '_ {
         let slot = &self.by_day[day.weekday().num_days_from_monday() as usize];
         slot.iter().filter_map(move |&(from, to)| {
-            let end_day = if to > from { day } else { day.checked_add_days(Days::new(1))? };
+            let end_day = if to > from {
+                day
+            } else {
+                day.checked_add_days(Days::new(1))?
+            };
             let start = resolve_wall_time(tz, day.and_time(from))?;
             let end = resolve_wall_time(tz, end_day.and_time(to))?;
             (start < end).then_some((start, end))
@@ -63,7 +71,12 @@ impl WeekWindows {
     }
 
     /// The union of the windows, clipped to `[from, to)`, ordered and disjoint.
-    pub(super) fn windows(&self, tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+    pub(super) fn windows(
+        &self,
+        tz: Tz,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
         if !self.restricted {
             return vec![(from, to)];
         }

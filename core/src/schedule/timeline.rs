@@ -112,7 +112,12 @@ impl Compiled {
 
     /// One layer's on-call pieces in `[from, to)`: its shifts intersected
     /// with its restriction windows, ordered and disjoint.
-    fn layer_pieces(&self, layer: &CompiledLayer, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Piece> {
+    fn layer_pieces(
+        &self,
+        layer: &CompiledLayer,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Vec<Piece> {
         let n = layer.participants.len() as i64;
         if n == 0 {
             return Vec::new();
@@ -147,9 +152,16 @@ impl Compiled {
         if from >= to {
             return Vec::new();
         }
-        let pieces: Vec<Vec<Piece>> = self.layers.iter().map(|l| self.layer_pieces(l, from, to)).collect();
-        let overrides: Vec<&CompiledOverride> =
-            self.overrides.iter().filter(|o| o.start < to && o.end > from).collect();
+        let pieces: Vec<Vec<Piece>> = self
+            .layers
+            .iter()
+            .map(|l| self.layer_pieces(l, from, to))
+            .collect();
+        let overrides: Vec<&CompiledOverride> = self
+            .overrides
+            .iter()
+            .filter(|o| o.start < to && o.end > from)
+            .collect();
 
         let mut bounds: Vec<DateTime<Utc>> = vec![from];
         for p in pieces.iter().flatten() {
@@ -278,18 +290,25 @@ fn intersect(pieces: &[Piece], windows: &[(DateTime<Utc>, DateTime<Utc>)]) -> Ve
 
 /// The times in `[from, to)` that no shift covers.
 pub(super) fn gaps(shifts: &[Shift], from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Gap> {
-    let mut covered: Vec<(DateTime<Utc>, DateTime<Utc>)> = shifts.iter().map(|s| (s.start, s.end)).collect();
+    let mut covered: Vec<(DateTime<Utc>, DateTime<Utc>)> =
+        shifts.iter().map(|s| (s.start, s.end)).collect();
     covered.sort();
     let mut out = Vec::new();
     let mut cursor = from;
     for (s, e) in covered {
         if s > cursor {
-            out.push(Gap { start: cursor, end: s.min(to) });
+            out.push(Gap {
+                start: cursor,
+                end: s.min(to),
+            });
         }
         cursor = cursor.max(e);
     }
     if cursor < to {
-        out.push(Gap { start: cursor, end: to });
+        out.push(Gap {
+            start: cursor,
+            end: to,
+        });
     }
     out
 }

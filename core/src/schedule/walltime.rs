@@ -66,26 +66,50 @@ mod tests {
     fn gap_moves_to_the_end_of_the_gap() {
         // Chicago springs forward 2026-03-08 02:00 CST -> 03:00 CDT (08:00Z).
         let tz: Tz = "America/Chicago".parse().unwrap();
-        assert_eq!(resolve_wall_time(tz, wall(2026, 3, 8, 2, 30)), Some(utc("2026-03-08T08:00:00Z")));
-        assert_eq!(resolve_wall_time(tz, wall(2026, 3, 8, 2, 0)), Some(utc("2026-03-08T08:00:00Z")));
-        assert_eq!(resolve_wall_time(tz, wall(2026, 3, 8, 3, 0)), Some(utc("2026-03-08T08:00:00Z")));
-        assert_eq!(resolve_wall_time(tz, wall(2026, 3, 8, 1, 59)), Some(utc("2026-03-08T07:59:00Z")));
+        assert_eq!(
+            resolve_wall_time(tz, wall(2026, 3, 8, 2, 30)),
+            Some(utc("2026-03-08T08:00:00Z"))
+        );
+        assert_eq!(
+            resolve_wall_time(tz, wall(2026, 3, 8, 2, 0)),
+            Some(utc("2026-03-08T08:00:00Z"))
+        );
+        assert_eq!(
+            resolve_wall_time(tz, wall(2026, 3, 8, 3, 0)),
+            Some(utc("2026-03-08T08:00:00Z"))
+        );
+        assert_eq!(
+            resolve_wall_time(tz, wall(2026, 3, 8, 1, 59)),
+            Some(utc("2026-03-08T07:59:00Z"))
+        );
     }
 
     #[test]
     fn ambiguous_takes_the_first_occurrence() {
         // Chicago falls back 2026-11-01 02:00 CDT -> 01:00 CST; 01:30 happens twice.
         let tz: Tz = "America/Chicago".parse().unwrap();
-        assert_eq!(resolve_wall_time(tz, wall(2026, 11, 1, 1, 30)), Some(utc("2026-11-01T06:30:00Z")));
-        assert_eq!(resolve_wall_time(tz, wall(2026, 11, 1, 2, 0)), Some(utc("2026-11-01T08:00:00Z")));
+        assert_eq!(
+            resolve_wall_time(tz, wall(2026, 11, 1, 1, 30)),
+            Some(utc("2026-11-01T06:30:00Z"))
+        );
+        assert_eq!(
+            resolve_wall_time(tz, wall(2026, 11, 1, 2, 0)),
+            Some(utc("2026-11-01T08:00:00Z"))
+        );
     }
 
     #[test]
     fn lord_howe_half_hour_gap() {
         // Lord Howe springs forward 2026-10-04 02:00 +10:30 -> 02:30 +11:00 (15:30Z on the 3rd).
         let tz: Tz = "Australia/Lord_Howe".parse().unwrap();
-        assert_eq!(resolve_wall_time(tz, wall(2026, 10, 4, 2, 15)), Some(utc("2026-10-03T15:30:00Z")));
+        assert_eq!(
+            resolve_wall_time(tz, wall(2026, 10, 4, 2, 15)),
+            Some(utc("2026-10-03T15:30:00Z"))
+        );
         // It falls back 2026-04-05 02:00 +11:00 -> 01:30 +10:30; 01:45 happens twice.
-        assert_eq!(resolve_wall_time(tz, wall(2026, 4, 5, 1, 45)), Some(utc("2026-04-04T14:45:00Z")));
+        assert_eq!(
+            resolve_wall_time(tz, wall(2026, 4, 5, 1, 45)),
+            Some(utc("2026-04-04T14:45:00Z"))
+        );
     }
 }

@@ -20,6 +20,7 @@ pub use schedule::{Gap, Handoff, Layer, Override, Restriction, Rotation, Schedul
 
 pub mod alert;
 pub mod clock;
+pub mod crypto;
 pub mod error;
 pub mod notify;
 pub mod outbox;

@@ -26,6 +26,7 @@ pub mod notify;
 pub mod outbox;
 pub mod page;
 pub mod store;
+pub mod wire;
 
 pub use alert::{Alert, AlertStatus};
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -1,1 +1,241 @@
-//! The Klaxon relay (to come).
+//! klaxon-relay: the relay between monitoring and phones. It takes alerts
+//! in (PagerDuty Events v2, Alertmanager webhooks), commits them to its
+//! store before answering, routes each to whoever is on call through core's
+//! engine, escalates on persisted deadlines, and delivers pages to enrolled
+//! devices (stream and push). [`Relay`] builds and runs one; docs/relay.md
+//! explains operating it.
+
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod admin;
+pub mod delivery;
+pub mod devices;
+pub mod errors;
+pub mod escalator;
+pub mod health;
+pub mod hub;
+pub mod ingest;
+pub mod metrics;
+pub mod routing;
+pub mod store;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, put};
+use axum::Router;
+use delivery::Pusher;
+use devices::NonceCache;
+use hub::Hub;
+use ingest::{RateLimit, RateLimiter};
+use klaxon_core::{Clock, Roster, SystemClock};
+use metrics::Metrics;
+use routing::Teams;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use store::{RelayStore, SqliteStore};
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+
+/// Everything a handler needs, shared.
+pub struct AppState {
+    /// The roster the relay was started with.
+    pub roster: Arc<Roster>,
+    /// Who is in which team, worked out from the roster.
+    pub teams: Teams,
+    /// Where everything is stored.
+    pub store: Arc<dyn RelayStore>,
+    /// "Now", injectable for tests.
+    pub clock: Arc<dyn Clock>,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// Connected device streams.
+    pub hub: Hub,
+    /// Wakes the escalator when a deadline may have moved earlier.
+    pub escalator: Notify,
+    /// `KLAXON_ADMIN_TOKEN`; `None` turns the admin API off.
+    pub admin_token: Option<String>,
+    /// Per-routing-key rate limit.
+    pub limiter: RateLimiter,
+    /// Nonces seen within the signature window.
+    pub nonces: NonceCache,
+    /// Push delivery, when configured.
+    pub pusher: Option<Arc<dyn Pusher>>,
+}
+
+/// Why the relay could not start or stop cleanly.
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    /// The store could not be opened.
+    #[error("{0}")]
+    Store(#[from] errors::StoreError),
+    /// The listener failed.
+    #[error("network: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Builds a relay: roster, database file, and options.
+pub struct Relay {
+    roster: Roster,
+    db: PathBuf,
+    clock: Arc<dyn Clock>,
+    admin_token: Option<String>,
+    rate_limit: RateLimit,
+    pusher: Option<Arc<dyn Pusher>>,
+}
+
+impl Relay {
+    /// A relay for `roster`, storing in the SQLite file `db`.
+    pub fn new(roster: Roster, db: impl Into<PathBuf>) -> Relay {
+        Relay {
+            roster,
+            db: db.into(),
+            clock: Arc::new(SystemClock),
+            admin_token: None,
+            rate_limit: RateLimit::default(),
+            pusher: None,
+        }
+    }
+
+    /// Uses this clock instead of the system's (tests drive a `ManualClock`
+    /// and call [`RunningRelay::wake_escalator`] after moving it).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Relay {
+        self.clock = clock;
+        self
+    }
+
+    /// Turns on the admin API with this bearer token.
+    pub fn admin_token(mut self, token: Option<String>) -> Relay {
+        self.admin_token = token.filter(|t| !t.is_empty());
+        self
+    }
+
+    /// Sets the per-routing-key rate limit.
+    pub fn rate_limit(mut self, limit: RateLimit) -> Relay {
+        self.rate_limit = limit;
+        self
+    }
+
+    /// Delivers pages through this pusher too (APNs/FCM).
+    pub fn pusher(mut self, pusher: Arc<dyn Pusher>) -> Relay {
+        self.pusher = Some(pusher);
+        self
+    }
+
+    /// Opens the store and serves on `listener` until [`RunningRelay::shutdown`].
+    pub async fn start(self, listener: TcpListener) -> Result<RunningRelay, RelayError> {
+        let store = SqliteStore::open(&self.db)?;
+        let teams = Teams::from_roster(&self.roster);
+        let state = Arc::new(AppState {
+            roster: Arc::new(self.roster),
+            teams,
+            store: Arc::new(store),
+            clock: self.clock,
+            metrics: Arc::new(Metrics::default()),
+            hub: Hub::default(),
+            escalator: Notify::new(),
+            admin_token: self.admin_token,
+            limiter: RateLimiter::new(self.rate_limit),
+            nonces: NonceCache::default(),
+            pusher: self.pusher,
+        });
+        let addr = listener.local_addr()?;
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let escalator = tokio::spawn(escalator::run(state.clone(), stop_rx.clone()));
+        let app = router(state.clone());
+        let mut server_stop = stop_rx;
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = server_stop.wait_for(|stop| *stop).await;
+                })
+                .await
+        });
+        tracing::info!(%addr, "relay listening");
+        Ok(RunningRelay {
+            addr,
+            state,
+            stop: stop_tx,
+            server,
+            escalator,
+        })
+    }
+}
+
+/// The HTTP routes.
+pub fn router(state: Arc<AppState>) -> Router {
+    let signed = Router::new()
+        .route("/v1/devices/push-token", put(devices::enroll::push_token))
+        .route("/v1/sync", get(devices::sync::sync))
+        .route("/v1/stream", get(devices::stream::stream))
+        .route("/v1/actions", post(devices::actions::batch))
+        .route("/v1/alerts/{id}/actions", post(devices::actions::single))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            devices::auth::verify,
+        ));
+    Router::new()
+        .route("/v2/enqueue", post(ingest::events_v2::enqueue))
+        .route(
+            "/v1/alertmanager/{routing_key}",
+            post(ingest::alertmanager::webhook),
+        )
+        .route("/healthz", get(health::healthz))
+        .route("/metrics", get(health::metrics))
+        .route("/v1/devices/enroll", post(devices::enroll::enroll))
+        .route("/v1/admin/invites", post(admin::create_invite))
+        .route("/v1/admin/alerts", get(admin::list_alerts))
+        .route("/v1/admin/alerts/{id}", get(admin::get_alert))
+        .merge(signed)
+        .layer(DefaultBodyLimit::max(ingest::MAX_BODY))
+        .with_state(state)
+}
+
+/// A running relay.
+pub struct RunningRelay {
+    addr: SocketAddr,
+    state: Arc<AppState>,
+    stop: watch::Sender<bool>,
+    server: JoinHandle<std::io::Result<()>>,
+    escalator: JoinHandle<()>,
+}
+
+impl RunningRelay {
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The shared state (metrics, store) for tests and embedding.
+    pub fn state(&self) -> &Arc<AppState> {
+        &self.state
+    }
+
+    /// Makes the escalator look at the deadlines now (after a test moved
+    /// its clock).
+    pub fn wake_escalator(&self) {
+        self.state.escalator.notify_one();
+    }
+
+    /// Serves until `signal` resolves, then shuts down gracefully.
+    pub async fn run_until(self, signal: impl Future<Output = ()>) -> Result<(), RelayError> {
+        signal.await;
+        self.shutdown().await
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish (their
+    /// writes commit), ends streams, stops the escalator, closes the store.
+    pub async fn shutdown(self) -> Result<(), RelayError> {
+        tracing::info!("relay shutting down");
+        self.state.hub.close();
+        let _ = self.stop.send(true);
+        let served = self.server.await;
+        let _ = self.escalator.await;
+        match served {
+            Ok(result) => result?,
+            Err(e) => tracing::error!(error = %e, "server task failed"),
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,134 @@
+//! After a write commits: deliver the pages it fired (connected streams at
+//! once, push for devices with a token), tell streams what changed, count
+//! it all, and wake the escalator in case a new deadline is now the first.
+
+use crate::hub::HubMessage;
+use crate::store::{Device, Effects, Fired};
+use crate::AppState;
+use klaxon_core::page::Page;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// What a push attempt came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushResult {
+    /// The provider accepted it.
+    Delivered,
+    /// The token is dead: forget it.
+    Unregistered,
+    /// It failed; the reason labels the failure metric.
+    Failed(String),
+}
+
+/// Sends one sealed page to one device through its push provider. The
+/// APNs/FCM gateway implements it; tests implement it with a recorder.
+pub trait Pusher: Send + Sync + 'static {
+    /// Pushes `page` to `device` (which has a push token).
+    fn push(
+        &self,
+        device: Device,
+        page: Page,
+    ) -> Pin<Box<dyn Future<Output = PushResult> + Send + 'static>>;
+}
+
+/// The page a step sends, from the alert as it stands after the step.
+pub fn page_for(fired: &Fired, step_seq: u32, roster: &klaxon_core::Roster) -> Page {
+    let alert = &fired.alert;
+    let service = roster.service(&alert.service);
+    Page {
+        alert: alert.id.clone(),
+        step_seq,
+        service: alert.service.clone(),
+        service_name: service.map_or_else(|| alert.service.clone(), |s| s.name.clone()),
+        dedup_key: alert.dedup_key.clone(),
+        summary: alert.summary.clone(),
+        priority: alert.priority,
+        status: alert.status,
+        revision: alert.timeline.revision(),
+        runbook: fired
+            .details
+            .runbook
+            .clone()
+            .or_else(|| service.and_then(|s| s.runbook.clone())),
+    }
+}
+
+/// Acts on a committed write's effects.
+pub async fn deliver(state: &Arc<AppState>, effects: Effects) {
+    for secs in &effects.ack_seconds {
+        state.metrics.acknowledged_after(*secs);
+    }
+    for secs in &effects.lag_seconds {
+        state.metrics.escalation_lag(*secs);
+    }
+    if !effects.changed_services.is_empty() {
+        state.escalator.notify_one();
+    }
+    for fired in &effects.fired {
+        for step in &fired.pages {
+            let page = page_for(fired, step.step_seq, &state.roster);
+            tracing::info!(
+                alert = %page.alert, step_seq = step.step_seq, people = ?step.people,
+                priority = %page.priority, "paging"
+            );
+            state.metrics.pages_sent(step.people.len() as u64);
+            if step.people.is_empty() {
+                continue;
+            }
+            state.hub.publish(HubMessage::Page {
+                people: step.people.clone(),
+                page: page.clone(),
+            });
+            push_to_devices(state, step.people.clone(), page);
+        }
+    }
+    if !effects.changed_services.is_empty() {
+        state.hub.publish(HubMessage::Changed {
+            services: effects.changed_services,
+            cursor: effects.cursor,
+        });
+    }
+}
+
+/// Pushes in the background: a slow provider must not hold up the HTTP
+/// answer or the escalator.
+fn push_to_devices(state: &Arc<AppState>, people: Vec<String>, page: Page) {
+    let Some(pusher) = state.pusher.clone() else {
+        return;
+    };
+    let state = state.clone();
+    tokio::spawn(async move {
+        let devices = match state.store.devices_of(people).await {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot list devices to push to");
+                return;
+            }
+        };
+        for device in devices {
+            let usable = matches!(
+                device.push_platform,
+                Some(klaxon_core::wire::PushPlatform::Apns | klaxon_core::wire::PushPlatform::Fcm)
+            ) && device.push_token.is_some();
+            if !usable {
+                continue;
+            }
+            let id = device.id.clone();
+            match pusher.push(device, page.clone()).await {
+                PushResult::Delivered => {}
+                PushResult::Unregistered => {
+                    state.metrics.push_failed("unregistered");
+                    tracing::info!(device = %id, "push token unregistered; removing it");
+                    if let Err(e) = state.store.set_push_token(id, None).await {
+                        tracing::warn!(error = %e, "cannot remove a dead push token");
+                    }
+                }
+                PushResult::Failed(reason) => {
+                    state.metrics.push_failed(&reason);
+                    tracing::warn!(device = %id, %reason, "push failed");
+                }
+            }
+        }
+    });
+}

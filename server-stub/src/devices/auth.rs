@@ -1,0 +1,109 @@
+//! Request signatures: every device request carries its device id, a Unix
+//! timestamp, a single-use nonce and an Ed25519 signature over method,
+//! path and query, timestamp, nonce and the body's hash (core's
+//! `crypto::verify_request`). Timestamps more than 5 minutes off, reused
+//! nonces and bad signatures are 401s.
+
+use crate::errors::ApiError;
+use crate::ingest::MAX_BODY;
+use crate::store::Device;
+use crate::AppState;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use klaxon_core::crypto;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Accepted distance between the device's timestamp and the relay's clock.
+pub const MAX_SKEW_SECONDS: i64 = 300;
+
+/// The device a request was verified to come from (a request extension).
+#[derive(Debug, Clone)]
+pub struct AuthenticatedDevice(pub Device);
+
+/// Nonces seen within the skew window, per device. A nonce only needs
+/// remembering while its timestamp would still be accepted.
+#[derive(Debug, Default)]
+pub struct NonceCache {
+    seen: Mutex<HashMap<(String, String), i64>>,
+}
+
+impl NonceCache {
+    /// Records the nonce; false when it was already used (a replay).
+    pub fn first_use(&self, device: &str, nonce: &str, timestamp: i64, now: i64) -> bool {
+        let Ok(mut seen) = self.seen.lock() else {
+            return false;
+        };
+        if seen.len() > 10_000 {
+            seen.retain(|_, expires| *expires >= now);
+        }
+        let key = (device.to_string(), nonce.to_string());
+        if seen.get(&key).is_some_and(|expires| *expires >= now) {
+            return false;
+        }
+        seen.insert(key, timestamp + MAX_SKEW_SECONDS);
+        true
+    }
+}
+
+fn header<'a>(req: &'a axum::http::request::Parts, name: &str) -> Result<&'a str, ApiError> {
+    req.headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| ApiError::Unauthorized(format!("header {name} is missing")))
+}
+
+/// The middleware on every signed route.
+pub async fn verify(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let (mut parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge)?;
+    let device_id = header(&parts, crypto::HEADER_DEVICE)?.to_string();
+    let timestamp: i64 = header(&parts, crypto::HEADER_TIMESTAMP)?
+        .parse()
+        .map_err(|_| ApiError::Unauthorized("x-klaxon-timestamp: not Unix seconds".into()))?;
+    let nonce = header(&parts, crypto::HEADER_NONCE)?.to_string();
+    let signature = header(&parts, crypto::HEADER_SIGNATURE)?.to_string();
+    let now = state.clock.now().timestamp();
+    if (now - timestamp).abs() > MAX_SKEW_SECONDS {
+        return Err(ApiError::Unauthorized(format!(
+            "x-klaxon-timestamp: {timestamp} is more than {MAX_SKEW_SECONDS} s from the relay's clock ({now})"
+        )));
+    }
+    let Some(device) = state.store.device(device_id.clone()).await? else {
+        return Err(ApiError::Unauthorized(
+            "x-klaxon-device: no such device (enroll again)".into(),
+        ));
+    };
+    let path = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| parts.uri.path().to_string(), |p| p.as_str().to_string());
+    crypto::verify_request(
+        &device.signing_key,
+        parts.method.as_str(),
+        &path,
+        timestamp,
+        &nonce,
+        &bytes,
+        &signature,
+    )
+    .map_err(|_| ApiError::Unauthorized("x-klaxon-signature: does not verify".into()))?;
+    if !state.nonces.first_use(&device_id, &nonce, timestamp, now) {
+        return Err(ApiError::Unauthorized(
+            "x-klaxon-nonce: already used (a replayed request)".into(),
+        ));
+    }
+    parts.extensions.insert(AuthenticatedDevice(device));
+    Ok(next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await)
+}

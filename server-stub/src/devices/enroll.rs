@@ -1,0 +1,99 @@
+//! Enrollment (`POST /v1/devices/enroll`, unsigned: the one-time code is
+//! the credential) and push-token registration (`PUT /v1/devices/push-token`).
+
+use super::AuthenticatedDevice;
+use crate::errors::ApiError;
+use crate::store::Device;
+use crate::AppState;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use klaxon_core::wire::{EnrollRequest, EnrollResponse, PushPlatform, PushTokenRequest};
+use std::sync::Arc;
+
+/// Longest push token accepted (APNs tokens are 64 hex characters, FCM
+/// registration tokens a few hundred).
+const MAX_TOKEN: usize = 4096;
+
+fn key(field: &str, text: &str) -> Result<[u8; 32], ApiError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(text.trim_end_matches('='))
+        .map_err(|_| ApiError::invalid(format!("{field}: not base64url")))?;
+    <[u8; 32]>::try_from(bytes.as_slice())
+        .map_err(|_| ApiError::invalid(format!("{field}: must be 32 bytes, got {}", bytes.len())))
+}
+
+/// Turns a JSON body rejection into a 400 (or 413) naming the problem.
+pub fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    match body {
+        Ok(Json(v)) => Ok(v),
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::PayloadTooLarge),
+        Err(e) => Err(ApiError::invalid(format!("body: {}", e.body_text()))),
+    }
+}
+
+/// `POST /v1/devices/enroll`.
+pub async fn enroll(
+    State(state): State<Arc<AppState>>,
+    body: Result<Json<EnrollRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<EnrollResponse>), ApiError> {
+    let req = json_body(body)?;
+    let signing_key = key("signing_key", &req.signing_key)?;
+    let sealing_key = key("sealing_key", &req.sealing_key)?;
+    if req.name.chars().count() > 200 {
+        return Err(ApiError::invalid("name: longer than 200 characters"));
+    }
+    let device = Device {
+        id: uuid::Uuid::new_v4().simple().to_string(),
+        person: String::new(),
+        name: req.name,
+        signing_key,
+        sealing_key,
+        push_platform: None,
+        push_token: None,
+    };
+    match state
+        .store
+        .enroll(req.code.trim().to_string(), device, state.clock.now())
+        .await?
+    {
+        Some(device) => {
+            tracing::info!(device = %device.id, person = %device.person, "device enrolled");
+            Ok((
+                StatusCode::CREATED,
+                Json(EnrollResponse {
+                    device_id: device.id,
+                    person: device.person,
+                }),
+            ))
+        }
+        None => Err(ApiError::Unauthorized(
+            "code: unknown, already used or expired; ask for a new invite".into(),
+        )),
+    }
+}
+
+/// `PUT /v1/devices/push-token`.
+pub async fn push_token(
+    State(state): State<Arc<AppState>>,
+    Extension(AuthenticatedDevice(device)): Extension<AuthenticatedDevice>,
+    body: Result<Json<PushTokenRequest>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let req = json_body(body)?;
+    let push = match (req.platform, req.token) {
+        (PushPlatform::None, _) => None,
+        (platform, Some(token)) if !token.is_empty() && token.len() <= MAX_TOKEN => {
+            Some((platform, token))
+        }
+        (_, _) => {
+            return Err(ApiError::invalid(format!(
+                "token: required for apns and fcm, at most {MAX_TOKEN} characters"
+            )))
+        }
+    };
+    state.store.set_push_token(device.id, push).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

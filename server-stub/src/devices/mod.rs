@@ -1,0 +1,12 @@
+//! The device API: enrollment with a one-time code, request signatures,
+//! push-token registration, sync with a cursor, the event stream and batch
+//! actions. Wire types live in `klaxon_core::wire`; docs/relay-api.md
+//! documents the endpoints.
+
+pub mod actions;
+pub mod auth;
+pub mod enroll;
+pub mod stream;
+pub mod sync;
+
+pub use auth::{AuthenticatedDevice, NonceCache};

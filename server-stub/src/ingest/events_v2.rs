@@ -1,0 +1,268 @@
+//! PagerDuty Events API v2, `POST /v2/enqueue`: trigger, acknowledge and
+//! resolve with PagerDuty's dedup semantics, response bodies and codes, so
+//! existing PagerDuty clients and Alertmanager's `pagerduty_configs` work
+//! unchanged. Every bad field is reported at once, by name.
+
+use crate::delivery;
+use crate::errors::ApiError;
+use crate::store::{IngestEvent, IngestOutcome};
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use klaxon_core::alert::{Actor, Trigger};
+use klaxon_core::wire::{AlertDetails, Image, Link};
+use klaxon_core::Priority;
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+
+/// Longest accepted `payload.summary`, in characters.
+pub const MAX_SUMMARY: usize = 1024;
+/// Longest accepted `dedup_key`, in characters (PagerDuty's limit).
+pub const MAX_DEDUP_KEY: usize = 255;
+const SEVERITIES: [&str; 4] = ["critical", "error", "warning", "info"];
+
+/// The validated event.
+struct Parsed {
+    routing_key: String,
+    event: IngestEvent,
+    dedup_key: String,
+}
+
+fn string_field<'a>(
+    obj: &'a Map<String, Value>,
+    name: &str,
+    path: &str,
+    errors: &mut Vec<String>,
+) -> Option<&'a str> {
+    match obj.get(name) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.as_str()),
+        Some(_) => {
+            errors.push(format!("{path}: must be a string"));
+            None
+        }
+    }
+}
+
+fn parse_links(obj: &Map<String, Value>, errors: &mut Vec<String>) -> Vec<Link> {
+    let Some(value) = obj.get("links") else {
+        return Vec::new();
+    };
+    let Some(items) = value.as_array() else {
+        errors.push("links: must be an array".into());
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        match item.get("href").and_then(Value::as_str) {
+            Some(href) => out.push(Link {
+                href: href.to_string(),
+                text: item.get("text").and_then(Value::as_str).map(str::to_string),
+            }),
+            None => errors.push(format!("links[{i}].href: missing or not a string")),
+        }
+    }
+    out
+}
+
+fn parse_images(obj: &Map<String, Value>, errors: &mut Vec<String>) -> Vec<Image> {
+    let Some(value) = obj.get("images") else {
+        return Vec::new();
+    };
+    let Some(items) = value.as_array() else {
+        errors.push("images: must be an array".into());
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        match item.get("src").and_then(Value::as_str) {
+            Some(src) => out.push(Image {
+                src: src.to_string(),
+                href: item.get("href").and_then(Value::as_str).map(str::to_string),
+                alt: item.get("alt").and_then(Value::as_str).map(str::to_string),
+            }),
+            None => errors.push(format!("images[{i}].src: missing or not a string")),
+        }
+    }
+    out
+}
+
+fn parse(state: &AppState, bytes: &[u8]) -> Result<Parsed, ApiError> {
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::invalid_event(vec![format!("body: not valid JSON: {e}")]))?;
+    let Some(obj) = value.as_object() else {
+        return Err(ApiError::invalid_event(vec![
+            "body: must be a JSON object".into()
+        ]));
+    };
+    let mut errors = Vec::new();
+    let routing_key = string_field(obj, "routing_key", "routing_key", &mut errors);
+    let service = match routing_key {
+        None | Some("") => {
+            errors.push("routing_key: missing".into());
+            None
+        }
+        Some(key) => {
+            let service = state.roster.service_by_routing_key(key);
+            if service.is_none() {
+                errors.push("routing_key: no service has this routing key".into());
+            }
+            service
+        }
+    };
+    let action = string_field(obj, "event_action", "event_action", &mut errors);
+    match action {
+        Some("trigger" | "acknowledge" | "resolve") => {}
+        None => errors.push("event_action: missing; use trigger, acknowledge or resolve".into()),
+        Some(other) => errors.push(format!(
+            "event_action: {other:?} is not trigger, acknowledge or resolve"
+        )),
+    }
+    let dedup_key = string_field(obj, "dedup_key", "dedup_key", &mut errors);
+    if let Some(key) = dedup_key {
+        if key.chars().count() > MAX_DEDUP_KEY {
+            errors.push(format!("dedup_key: longer than {MAX_DEDUP_KEY} characters"));
+        }
+    }
+    if matches!(action, Some("acknowledge" | "resolve")) && dedup_key.is_none_or(str::is_empty) {
+        errors.push("dedup_key: required for acknowledge and resolve".into());
+    }
+    let mut details = AlertDetails {
+        links: parse_links(obj, &mut errors),
+        images: parse_images(obj, &mut errors),
+        ..AlertDetails::default()
+    };
+    let mut summary = None;
+    let mut severity = None;
+    if action == Some("trigger") {
+        match obj.get("payload").and_then(Value::as_object) {
+            None => errors.push("payload: missing; a trigger needs payload.summary, payload.source and payload.severity".into()),
+            Some(payload) => {
+                match string_field(payload, "summary", "payload.summary", &mut errors) {
+                    None | Some("") => errors.push("payload.summary: missing".into()),
+                    Some(s) if s.chars().count() > MAX_SUMMARY => errors.push(format!(
+                        "payload.summary: {} characters, more than the {MAX_SUMMARY} allowed",
+                        s.chars().count()
+                    )),
+                    Some(s) => summary = Some(s.to_string()),
+                }
+                match string_field(payload, "source", "payload.source", &mut errors) {
+                    None | Some("") => errors.push("payload.source: missing".into()),
+                    Some(s) => details.source = Some(s.to_string()),
+                }
+                match string_field(payload, "severity", "payload.severity", &mut errors) {
+                    None => errors.push(
+                        "payload.severity: missing; use critical, error, warning or info".into(),
+                    ),
+                    Some(s) if SEVERITIES.contains(&s) => severity = Some(s.to_string()),
+                    Some(s) => errors.push(format!(
+                        "payload.severity: {s:?} is not critical, error, warning or info"
+                    )),
+                }
+                for name in ["component", "group", "class", "timestamp"] {
+                    string_field(payload, name, &format!("payload.{name}"), &mut errors);
+                }
+                let mut custom = Map::new();
+                for name in ["component", "group", "class", "timestamp", "custom_details"] {
+                    if let Some(v) = payload.get(name) {
+                        custom.insert(name.to_string(), v.clone());
+                    }
+                }
+                for name in ["client", "client_url"] {
+                    if let Some(v) = obj.get(name) {
+                        custom.insert(name.to_string(), v.clone());
+                    }
+                }
+                if !custom.is_empty() {
+                    details.custom = Some(Value::Object(custom));
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::invalid_event(errors));
+    }
+    // Every branch below had its fields checked above.
+    let (Some(service), Some(routing_key), Some(action)) = (service, routing_key, action) else {
+        return Err(ApiError::invalid_event(vec![
+            "body: incomplete event".into()
+        ]));
+    };
+    let dedup_key = match dedup_key {
+        Some(k) if !k.is_empty() => k.to_string(),
+        // PagerDuty makes up a key for a trigger without one and returns it.
+        _ => uuid::Uuid::new_v4().simple().to_string(),
+    };
+    let actor = Actor::integration("events_v2");
+    let event = match action {
+        "trigger" => IngestEvent::Trigger {
+            trigger: Trigger {
+                service: service.id.clone(),
+                dedup_key: dedup_key.clone(),
+                summary: summary.unwrap_or_default(),
+                priority: service.priority.unwrap_or_else(|| {
+                    Priority::from_severity(severity.as_deref().unwrap_or("error"))
+                }),
+                actor,
+            },
+            details,
+        },
+        "acknowledge" => IngestEvent::Acknowledge {
+            service: service.id.clone(),
+            dedup_key: dedup_key.clone(),
+            actor,
+        },
+        _ => IngestEvent::Resolve {
+            service: service.id.clone(),
+            dedup_key: dedup_key.clone(),
+            actor,
+        },
+    };
+    Ok(Parsed {
+        routing_key: routing_key.to_string(),
+        event,
+        dedup_key,
+    })
+}
+
+/// `POST /v2/enqueue`.
+pub async fn enqueue(
+    State(state): State<Arc<AppState>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let result = handle(&state, body).await;
+    if let Err(e) = &result {
+        state.metrics.event_rejected(e.status_code().as_u16());
+    }
+    result
+}
+
+async fn handle(
+    state: &Arc<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let bytes = super::body(body)?;
+    let parsed = parse(state, &bytes)?;
+    state.limiter.check(&parsed.routing_key, 1.0)?;
+    let now = state.clock.now();
+    let (outcomes, effects) = state
+        .store
+        .ingest(vec![parsed.event], state.roster.clone(), now)
+        .await?;
+    state.metrics.events_accepted("events_v2", 1);
+    if outcomes.first() == Some(&IngestOutcome::Ignored) {
+        tracing::debug!(dedup_key = %parsed.dedup_key, "no open alert with this key; ignored");
+    }
+    delivery::deliver(state, effects).await;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({
+            "status": "success",
+            "message": "Event processed",
+            "dedup_key": parsed.dedup_key,
+        })),
+    ))
+}

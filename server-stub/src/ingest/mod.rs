@@ -1,0 +1,92 @@
+//! Ingest: the monitoring-facing endpoints (PagerDuty Events v2 and the
+//! Alertmanager webhook), the per-routing-key rate limit and the shared
+//! steps: read a bounded body, commit, answer, deliver.
+
+pub mod alertmanager;
+pub mod events_v2;
+
+use crate::errors::ApiError;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::http::StatusCode;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// The largest request body accepted, as CONTRACT §3 says.
+pub const MAX_BODY: usize = 512 * 1024;
+
+/// Turns axum's body rejection into the relay's answer: 413 over the
+/// limit, 400 for anything else (a client that hung up mid-body).
+pub fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge
+        } else {
+            ApiError::invalid_event(vec![format!("body: {}", rejection.body_text())])
+        }
+    })
+}
+
+/// Per-routing-key rate: a token bucket refilled at `per_second`, holding
+/// at most `burst`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    /// Sustained events per second per routing key.
+    pub per_second: f64,
+    /// Events that may arrive at once.
+    pub burst: f64,
+}
+
+impl Default for RateLimit {
+    /// 1,000 events/s with bursts of 10,000 per routing key: far above any
+    /// sane monitoring setup, low enough that one runaway sender cannot
+    /// starve the writer for everyone else.
+    fn default() -> RateLimit {
+        RateLimit {
+            per_second: 1000.0,
+            burst: 10_000.0,
+        }
+    }
+}
+
+/// The token buckets, one per routing key.
+#[derive(Debug)]
+pub struct RateLimiter {
+    limit: RateLimit,
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    /// Buckets that start full.
+    pub fn new(limit: RateLimit) -> RateLimiter {
+        RateLimiter {
+            limit,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes `cost` tokens for `key`, or says after how many seconds to retry.
+    pub fn check(&self, key: &str, cost: f64) -> Result<(), ApiError> {
+        let now = Instant::now();
+        let Ok(mut buckets) = self.buckets.lock() else {
+            return Ok(());
+        };
+        let bucket = buckets
+            .entry(key.to_string())
+            .or_insert((self.limit.burst, now));
+        let elapsed = now.duration_since(bucket.1).as_secs_f64();
+        bucket.0 = (bucket.0 + elapsed * self.limit.per_second).min(self.limit.burst);
+        bucket.1 = now;
+        if bucket.0 >= cost {
+            bucket.0 -= cost;
+            Ok(())
+        } else {
+            let missing = cost - bucket.0;
+            let secs = (missing / self.limit.per_second.max(f64::MIN_POSITIVE)).ceil();
+            Err(ApiError::RateLimited {
+                retry_after: (secs as u64).max(1),
+            })
+        }
+    }
+}

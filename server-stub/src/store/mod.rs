@@ -1,0 +1,256 @@
+//! The relay's storage: the [`RelayStore`] trait and its embedded SQLite
+//! implementation. Operations are domain-sized transactions ("ingest these
+//! events", "fire the due deadlines", "apply these actions") so that a
+//! PostgreSQL backend maps each onto one transaction (a unique index on open
+//! (service, dedup_key); deadlines claimed with `FOR UPDATE SKIP LOCKED`).
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use crate::errors::StoreError;
+use chrono::{DateTime, Utc};
+use klaxon_core::alert::{Actor, Command, Outcome, Trigger};
+use klaxon_core::escalation::StepPage;
+use klaxon_core::wire::{AlertDetails, PushPlatform};
+use klaxon_core::{Alert, AlertStatus, Roster};
+use std::collections::HashSet;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// A boxed future, so the trait stays object-safe (`Arc<dyn RelayStore>`).
+pub type StoreFuture<T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'static>>;
+
+/// One event from an integration, already validated and routed to a service.
+#[derive(Debug, Clone)]
+pub enum IngestEvent {
+    /// Open an alert, or update the open one with the same dedup key.
+    Trigger {
+        /// The trigger (service, dedup key, summary, priority, integration).
+        trigger: Trigger,
+        /// Links, images, runbook and the rest.
+        details: AlertDetails,
+    },
+    /// Acknowledge the open alert with this key; ignored when there is none.
+    Acknowledge {
+        /// Service id.
+        service: String,
+        /// Dedup key.
+        dedup_key: String,
+        /// The integration.
+        actor: Actor,
+    },
+    /// Resolve the open alert with this key; ignored when there is none.
+    Resolve {
+        /// Service id.
+        service: String,
+        /// Dedup key.
+        dedup_key: String,
+        /// The integration.
+        actor: Actor,
+    },
+}
+
+/// What one ingested event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IngestOutcome {
+    /// A new alert opened.
+    Opened,
+    /// The open alert with that key was updated.
+    Deduplicated,
+    /// The acknowledge/resolve applied to the open alert.
+    Applied,
+    /// The alert was already in that state.
+    AlreadyInState,
+    /// No open alert has that key: accepted and ignored, as PagerDuty does.
+    Ignored,
+}
+
+/// An escalation step that fired: whom to page for which alert.
+#[derive(Debug, Clone)]
+pub struct Fired {
+    /// The alert after the step fired (its timeline records the page).
+    pub alert: Alert,
+    /// Its details (for the runbook).
+    pub details: AlertDetails,
+    /// The step pages.
+    pub pages: Vec<StepPage>,
+}
+
+/// What a committed write changed; the relay acts on it after the commit
+/// (pages go out, streams hear of changes, metrics count).
+#[derive(Debug, Clone, Default)]
+pub struct Effects {
+    /// Steps that fired, to deliver.
+    pub fired: Vec<Fired>,
+    /// Services whose alerts changed (stream `changed` hints).
+    pub changed_services: HashSet<String>,
+    /// The newest change cursor after the write.
+    pub cursor: u64,
+    /// Seconds from trigger to acknowledgement, one per acknowledgement.
+    pub ack_seconds: Vec<f64>,
+    /// Seconds each fired step was late against its deadline.
+    pub lag_seconds: Vec<f64>,
+}
+
+impl Effects {
+    /// Adds another write's effects to these.
+    pub fn merge(&mut self, other: Effects) {
+        self.fired.extend(other.fired);
+        self.changed_services.extend(other.changed_services);
+        self.cursor = self.cursor.max(other.cursor);
+        self.ack_seconds.extend(other.ack_seconds);
+        self.lag_seconds.extend(other.lag_seconds);
+    }
+}
+
+/// A device's action on an alert, checked against what it may see.
+#[derive(Debug, Clone)]
+pub struct DeviceAction {
+    /// The alert.
+    pub alert: String,
+    /// The command (actor = the device's person, with the idempotency key).
+    pub command: Command,
+}
+
+/// What one device action came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeviceActionResult {
+    /// It reached the alert.
+    Done(Outcome),
+    /// No such alert among those the device may see.
+    UnknownAlert,
+}
+
+/// An alert as stored, with its change cursor.
+#[derive(Debug, Clone)]
+pub struct StoredAlert {
+    /// The alert and its timeline.
+    pub alert: Alert,
+    /// Links, images, runbook and the rest.
+    pub details: AlertDetails,
+    /// The change cursor of its latest change.
+    pub changed: u64,
+}
+
+/// A one-time enrollment code.
+#[derive(Debug, Clone)]
+pub struct Invite {
+    /// The code.
+    pub code: String,
+    /// Who enrolls with it.
+    pub person: String,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An enrolled device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// Its id (`x-klaxon-device`).
+    pub id: String,
+    /// Whose it is.
+    pub person: String,
+    /// Its name.
+    pub name: String,
+    /// Ed25519 public key for request signatures.
+    pub signing_key: [u8; 32],
+    /// X25519 public key pages are sealed to.
+    pub sealing_key: [u8; 32],
+    /// Push service, if registered.
+    pub push_platform: Option<PushPlatform>,
+    /// Push token, if registered.
+    pub push_token: Option<String>,
+}
+
+/// A page of changes for a sync.
+#[derive(Debug, Clone)]
+pub struct Changes {
+    /// Changed alerts the caller may see, oldest change first.
+    pub alerts: Vec<StoredAlert>,
+    /// Where the next sync continues.
+    pub cursor: u64,
+    /// True when the limit cut the page short.
+    pub more: bool,
+}
+
+/// Everything the relay stores. Each method is one transaction; writes
+/// return only after their commit is durable, so a 2xx sent after one
+/// means the data is on disk.
+pub trait RelayStore: Send + Sync + 'static {
+    /// Ingests events in order in one transaction: one outcome per event.
+    fn ingest(
+        &self,
+        events: Vec<IngestEvent>,
+        roster: Arc<Roster>,
+        now: DateTime<Utc>,
+    ) -> StoreFuture<(Vec<IngestOutcome>, Effects)>;
+
+    /// Applies device actions in order, idempotently (an idempotency key
+    /// applies once); alerts outside `services` are unknown to the device.
+    fn apply_actions(
+        &self,
+        actions: Vec<DeviceAction>,
+        services: Arc<HashSet<String>>,
+        roster: Arc<Roster>,
+        now: DateTime<Utc>,
+    ) -> StoreFuture<(Vec<DeviceActionResult>, Effects)>;
+
+    /// Claims up to `limit` deadlines due at `now`, runs their escalation
+    /// and persists the result; the fired steps come back for delivery.
+    fn fire_due(
+        &self,
+        roster: Arc<Roster>,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreFuture<Effects>;
+
+    /// The earliest pending deadline.
+    fn next_deadline(&self) -> StoreFuture<Option<DateTime<Utc>>>;
+
+    /// How many deadlines are pending.
+    fn pending_deadlines(&self) -> StoreFuture<u64>;
+
+    /// Stores a new enrollment code.
+    fn create_invite(&self, invite: Invite) -> StoreFuture<()>;
+
+    /// Uses up a code and enrolls the device; `None` when the code is
+    /// unknown, used or expired.
+    fn enroll(
+        &self,
+        code: String,
+        device: Device,
+        now: DateTime<Utc>,
+    ) -> StoreFuture<Option<Device>>;
+
+    /// The device with this id.
+    fn device(&self, id: String) -> StoreFuture<Option<Device>>;
+
+    /// Sets (or with `None`, clears) a device's push registration.
+    fn set_push_token(
+        &self,
+        device: String,
+        push: Option<(PushPlatform, String)>,
+    ) -> StoreFuture<()>;
+
+    /// Every device of these people.
+    fn devices_of(&self, people: Vec<String>) -> StoreFuture<Vec<Device>>;
+
+    /// Alerts of `services` changed after `cursor`, at most `limit`.
+    fn changes_since(
+        &self,
+        cursor: u64,
+        services: Arc<HashSet<String>>,
+        limit: usize,
+    ) -> StoreFuture<Changes>;
+
+    /// All alerts, optionally of one status, oldest first.
+    fn alerts(&self, status: Option<AlertStatus>) -> StoreFuture<Vec<StoredAlert>>;
+
+    /// One alert.
+    fn alert(&self, id: String) -> StoreFuture<Option<StoredAlert>>;
+
+    /// Commits an empty write: `Ok` means the store is writable.
+    fn probe(&self) -> StoreFuture<()>;
+}

@@ -193,7 +193,7 @@ fn handoffs_across_the_dst_change_follow_the_wall_clock() {
     let before = schedule.who(t)[0].to_string();
     let (alert, _) = Alert::trigger(None, "a1", trigger("disk"), t);
     let first = alert.tick(p, &roster, t);
-    assert_eq!(first.pages[0].people, [before.clone()]);
+    assert_eq!(first.pages[0].people, std::slice::from_ref(&before));
     let second = first.alert.tick(p, &roster, at("2026-03-08T14:03:00Z")); // 09:03 CDT
     assert_eq!(second.pages[0].people.len(), 1);
     assert_ne!(

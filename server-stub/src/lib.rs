@@ -16,6 +16,7 @@ pub mod health;
 pub mod hub;
 pub mod ingest;
 pub mod metrics;
+pub mod push;
 pub mod routing;
 pub mod store;
 

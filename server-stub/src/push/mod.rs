@@ -1,0 +1,311 @@
+//! Push delivery to phones through Apple's and Google's gateways: APNs
+//! (HTTP/2, ES256 provider token) and FCM HTTP v1 (RS256 service-account
+//! assertion → OAuth2 access token). Both carry only the page sealed to the
+//! device's key ([`klaxon_core::crypto::seal`]) plus a generic alert line, so
+//! Apple and Google never see incident text. Wire rules: `docs/push.md`.
+
+pub mod apns;
+pub mod fcm;
+pub mod jwt;
+
+pub use apns::{ApnsClient, ApnsConfig};
+pub use fcm::{FcmClient, FcmConfig, ServiceAccount};
+
+use klaxon_core::{Clock, Priority, SystemClock};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Apple's and Google's limit on a notification payload, in bytes. A page
+/// that would not fit is replaced by a "sync needed" push (see `docs/push.md`).
+pub const MAX_PAYLOAD: usize = 4096;
+
+/// Longest `apns-collapse-id` Apple accepts, in bytes.
+pub const MAX_COLLAPSE_ID: usize = 64;
+
+/// Env var: path of the APNs `.p8` signing key.
+pub const ENV_APNS_KEY_FILE: &str = "KLAXON_APNS_KEY_FILE";
+/// Env var: the 10-character key id of that key (JWT `kid`).
+pub const ENV_APNS_KEY_ID: &str = "KLAXON_APNS_KEY_ID";
+/// Env var: the Apple developer team id (JWT `iss`).
+pub const ENV_APNS_TEAM_ID: &str = "KLAXON_APNS_TEAM_ID";
+/// Env var: the app's bundle id (`apns-topic`).
+pub const ENV_APNS_TOPIC: &str = "KLAXON_APNS_TOPIC";
+/// Env var: APNs base URL (default [`apns::DEFAULT_URL`]).
+pub const ENV_APNS_URL: &str = "KLAXON_APNS_URL";
+/// Env var: path of the Firebase service-account JSON.
+pub const ENV_FCM_SERVICE_ACCOUNT: &str = "KLAXON_FCM_SERVICE_ACCOUNT";
+/// Env var: FCM base URL (default [`fcm::DEFAULT_URL`]).
+pub const ENV_FCM_URL: &str = "KLAXON_FCM_URL";
+
+/// Where a device receives pushes: its provider and the token the phone's
+/// OS handed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushTarget {
+    /// An iPhone: the hex APNs device token.
+    Apns {
+        /// The device token from `didRegisterForRemoteNotificationsWithDeviceToken`.
+        token: String,
+    },
+    /// An Android phone: the FCM registration token.
+    Fcm {
+        /// The registration token from `FirebaseMessaging.getToken()`.
+        token: String,
+    },
+}
+
+/// One page to push to one device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushMessage {
+    /// The alert id: sent in clear so a device can sync when the sealed
+    /// page does not fit or does not open. Not incident text.
+    pub alert: String,
+    /// Pushes with the same id replace each other on the phone (a later
+    /// escalation step replaces the earlier notification of that alert).
+    pub collapse_id: String,
+    /// How loud: decides interruption level, sound and provider priority.
+    pub priority: Priority,
+    /// The page sealed to this device's key (`klaxon_core::crypto::seal`).
+    pub sealed: Vec<u8>,
+}
+
+/// What the provider made of one push.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushOutcome {
+    /// Accepted by the provider for delivery.
+    Delivered,
+    /// The token is dead (app uninstalled, token rotated): forget it.
+    Unregistered,
+    /// Throttled or the provider is unavailable: try again, not before
+    /// `after` when the provider said so.
+    Retry {
+        /// The provider's `Retry-After`, when given.
+        after: Option<Duration>,
+    },
+    /// Will not succeed as it is (bad credentials, a rejected payload,
+    /// the provider not configured); the text says why, for logs and metrics.
+    Failed(String),
+}
+
+/// Why push could not be configured.
+#[derive(Debug, thiserror::Error)]
+pub enum PushConfigError {
+    /// A provider is partly configured: this variable is missing.
+    #[error("{0} is not set (needed together with the other push variables)")]
+    Missing(&'static str),
+    /// A key or account file could not be read.
+    #[error("cannot read {path}: {error}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        error: std::io::Error,
+    },
+    /// The signing key was rejected.
+    #[error("{0}")]
+    Key(#[from] jwt::JwtError),
+    /// The service-account JSON is not usable.
+    #[error("service account: {0}")]
+    ServiceAccount(String),
+    /// The HTTP client could not be built (TLS setup).
+    #[error("http client: {0}")]
+    Http(String),
+}
+
+/// The push side of the relay: whichever of APNs and FCM is configured.
+#[derive(Debug, Default)]
+pub struct PushGateway {
+    apns: Option<ApnsClient>,
+    fcm: Option<FcmClient>,
+}
+
+impl PushGateway {
+    /// A gateway with these clients (either may be absent).
+    pub fn new(apns: Option<ApnsClient>, fcm: Option<FcmClient>) -> Self {
+        Self { apns, fcm }
+    }
+
+    /// Reads the `KLAXON_APNS_*` and `KLAXON_FCM_*` variables. A provider
+    /// whose variables are all unset is left out; one that is partly set,
+    /// or whose key does not load, is an error (better to refuse to start
+    /// than to drop pages silently).
+    pub fn from_env() -> Result<Self, PushConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok(), Arc::new(SystemClock))
+    }
+
+    /// [`PushGateway::from_env`] with an injected variable lookup and clock.
+    pub fn from_lookup(
+        var: impl Fn(&str) -> Option<String>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, PushConfigError> {
+        let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        let apns = match var(ENV_APNS_KEY_FILE) {
+            None => None,
+            Some(path) => {
+                let require = |name: &'static str| var(name).ok_or(PushConfigError::Missing(name));
+                let key_pem = read(&path)?;
+                let mut config = ApnsConfig::new(
+                    key_pem,
+                    require(ENV_APNS_KEY_ID)?,
+                    require(ENV_APNS_TEAM_ID)?,
+                    require(ENV_APNS_TOPIC)?,
+                );
+                if let Some(url) = var(ENV_APNS_URL) {
+                    config.base_url = url;
+                }
+                Some(ApnsClient::new(config, clock.clone())?)
+            }
+        };
+        let fcm = match var(ENV_FCM_SERVICE_ACCOUNT) {
+            None => None,
+            Some(path) => {
+                let account = ServiceAccount::from_json(&read(&path)?)?;
+                let mut config = FcmConfig::new(account);
+                if let Some(url) = var(ENV_FCM_URL) {
+                    config.base_url = url;
+                }
+                Some(FcmClient::new(config, clock)?)
+            }
+        };
+        Ok(Self { apns, fcm })
+    }
+
+    /// Whether APNs is configured.
+    pub fn has_apns(&self) -> bool {
+        self.apns.is_some()
+    }
+
+    /// Whether FCM is configured.
+    pub fn has_fcm(&self) -> bool {
+        self.fcm.is_some()
+    }
+
+    /// Sends one push; never panics, every failure is a [`PushOutcome`].
+    pub async fn send(&self, target: &PushTarget, message: &PushMessage) -> PushOutcome {
+        match target {
+            PushTarget::Apns { token } => match &self.apns {
+                Some(apns) => apns.send(token, message).await,
+                None => PushOutcome::Failed("APNs is not configured".into()),
+            },
+            PushTarget::Fcm { token } => match &self.fcm {
+                Some(fcm) => fcm.send(token, message).await,
+                None => PushOutcome::Failed("FCM is not configured".into()),
+            },
+        }
+    }
+}
+
+/// Reads a whole key/account file.
+fn read(path: &str) -> Result<String, PushConfigError> {
+    std::fs::read_to_string(path).map_err(|error| PushConfigError::Read {
+        path: PathBuf::from(path),
+        error,
+    })
+}
+
+/// Installs ring as rustls' provider (reqwest is built without a default one
+/// so the relay links a single crypto library) and builds a client.
+pub(crate) fn http_client(
+    builder: reqwest::ClientBuilder,
+) -> Result<reqwest::Client, PushConfigError> {
+    // Err means a provider is already installed, which is what we want.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    builder
+        .build()
+        .map_err(|e| PushConfigError::Http(e.to_string()))
+}
+
+/// A collapse id within Apple's 64-byte limit: short ids pass unchanged,
+/// longer ones become their SHA-256 hex (64 chars), still stable per alert.
+pub(crate) fn collapse_id(id: &str) -> String {
+    if id.len() <= MAX_COLLAPSE_ID {
+        id.to_string()
+    } else {
+        klaxon_core::crypto::sha256_hex(id.as_bytes())
+    }
+}
+
+/// Reads `Retry-After` as seconds or as an HTTP date.
+pub(crate) fn retry_after(
+    headers: &reqwest::header::HeaderMap,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<Duration> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    (at.with_timezone(&chrono::Utc) - now).to_std().ok()
+}
+
+/// Classifies a transport error: no answer is worth retrying, anything
+/// else (a redirect loop, a bad URL) is not.
+pub(crate) fn transport_outcome(error: &reqwest::Error) -> PushOutcome {
+    if error.is_connect() || error.is_timeout() || error.is_request() {
+        PushOutcome::Retry { after: None }
+    } else {
+        PushOutcome::Failed(format!("transport: {error}"))
+    }
+}
+
+/// Generic lock-screen text shown until the device opens the sealed page:
+/// says how urgent, never what.
+pub(crate) fn placeholder_text(priority: Priority) -> &'static str {
+    match priority {
+        Priority::Critical => "Critical page",
+        Priority::High => "New page",
+        Priority::Low => "Low-priority page",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+
+    #[test]
+    fn collapse_ids_fit_apples_limit() {
+        assert_eq!(collapse_id("alert-1"), "alert-1");
+        let long = "x".repeat(100);
+        assert_eq!(collapse_id(&long).len(), 64);
+        assert_eq!(collapse_id(&long), collapse_id(&long));
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let now = chrono::DateTime::parse_from_rfc3339("2015-10-21T07:28:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let mut h = HeaderMap::new();
+        assert_eq!(retry_after(&h, now), None);
+        h.insert(RETRY_AFTER, HeaderValue::from_static("120"));
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(120)));
+        h.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:30:00 GMT"),
+        );
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(120)));
+        h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&h, now), None);
+    }
+
+    #[test]
+    fn partial_configuration_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("k.p8");
+        std::fs::write(&key, "x").unwrap();
+        let key = key.to_string_lossy().to_string();
+        let vars = |name: &str| (name == ENV_APNS_KEY_FILE).then(|| key.clone());
+        let err = PushGateway::from_lookup(vars, Arc::new(SystemClock)).unwrap_err();
+        assert!(
+            matches!(err, PushConfigError::Missing(ENV_APNS_KEY_ID)),
+            "{err}"
+        );
+        let none = PushGateway::from_lookup(|_| None, Arc::new(SystemClock)).unwrap();
+        assert!(!none.has_apns() && !none.has_fcm());
+    }
+}

@@ -8,3 +8,6 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+
+# Kotlin binding tests: kotlinc + pinned jars (JNA, coroutines, JUnit).
+bash scripts/setup-kotlin.sh

@@ -1,1 +1,200 @@
-//! UniFFI bindings over klaxon-core (to come: see issue "bindings").
+//! klaxon-ffi: the UniFFI surface over klaxon-core for the Kotlin and Swift
+//! shells. Wrapper types only: every rule lives in `klaxon_core::device`;
+//! this crate converts types and maps errors (in `error.rs`, in one place).
+//! Generated bindings: `scripts/gen-bindings.sh`; guide: docs/bindings.md.
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod error;
+mod sink;
+mod types;
+
+pub use error::ApiError;
+pub use sink::NotificationSink;
+pub use types::*;
+
+use klaxon_core::alert::Action;
+use klaxon_core::clock::SystemClock;
+use klaxon_core::device::Device;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+uniffi::setup_scaffolding!();
+
+type Result<T, E = ApiError> = std::result::Result<T, E>;
+
+/// One device's pager: opened on the app's private state directory and the
+/// relay's URL. Thread-safe: call it from any thread. Close it (Kotlin
+/// `close()`/`use {}`, Swift: drop the last reference) when done.
+#[derive(uniffi::Object)]
+pub struct Pager {
+    device: Arc<Device>,
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl Pager {
+    /// Opens (creating) the pager's state in `state_dir` (a directory only
+    /// this app can read: it holds the device key) for the relay at
+    /// `relay_url` (`https://relay.example.com`).
+    #[uniffi::constructor]
+    pub fn new(state_dir: String, relay_url: String) -> Result<Arc<Pager>> {
+        let device = Device::open(Path::new(&state_dir), &relay_url, Arc::new(SystemClock))?;
+        Ok(Arc::new(Pager {
+            device: Arc::new(device),
+        }))
+    }
+
+    /// Attaches the app's notification sink; core calls it to show and
+    /// ring pages. Replaces any earlier sink.
+    pub fn set_notification_sink(&self, sink: Arc<dyn NotificationSink>) {
+        self.device
+            .set_shell(Some(Arc::new(sink::SinkAdapter(sink))));
+    }
+
+    /// Detaches the notification sink (core then shows and rings nothing).
+    pub fn clear_notification_sink(&self) {
+        self.device.set_shell(None);
+    }
+
+    /// Enrolls this device with the one-time code from `klaxon invite`:
+    /// creates its keys, registers their public halves with the relay, and
+    /// stores the identity. `device_name` is shown to admins ("Alice's Pixel").
+    pub async fn enroll(&self, code: String, device_name: String) -> Result<Enrollment> {
+        let enrollment = self.device.enroll(&code, &device_name).await?;
+        Ok(Enrollment::new(enrollment, self.device.public_keys()))
+    }
+
+    /// Who this device is to the relay; null before enrolling.
+    pub fn enrollment(&self) -> Option<Enrollment> {
+        self.device
+            .enrollment()
+            .map(|e| Enrollment::new(e, self.device.public_keys()))
+    }
+
+    /// Handles a push: opens the sealed payload (raw bytes, or the base64
+    /// text a data message carries) with the device key, drops repeats,
+    /// stores the page and returns the plan to follow. Null: a repeat —
+    /// show and ring nothing. The notification sink is told to present it
+    /// and, when the plan rings, to start ringing.
+    pub fn handle_push(&self, payload: Vec<u8>) -> Result<Option<NotificationPlan>> {
+        Ok(self.device.handle_push(&payload)?.map(Into::into))
+    }
+
+    /// Listens on the relay's event stream while the app is in the
+    /// foreground (or has no push service): pages are handled like pushes
+    /// (stored, deduplicated, presented and rung through the sink). Returns
+    /// after `max_pages` pages, after `max_duration`, or when the relay
+    /// closes the stream.
+    pub async fn listen(&self, max_duration: Duration, max_pages: u32) -> Result<ListenReport> {
+        Ok(self.device.listen(max_duration, max_pages).await?.into())
+    }
+
+    /// Acknowledges `alert`: committed to the outbox before returning (sent
+    /// by the next `sync`); stops the ring at once.
+    pub fn acknowledge(&self, alert: String) -> Result<QueuedActionInfo> {
+        Ok(self.device.act(&alert, Action::Acknowledge)?.into())
+    }
+
+    /// Asks for the next escalation step now; queued like `acknowledge`.
+    pub fn escalate(&self, alert: String) -> Result<QueuedActionInfo> {
+        Ok(self.device.act(&alert, Action::Escalate)?.into())
+    }
+
+    /// "I can't take this": escalates without acknowledging; queued.
+    pub fn decline(&self, alert: String) -> Result<QueuedActionInfo> {
+        Ok(self.device.act(&alert, Action::Decline)?.into())
+    }
+
+    /// Resolves `alert` for good; queued.
+    pub fn resolve(&self, alert: String) -> Result<QueuedActionInfo> {
+        Ok(self.device.act(&alert, Action::Resolve)?.into())
+    }
+
+    /// Acknowledges `alert` until `until`, when it pages again; queued.
+    pub fn snooze(&self, alert: String, until: SystemTime) -> Result<QueuedActionInfo> {
+        let until = chrono::DateTime::<chrono::Utc>::from(until);
+        Ok(self.device.act(&alert, Action::Snooze { until })?.into())
+    }
+
+    /// Delivers queued actions and pulls what changed (alerts, roster),
+    /// registering a new push token first. Call from a coroutine / task:
+    /// on app start, on a sync push, after an action, when the network returns.
+    pub async fn sync(&self) -> Result<SyncReport> {
+        Ok(self.device.sync().await?.into())
+    }
+
+    /// Every alert this device knows, newest first.
+    pub fn alerts(&self) -> Result<Vec<Alert>> {
+        Ok(self.device.alerts()?.into_iter().map(Into::into).collect())
+    }
+
+    /// One alert with its timeline and runbook.
+    pub fn alert(&self, id: String) -> Result<Alert> {
+        Ok(self.device.alert(&id)?.into())
+    }
+
+    /// Who is on call in `schedule` now (from the last synced roster).
+    pub fn who_is_on_call(&self, schedule: String) -> Result<Vec<OnCallPerson>> {
+        Ok(self
+            .device
+            .who_is_on_call(&schedule)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// The shifts of `schedule` in `[from, to)`, clipped to the window.
+    pub fn roster(&self, schedule: String, from: SystemTime, to: SystemTime) -> Result<Vec<Shift>> {
+        Ok(self
+            .device
+            .roster(&schedule, from.into(), to.into())?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// This device's person's shifts in `[from, to)`, across schedules.
+    pub fn my_shifts(&self, from: SystemTime, to: SystemTime) -> Result<Vec<MyShift>> {
+        Ok(self
+            .device
+            .my_shifts(from.into(), to.into())?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// The user's notification settings.
+    pub fn settings(&self) -> Result<NotificationSettings> {
+        Ok(self.device.settings()?.into())
+    }
+
+    /// Saves the user's notification settings; later plans follow them.
+    pub fn set_settings(&self, settings: NotificationSettings) -> Result<()> {
+        Ok(self.device.set_settings(&settings.into())?)
+    }
+
+    /// Reports what the platform allows (permissions, push token); call at
+    /// start and whenever one changes. A new token reaches the relay at the
+    /// next `sync`.
+    pub fn report_capabilities(&self, capabilities: Capabilities) -> Result<()> {
+        Ok(self.device.report_capabilities(capabilities.into())?)
+    }
+
+    /// Actions the relay has not confirmed yet, oldest first.
+    pub fn pending_actions(&self) -> Result<Vec<QueuedActionInfo>> {
+        Ok(self
+            .device
+            .pending_actions()?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// The self-check: lists, in words, everything that will stop a page
+    /// from ringing (permissions, Do-Not-Disturb access, push token and its
+    /// age, last push, last sync, actions not yet delivered).
+    pub fn health(&self) -> Result<Health> {
+        Ok(self.device.health()?.into())
+    }
+}

@@ -33,6 +33,27 @@ pub enum Error {
     /// The referenced alert is not in the store.
     #[error("no alert with id {0:?}")]
     UnknownAlert(String),
+    /// A key or sealed payload was unusable (see [`crate::crypto::CryptoError`]).
+    #[error("crypto: {0}")]
+    Crypto(#[from] crate::crypto::CryptoError),
+    /// The relay could not be reached (no network, DNS, timeout, TLS).
+    #[error("cannot reach the relay: {0}")]
+    Network(String),
+    /// The relay answered, but refused the request.
+    #[error("the relay answered HTTP {status}: {message}")]
+    Relay {
+        /// The HTTP status code.
+        status: u16,
+        /// What the relay said was wrong.
+        message: String,
+    },
+    /// The device has not enrolled with a relay yet.
+    #[error("this device is not enrolled; enroll it with a one-time code first")]
+    NotEnrolled,
+    /// The caller passed something unusable (an unknown schedule, a bad
+    /// time range, a push payload that is not a page).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// Shorthand for results of this crate.

@@ -21,11 +21,13 @@ pub use schedule::{Gap, Handoff, Layer, Override, Restriction, Rotation, Schedul
 pub mod alert;
 pub mod clock;
 pub mod crypto;
+pub mod device;
 pub mod error;
 pub mod notify;
 pub mod outbox;
 pub mod page;
 pub mod store;
+pub mod sync;
 pub mod wire;
 
 pub use alert::{Alert, AlertStatus};

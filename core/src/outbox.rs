@@ -11,6 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// A user action waiting in (or done with) the outbox.
@@ -309,13 +310,33 @@ impl<T: Transport> Sender<T> {
     /// final answer (escalate-then-resolve must not arrive as
     /// resolve-then-escalate). Returns the actions attempted, as settled.
     pub fn drain(&mut self, store: &mut Store, now: DateTime<Utc>) -> Result<Vec<QueuedAction>> {
+        self.drain_via(Direct(store), now)
+    }
+
+    /// [`Sender::drain`] for a store shared behind a mutex (the device's):
+    /// the lock is held only while reading and recording, never while a
+    /// delivery waits on the network, so a page arriving meanwhile is
+    /// stored without waiting for the relay.
+    pub fn drain_shared(
+        &mut self,
+        store: &Mutex<Store>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<QueuedAction>> {
+        self.drain_via(Shared(store), now)
+    }
+
+    fn drain_via(
+        &mut self,
+        mut store: impl StoreAccess,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<QueuedAction>> {
         let mut attempted = Vec::new();
         // An alert whose head must wait is done for this round, even when
         // Retry-After says 0: no busy loop against a struggling relay.
         let mut waiting: HashSet<String> = HashSet::new();
         loop {
             let ready: Vec<QueuedAction> = store
-                .ready_actions(now)?
+                .with(|s| s.ready_actions(now))?
                 .into_iter()
                 .filter(|a| !waiting.contains(&a.alert))
                 .collect();
@@ -324,13 +345,39 @@ impl<T: Transport> Sender<T> {
             }
             for action in ready {
                 let verdict = classify(&self.transport.deliver(&action));
-                let settled = settle(store, &action, verdict, &mut self.backoff, now)?;
+                let backoff = &mut self.backoff;
+                let settled = store.with(|s| settle(s, &action, verdict, backoff, now))?;
                 if settled.outcome.is_none() {
                     waiting.insert(settled.alert.clone());
                 }
                 attempted.push(settled);
             }
         }
+    }
+}
+
+/// How [`Sender::drain_via`] reaches the store: directly, or through a lock
+/// taken for each step.
+trait StoreAccess {
+    fn with<R>(&mut self, f: impl FnOnce(&mut Store) -> R) -> R;
+}
+
+struct Direct<'a>(&'a mut Store);
+
+impl StoreAccess for Direct<'_> {
+    fn with<R>(&mut self, f: impl FnOnce(&mut Store) -> R) -> R {
+        f(self.0)
+    }
+}
+
+struct Shared<'a>(&'a Mutex<Store>);
+
+impl StoreAccess for Shared<'_> {
+    fn with<R>(&mut self, f: impl FnOnce(&mut Store) -> R) -> R {
+        // A poisoned lock means a panic elsewhere mid-call; SQLite rolled
+        // back any open transaction, so the connection is still usable.
+        let mut guard = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
     }
 }
 

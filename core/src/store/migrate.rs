@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_alerts.sql"),
     include_str!("migrations/0002_outbox.sql"),
     include_str!("migrations/0003_pages.sql"),
+    include_str!("migrations/0004_device.sql"),
 ];
 
 /// The schema version a fresh database gets.

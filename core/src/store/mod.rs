@@ -3,6 +3,7 @@
 //! `PRAGMA user_version`; every pragma below says why it is set.
 
 mod alerts;
+mod device;
 mod migrate;
 mod pages;
 mod queue;

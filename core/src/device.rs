@@ -1,0 +1,1133 @@
+//! The device side of Klaxon in one place: a phone (through the FFI crate)
+//! or the terminal pager opens a [`Device`] on its state directory and gets
+//! enrollment, push handling, queued actions, sync, the synced roster, the
+//! user's settings, and the self-check that says what will stop a page from
+//! ringing. The shell only draws and rings, through a [`Shell`].
+
+use crate::alert::{Action, AlertStatus};
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+use crate::notify::{self, NotificationPlan, NotificationSettings, PageContent, RingLoop};
+use crate::outbox::{self, Backoff, QueuedAction, Sender};
+use crate::page::{self, Delivery, Page};
+use crate::store::{Durability, Store};
+use crate::sync::{self, keys, lock, Credentials, Enrollment, RelayClient, RelayTransport};
+use crate::wire::{
+    AlertDetails, AlertView, PersonView, PushPlatform, PushTokenRequest, RosterView,
+};
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine as _;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// The database file inside the state directory.
+pub const DATABASE_FILE: &str = "klaxon.db";
+
+/// More settings-table names (see also `sync::keys`).
+mod more_keys {
+    pub const CAPABILITIES: &str = "device.capabilities";
+    pub const LAST_PUSH: &str = "device.last_push_at";
+    pub const LAST_SYNC: &str = "device.last_sync";
+    pub const PUSH_REGISTERED: &str = "device.push_registered";
+}
+
+/// A push token older than this is probably stale: FCM and APNs rotate
+/// tokens, and a shell that stopped reporting them stops getting pages.
+const PUSH_TOKEN_MAX_AGE: Duration = Duration::days(60);
+/// No successful sync for this long: the roster and alert list are old.
+const SYNC_MAX_AGE: Duration = Duration::hours(24);
+
+/// What the shell does on core's behalf. Every call names the alert (the
+/// notification's identity). An `Err` is the shell's own failure, recorded
+/// for [`Device::health`]; core carries on regardless.
+pub trait Shell: Send + Sync {
+    /// Show a new notification as planned (replacing one for the same alert).
+    fn present(&self, plan: &NotificationPlan) -> std::result::Result<(), String>;
+    /// Change an existing notification (state changed: acknowledged, escalated).
+    fn update(&self, plan: &NotificationPlan) -> std::result::Result<(), String>;
+    /// Remove the alert's notification.
+    fn cancel(&self, alert: &str) -> std::result::Result<(), String>;
+    /// Start the alert's ring loop.
+    fn start_ringing(&self, alert: &str, ring: &RingLoop) -> std::result::Result<(), String>;
+    /// Stop the alert's ring loop (a no-op if it is not ringing).
+    fn stop_ringing(&self, alert: &str) -> std::result::Result<(), String>;
+}
+
+/// What the platform lets the app do, as the shell last reported it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capabilities {
+    /// The user allows notifications at all.
+    pub notifications_allowed: bool,
+    /// The app may break through Do-Not-Disturb (Android: notification
+    /// policy access / bypass-DND channel; iOS: Critical Alerts entitlement).
+    pub dnd_access: bool,
+    /// The app may show a full-screen page over the lock screen.
+    pub full_screen_allowed: bool,
+    /// The OS will not delay or drop the app's background work to save battery.
+    pub battery_optimisation_exempt: bool,
+    /// Which push service the token belongs to.
+    pub push_platform: PushPlatform,
+    /// The push token, if the app has one.
+    pub push_token: Option<String>,
+    /// When the push service issued that token.
+    pub push_token_issued_at: Option<DateTime<Utc>>,
+    /// When the shell reported this.
+    pub reported_at: DateTime<Utc>,
+}
+
+/// How bad a health finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthLevel {
+    /// Fine; said so the screen can show a full checklist.
+    Ok,
+    /// Pages still ring, but something is degraded or about to be.
+    Warning,
+    /// Some pages will not ring, or will not arrive.
+    Problem,
+}
+
+/// One finding of the self-check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthItem {
+    /// Stable id of the check (`enrollment`, `notifications`, `dnd`,
+    /// `full_screen`, `battery`, `push_token`, `last_push`, `sync`,
+    /// `outbox`, `shell`, `settings`), for the shell to attach a fix-it button.
+    pub check: String,
+    /// How bad.
+    pub level: HealthLevel,
+    /// In words, for the person.
+    pub message: String,
+}
+
+/// The self-check: everything that will stop a page from ringing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// No finding at [`HealthLevel::Problem`].
+    pub ok: bool,
+    /// Every check, problems first.
+    pub items: Vec<HealthItem>,
+    /// When the last push arrived.
+    pub last_push_at: Option<DateTime<Utc>>,
+    /// When the last sync succeeded.
+    pub last_sync_at: Option<DateTime<Utc>>,
+    /// Actions waiting to reach the relay.
+    pub pending_actions: u32,
+    /// How old the push token is.
+    pub push_token_age: Option<std::time::Duration>,
+}
+
+/// An alert as the device knows it, with its actions still in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertEntry {
+    /// The relay's view (from the last sync, or from a page).
+    pub view: AlertView,
+    /// This device's actions on it that the relay has not confirmed yet.
+    pub pending: Vec<QueuedAction>,
+    /// "escalates to Bob Okafor in 4:32", when an escalation is coming.
+    pub next_escalation: Option<String>,
+}
+
+/// What one [`Device::sync`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Actions attempted, as settled (outcome set when final).
+    pub delivered: Vec<QueuedAction>,
+    /// Alerts whose view changed.
+    pub alerts_changed: u32,
+    /// Whether a new roster view arrived.
+    pub roster_updated: bool,
+    /// Actions still waiting afterwards.
+    pub pending_actions: u32,
+}
+
+/// What one [`Device::listen`] received.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Listened {
+    /// Plans of the new pages (repeats are left out).
+    pub plans: Vec<NotificationPlan>,
+    /// Pages received, repeats included.
+    pub pages: u32,
+    /// The relay said alerts changed: call [`Device::sync`].
+    pub changed: bool,
+}
+
+/// The public halves of the device's keys, base64url without padding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicKeys {
+    /// Ed25519: verifies the device's request signatures.
+    pub signing: String,
+    /// X25519: pages are sealed to it.
+    pub sealing: String,
+}
+
+/// A person on call now, in one schedule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnCall {
+    /// The person.
+    pub person: PersonView,
+    /// When their current shift ends.
+    pub until: DateTime<Utc>,
+}
+
+/// One of this device's person's shifts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MyShift {
+    /// Schedule id.
+    pub schedule: String,
+    /// First instant on call.
+    pub start: DateTime<Utc>,
+    /// First instant off call.
+    pub end: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct LastSync {
+    at: Option<DateTime<Utc>>,
+    ok_at: Option<DateTime<Utc>>,
+    error: Option<String>,
+}
+
+/// One device: its store, its relay, its shell. Thread-safe; share it in an `Arc`.
+pub struct Device {
+    state_dir: PathBuf,
+    store: Mutex<Store>,
+    relay: RelayClient,
+    clock: Arc<dyn Clock>,
+    shell: RwLock<Option<Arc<dyn Shell>>>,
+    /// Alerts whose ring loop this process started and has not stopped.
+    ringing: Mutex<HashSet<String>>,
+    /// The roster view, parsed once (who-is-on-call is called per frame).
+    roster: RwLock<Option<Arc<RosterView>>>,
+    /// The enrollment's parsed keys (parsing a PKCS#8 key per push is waste).
+    creds: RwLock<Option<Arc<Credentials>>>,
+    /// The shell's last failure, for health.
+    shell_error: Mutex<Option<String>>,
+}
+
+impl std::fmt::Debug for Device {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Device")
+            .field("state_dir", &self.state_dir)
+            .field("relay", &self.relay.base_url())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Device {
+    /// Opens (creating) the device state in `state_dir` for the relay at
+    /// `relay_url`.
+    pub fn open(state_dir: &Path, relay_url: &str, clock: Arc<dyn Clock>) -> Result<Device> {
+        std::fs::create_dir_all(state_dir)?;
+        let store = Store::open(state_dir.join(DATABASE_FILE))?;
+        let relay = RelayClient::new(relay_url)?;
+        let roster: Option<RosterView> = store.setting(keys::ROSTER)?;
+        let creds = Enrollment::load(&store)?
+            .map(Credentials::new)
+            .transpose()?
+            .map(Arc::new);
+        Ok(Device {
+            state_dir: state_dir.to_path_buf(),
+            store: Mutex::new(store),
+            relay,
+            clock,
+            shell: RwLock::new(None),
+            ringing: Mutex::new(HashSet::new()),
+            roster: RwLock::new(roster.map(Arc::new)),
+            creds: RwLock::new(creds),
+            shell_error: Mutex::new(None),
+        })
+    }
+
+    /// The state directory.
+    pub fn state_dir(&self) -> &Path {
+        &self.state_dir
+    }
+
+    /// Sets (or replaces, or with `None` removes) the shell core notifies.
+    pub fn set_shell(&self, shell: Option<Arc<dyn Shell>>) {
+        *self.shell.write().unwrap_or_else(|p| p.into_inner()) = shell;
+    }
+
+    /// The enrollment, once enrolled.
+    pub fn enrollment(&self) -> Option<Enrollment> {
+        self.credentials().map(|c| c.enrollment.clone())
+    }
+
+    /// The public halves of the device's keys, once enrolled.
+    pub fn public_keys(&self) -> Option<PublicKeys> {
+        self.credentials().map(|c| PublicKeys {
+            signing: URL_SAFE_NO_PAD.encode(c.identity.signing_public_key()),
+            sealing: URL_SAFE_NO_PAD.encode(c.identity.sealing_public_key()),
+        })
+    }
+
+    fn credentials(&self) -> Option<Arc<Credentials>> {
+        self.creds.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn require_credentials(&self) -> Result<Arc<Credentials>> {
+        self.credentials().ok_or(Error::NotEnrolled)
+    }
+
+    /// Enrolls with the one-time code from `klaxon invite`: creates the
+    /// device's keys, registers their public halves and stores the result.
+    /// Enrolling again replaces the earlier identity.
+    pub async fn enroll(&self, code: &str, device_name: &str) -> Result<Enrollment> {
+        if code.trim().is_empty() {
+            return Err(Error::Invalid("the enrollment code is empty".into()));
+        }
+        let enrollment = sync::enroll(
+            &self.relay,
+            &self.store,
+            code,
+            device_name,
+            self.clock.now(),
+        )
+        .await?;
+        let creds = Arc::new(Credentials::new(enrollment.clone())?);
+        *self.creds.write().unwrap_or_else(|p| p.into_inner()) = Some(creds);
+        lock(&self.store).set_setting(
+            more_keys::PUSH_REGISTERED,
+            &Option::<String>::None,
+            Durability::Normal,
+        )?;
+        Ok(enrollment)
+    }
+
+    /// Handles one push: opens the sealed payload with the device key,
+    /// drops repeats, records the page and returns the plan to show
+    /// (`None`: a duplicate, show and ring nothing). The shell is told to
+    /// present it and, for a ringing plan, to start the ring loop; a page
+    /// saying the alert was acknowledged or resolved stops the ring.
+    ///
+    /// `payload` is the sealed bytes, or their base64 / base64url text as
+    /// push data messages carry them.
+    pub fn handle_push(&self, payload: &[u8]) -> Result<Option<NotificationPlan>> {
+        let creds = self.require_credentials()?;
+        let json = open_payload(&creds, payload)?;
+        self.handle_page_json(&json)
+    }
+
+    /// Handles a page that arrived unsealed over the device's own
+    /// authenticated stream (`/v1/stream`), exactly as [`Device::handle_push`].
+    pub fn handle_page(&self, page: &Page) -> Result<Option<NotificationPlan>> {
+        self.handle_page_json(&serde_json::to_vec(page)?)
+    }
+
+    fn handle_page_json(&self, json: &[u8]) -> Result<Option<NotificationPlan>> {
+        let now = self.clock.now();
+        let page = Page::from_json(json)
+            .map_err(|e| Error::Invalid(format!("the push payload is not a page: {e}")))?;
+        let delivery = {
+            let mut store = lock(&self.store);
+            let settings = store.notification_settings()?;
+            let delivery = page::receive(&mut store, &settings, json, now)?;
+            store.set_setting(more_keys::LAST_PUSH, &now, Durability::Normal)?;
+            if let Delivery::Show(_) = &delivery {
+                merge_page_into_view(&mut store, &page, now)?;
+            }
+            delivery
+        };
+        let plan = match delivery {
+            Delivery::Duplicate => return Ok(None),
+            Delivery::Show(plan) => *plan,
+        };
+        match page.status {
+            AlertStatus::Triggered => {
+                self.tell(|s| s.present(&plan));
+                if let Some(ring) = &plan.ring {
+                    self.ringing_set().insert(plan.alert.clone());
+                    self.tell(|s| s.start_ringing(&plan.alert, ring));
+                }
+            }
+            AlertStatus::Acknowledged => {
+                self.stop_ring(&plan.alert);
+                self.tell(|s| s.update(&plan));
+            }
+            AlertStatus::Resolved => {
+                self.stop_ring(&plan.alert);
+                self.tell(|s| s.cancel(&plan.alert));
+            }
+        }
+        Ok(Some(plan))
+    }
+
+    /// Listens on the relay's event stream (the foreground path, and the
+    /// terminal pager's): pages are handled exactly like pushes (stored,
+    /// deduplicated, presented, rung). Returns after `max_pages` pages, when
+    /// `max_duration` has passed, or when the relay closes the stream.
+    pub async fn listen(
+        &self,
+        max_duration: std::time::Duration,
+        max_pages: u32,
+    ) -> Result<Listened> {
+        let creds = self.require_credentials()?;
+        let mut listened = Listened::default();
+        let work = async {
+            let mut stream = self.relay.stream(&creds).await?;
+            while let Some(event) = stream.next().await? {
+                match event {
+                    crate::wire::StreamEvent::Page { page } => {
+                        if let Some(plan) = self.handle_page(&page)? {
+                            listened.plans.push(plan);
+                        }
+                        listened.pages = listened.pages.saturating_add(1);
+                        if listened.pages >= max_pages {
+                            break;
+                        }
+                    }
+                    crate::wire::StreamEvent::Changed { .. } => listened.changed = true,
+                }
+            }
+            Ok::<(), Error>(())
+        };
+        match tokio::time::timeout(max_duration, work).await {
+            Ok(result) => result?,
+            Err(_elapsed) => {}
+        }
+        Ok(listened)
+    }
+
+    /// Commits an action to the outbox (durably, before returning) and
+    /// applies its local effect at once: acknowledging or snoozing stops
+    /// the ring and quietens the notification, resolving, escalating or
+    /// declining stops the ring and removes it. [`Device::sync`] delivers it.
+    pub fn act(&self, alert: &str, action: Action) -> Result<QueuedAction> {
+        let creds = self.require_credentials()?;
+        if alert.trim().is_empty() {
+            return Err(Error::Invalid("no alert id given".into()));
+        }
+        let now = self.clock.now();
+        if let Action::Snooze { until } = &action {
+            if *until <= now {
+                return Err(Error::Invalid("a snooze must end in the future".into()));
+            }
+        }
+        let (queued, view) = {
+            let mut store = lock(&self.store);
+            let view = store.synced_alert(alert)?;
+            let seen = view.as_ref().map(|v| v.revision);
+            let queued = outbox::enqueue(
+                &mut store,
+                alert,
+                &creds.enrollment.person,
+                action.clone(),
+                seen,
+                now,
+            )?;
+            (queued, view)
+        };
+        self.stop_ring(alert);
+        match action {
+            Action::Acknowledge | Action::Snooze { .. } => {
+                if let Some(view) = &view {
+                    let plan = self.plan_for(view, AlertStatus::Acknowledged)?;
+                    self.tell(|s| s.update(&plan));
+                }
+            }
+            Action::Resolve | Action::Escalate | Action::Decline => {
+                self.tell(|s| s.cancel(alert));
+            }
+        }
+        Ok(queued)
+    }
+
+    /// Delivers the outbox and pulls what changed: registers a new push
+    /// token, sends every due action (each at most once per sync, with
+    /// backoff between syncs), then syncs alerts and roster from the stored
+    /// cursor. Alerts that stopped being triggered stop ringing. Needs a
+    /// tokio runtime (it blocks a `spawn_blocking` thread per delivery).
+    pub async fn sync(self: &Arc<Self>) -> Result<SyncReport> {
+        let result = self.sync_inner().await;
+        let now = self.clock.now();
+        let mut store = lock(&self.store);
+        let mut last: LastSync = store.setting(more_keys::LAST_SYNC)?.unwrap_or_default();
+        last.at = Some(now);
+        match &result {
+            Ok(_) => {
+                last.ok_at = Some(now);
+                last.error = None;
+            }
+            Err(e) => last.error = Some(e.to_string()),
+        }
+        store.set_setting(more_keys::LAST_SYNC, &last, Durability::Normal)?;
+        result
+    }
+
+    async fn sync_inner(self: &Arc<Self>) -> Result<SyncReport> {
+        let creds = self.require_credentials()?;
+        self.register_push_token(&creds).await?;
+
+        let this = Arc::clone(self);
+        let runtime = tokio::runtime::Handle::current();
+        let transport_creds = Arc::clone(&creds);
+        let delivered = tokio::task::spawn_blocking(move || {
+            let transport = RelayTransport::new(this.relay.clone(), transport_creds, runtime);
+            let mut sender = Sender::new(transport, Backoff::from_os_entropy());
+            sender.drain_shared(&this.store, this.clock.now())
+        })
+        .await
+        .map_err(|e| Error::Invalid(format!("the outbox sender stopped: {e}")))??;
+
+        let pulled = sync::pull(&self.relay, &creds, &self.store).await?;
+        if let Some(roster) = &pulled.roster {
+            *self.roster.write().unwrap_or_else(|p| p.into_inner()) =
+                Some(Arc::new(roster.clone()));
+        }
+        for view in &pulled.alerts {
+            if view.status != AlertStatus::Triggered && self.is_ringing(&view.id) {
+                self.stop_ring(&view.id);
+                if view.status == AlertStatus::Resolved {
+                    self.tell(|s| s.cancel(&view.id));
+                } else {
+                    let plan = self.plan_for(view, view.status)?;
+                    self.tell(|s| s.update(&plan));
+                }
+            }
+        }
+        Ok(SyncReport {
+            delivered,
+            alerts_changed: u32::try_from(pulled.alerts.len()).unwrap_or(u32::MAX),
+            roster_updated: pulled.roster.is_some(),
+            pending_actions: self.pending_actions()?.len().try_into().unwrap_or(u32::MAX),
+        })
+    }
+
+    async fn register_push_token(&self, creds: &Credentials) -> Result<()> {
+        let (caps, registered) = {
+            let store = lock(&self.store);
+            let caps: Option<Capabilities> = store.setting(more_keys::CAPABILITIES)?;
+            let registered: Option<String> = store
+                .setting::<Option<String>>(more_keys::PUSH_REGISTERED)?
+                .flatten();
+            (caps, registered)
+        };
+        let Some(caps) = caps else { return Ok(()) };
+        let Some(token) = caps
+            .push_token
+            .filter(|_| caps.push_platform != PushPlatform::None)
+        else {
+            return Ok(());
+        };
+        let fingerprint = format!("{:?}:{token}", caps.push_platform);
+        if registered.as_deref() == Some(fingerprint.as_str()) {
+            return Ok(());
+        }
+        self.relay
+            .register_push_token(
+                creds,
+                &PushTokenRequest {
+                    platform: caps.push_platform,
+                    token: Some(token),
+                },
+            )
+            .await?;
+        lock(&self.store).set_setting(
+            more_keys::PUSH_REGISTERED,
+            &Some(fingerprint),
+            Durability::Normal,
+        )
+    }
+
+    /// Every alert the device knows, newest first, with pending actions.
+    pub fn alerts(&self) -> Result<Vec<AlertEntry>> {
+        let (views, pending) = {
+            let store = lock(&self.store);
+            (store.synced_alerts()?, pending_of(&store)?)
+        };
+        let now = self.clock.now();
+        Ok(views
+            .into_iter()
+            .map(|view| self.entry(view, &pending, now))
+            .collect())
+    }
+
+    /// One alert with its timeline, runbook and pending actions.
+    pub fn alert(&self, id: &str) -> Result<AlertEntry> {
+        let (view, pending) = {
+            let store = lock(&self.store);
+            (store.synced_alert(id)?, pending_of(&store)?)
+        };
+        let view = view.ok_or_else(|| Error::UnknownAlert(id.to_string()))?;
+        Ok(self.entry(view, &pending, self.clock.now()))
+    }
+
+    fn entry(&self, view: AlertView, pending: &[QueuedAction], now: DateTime<Utc>) -> AlertEntry {
+        let next_escalation = view
+            .upcoming
+            .as_ref()
+            .filter(|_| view.status == AlertStatus::Triggered)
+            .map(|up| {
+                let names: Vec<String> = up.people.iter().map(|p| self.person_name(p)).collect();
+                let who = match names.as_slice() {
+                    [] => "nobody".to_string(),
+                    [one] => one.clone(),
+                    [init @ .., last] => format!("{} and {last}", init.join(", ")),
+                };
+                format!("escalates to {who} in {}", up.countdown(now))
+            });
+        AlertEntry {
+            pending: pending
+                .iter()
+                .filter(|a| a.alert == view.id)
+                .cloned()
+                .collect(),
+            view,
+            next_escalation,
+        }
+    }
+
+    fn person_name(&self, id: &str) -> String {
+        self.roster_view()
+            .and_then(|r| r.people.iter().find(|p| p.id == id).map(|p| p.name.clone()))
+            .unwrap_or_else(|| id.to_string())
+    }
+
+    fn roster_view(&self) -> Option<Arc<RosterView>> {
+        self.roster
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn synced_roster(&self) -> Result<Arc<RosterView>> {
+        self.roster_view()
+            .ok_or_else(|| Error::Invalid("no roster yet: sync with the relay first".into()))
+    }
+
+    /// Who is on call in `schedule` now, from the synced shifts.
+    pub fn who_is_on_call(&self, schedule: &str) -> Result<Vec<OnCall>> {
+        let roster = self.synced_roster()?;
+        let now = self.clock.now();
+        let sched = roster
+            .schedules
+            .iter()
+            .find(|s| s.id == schedule)
+            .ok_or_else(|| Error::Invalid(format!("no schedule {schedule:?} in the roster")))?;
+        Ok(sched
+            .shifts
+            .iter()
+            .filter(|s| s.start <= now && now < s.end)
+            .map(|s| OnCall {
+                person: roster
+                    .people
+                    .iter()
+                    .find(|p| p.id == s.person)
+                    .cloned()
+                    .unwrap_or_else(|| PersonView {
+                        id: s.person.clone(),
+                        name: s.person.clone(),
+                    }),
+                until: s.end,
+            })
+            .collect())
+    }
+
+    /// The shifts of `schedule` in `[from, to)`, clipped to the window (only
+    /// as far as the synced window reaches).
+    pub fn roster(
+        &self,
+        schedule: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<crate::wire::ShiftView>> {
+        check_window(from, to)?;
+        let roster = self.synced_roster()?;
+        let sched = roster
+            .schedules
+            .iter()
+            .find(|s| s.id == schedule)
+            .ok_or_else(|| Error::Invalid(format!("no schedule {schedule:?} in the roster")))?;
+        Ok(sched
+            .shifts
+            .iter()
+            .filter(|s| s.start < to && s.end > from)
+            .map(|s| crate::wire::ShiftView {
+                person: s.person.clone(),
+                start: s.start.max(from),
+                end: s.end.min(to),
+            })
+            .collect())
+    }
+
+    /// This device's person's shifts in `[from, to)` across every schedule.
+    pub fn my_shifts(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<MyShift>> {
+        check_window(from, to)?;
+        let person = self.require_credentials()?.enrollment.person.clone();
+        let roster = self.synced_roster()?;
+        let mut out: Vec<MyShift> = roster
+            .schedules
+            .iter()
+            .flat_map(|sched| {
+                sched
+                    .shifts
+                    .iter()
+                    .filter(|s| s.person == person && s.start < to && s.end > from)
+                    .map(|s| MyShift {
+                        schedule: sched.id.clone(),
+                        start: s.start.max(from),
+                        end: s.end.min(to),
+                    })
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            a.start
+                .cmp(&b.start)
+                .then_with(|| a.schedule.cmp(&b.schedule))
+        });
+        Ok(out)
+    }
+
+    /// The user's notification settings.
+    pub fn settings(&self) -> Result<NotificationSettings> {
+        lock(&self.store).notification_settings()
+    }
+
+    /// Saves the user's notification settings (durably).
+    pub fn set_settings(&self, settings: &NotificationSettings) -> Result<()> {
+        lock(&self.store).set_notification_settings(settings)
+    }
+
+    /// Records what the platform allows; a new push token is registered
+    /// with the relay at the next sync. A token reported without an issue
+    /// time keeps the earlier one if unchanged, else counts from now.
+    pub fn report_capabilities(&self, mut caps: Capabilities) -> Result<()> {
+        let now = self.clock.now();
+        caps.reported_at = now;
+        let mut store = lock(&self.store);
+        let before: Option<Capabilities> = store.setting(more_keys::CAPABILITIES)?;
+        if caps.push_token.is_some() && caps.push_token_issued_at.is_none() {
+            caps.push_token_issued_at = before
+                .filter(|b| b.push_token == caps.push_token)
+                .and_then(|b| b.push_token_issued_at)
+                .or(Some(now));
+        }
+        store.set_setting(more_keys::CAPABILITIES, &caps, Durability::Normal)
+    }
+
+    /// Actions waiting for the relay's final answer, oldest first.
+    pub fn pending_actions(&self) -> Result<Vec<QueuedAction>> {
+        pending_of(&lock(&self.store))
+    }
+
+    /// The self-check: what will stop a page from ringing, in words.
+    pub fn health(&self) -> Result<Health> {
+        let now = self.clock.now();
+        let (caps, last_push, last_sync, registered, settings, pending) = {
+            let store = lock(&self.store);
+            (
+                store.setting::<Capabilities>(more_keys::CAPABILITIES)?,
+                store.setting::<DateTime<Utc>>(more_keys::LAST_PUSH)?,
+                store
+                    .setting::<LastSync>(more_keys::LAST_SYNC)?
+                    .unwrap_or_default(),
+                store
+                    .setting::<Option<String>>(more_keys::PUSH_REGISTERED)?
+                    .flatten(),
+                store.notification_settings()?,
+                pending_of(&store)?,
+            )
+        };
+        let shell_error = self
+            .shell_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let has_shell = self
+            .shell
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some();
+        let enrolled = self.enrollment();
+        let input = HealthInput {
+            now,
+            enrolled: enrolled.as_ref(),
+            caps: caps.as_ref(),
+            last_push,
+            last_sync: &last_sync,
+            push_registered: registered.is_some(),
+            settings: &settings,
+            pending: &pending,
+            has_shell,
+            shell_error: shell_error.as_deref(),
+        };
+        Ok(check_health(&input))
+    }
+
+    /// The plan for showing `view` in `status` (e.g. after acknowledging).
+    fn plan_for(&self, view: &AlertView, status: AlertStatus) -> Result<NotificationPlan> {
+        let settings = self.settings()?;
+        Ok(notify::plan(
+            &PageContent {
+                alert: view.id.clone(),
+                priority: view.priority,
+                status,
+                service_name: view.service_name.clone(),
+                summary: view.summary.clone(),
+                runbook: view.runbook.clone(),
+            },
+            &settings,
+        ))
+    }
+
+    fn ringing_set(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.ringing.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn is_ringing(&self, alert: &str) -> bool {
+        self.ringing_set().contains(alert)
+    }
+
+    /// Stops the ring loop. Always told to the shell, even when this
+    /// process did not start it: a ring started before an app restart must
+    /// stop too, and stopping a silent alert is harmless.
+    fn stop_ring(&self, alert: &str) {
+        self.ringing_set().remove(alert);
+        self.tell(|s| s.stop_ringing(alert));
+    }
+
+    fn tell(&self, call: impl FnOnce(&dyn Shell) -> std::result::Result<(), String>) {
+        let shell = self.shell.read().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(shell) = shell {
+            let result = call(shell.as_ref());
+            let mut last = self.shell_error.lock().unwrap_or_else(|p| p.into_inner());
+            if let Err(e) = result {
+                *last = Some(e);
+            }
+        }
+    }
+}
+
+fn check_window(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<()> {
+    if from >= to {
+        return Err(Error::Invalid(format!(
+            "the window is empty: from {from} is not before to {to}"
+        )));
+    }
+    Ok(())
+}
+
+fn pending_of(store: &Store) -> Result<Vec<QueuedAction>> {
+    Ok(store
+        .queued_actions()?
+        .into_iter()
+        .filter(|a| a.outcome.is_none())
+        .collect())
+}
+
+/// Opens a push payload: raw sealed bytes, or their base64 text.
+fn open_payload(creds: &Credentials, payload: &[u8]) -> Result<Vec<u8>> {
+    match creds.identity.open(payload) {
+        Ok(json) => Ok(json),
+        Err(first) => {
+            let text = std::str::from_utf8(payload).map(str::trim).unwrap_or("");
+            let decoded = URL_SAFE_NO_PAD
+                .decode(text.trim_end_matches('='))
+                .or_else(|_| STANDARD.decode(text));
+            match decoded {
+                Ok(bytes) if !text.is_empty() => Ok(creds.identity.open(&bytes)?),
+                _ => Err(first.into()),
+            }
+        }
+    }
+}
+
+/// Keeps the alert list current from a page: a new alert appears at once
+/// (before any sync), a known one takes the page's state if the page is newer.
+fn merge_page_into_view(store: &mut Store, page: &Page, now: DateTime<Utc>) -> Result<()> {
+    let view = match store.synced_alert(&page.alert)? {
+        Some(mut view) => {
+            if page.revision <= view.revision {
+                return Ok(());
+            }
+            view.status = page.status;
+            view.summary = page.summary.clone();
+            view.priority = page.priority;
+            view.revision = page.revision;
+            if page.runbook.is_some() {
+                view.runbook = page.runbook.clone();
+            }
+            view
+        }
+        None => AlertView {
+            id: page.alert.clone(),
+            service: page.service.clone(),
+            service_name: page.service_name.clone(),
+            dedup_key: page.dedup_key.clone(),
+            summary: page.summary.clone(),
+            priority: page.priority,
+            status: page.status,
+            created_at: now,
+            acknowledged_by: None,
+            paged: Vec::new(),
+            revision: page.revision,
+            timeline: Vec::new(),
+            upcoming: None,
+            runbook: page.runbook.clone(),
+            details: AlertDetails::default(),
+        },
+    };
+    store.save_synced_alerts(std::slice::from_ref(&view))
+}
+
+struct HealthInput<'a> {
+    now: DateTime<Utc>,
+    enrolled: Option<&'a Enrollment>,
+    caps: Option<&'a Capabilities>,
+    last_push: Option<DateTime<Utc>>,
+    last_sync: &'a LastSync,
+    push_registered: bool,
+    settings: &'a NotificationSettings,
+    pending: &'a [QueuedAction],
+    has_shell: bool,
+    shell_error: Option<&'a str>,
+}
+
+fn ago(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
+    let secs = (now - then).num_seconds().max(0);
+    match secs {
+        0..=59 => format!("{secs} s ago"),
+        60..=3599 => format!("{} min ago", secs / 60),
+        3600..=172_799 => format!("{} h ago", secs / 3600),
+        _ => format!("{} days ago", secs / 86_400),
+    }
+}
+
+/// The self-check's rules, over plain values (tested without a device).
+fn check_health(input: &HealthInput<'_>) -> Health {
+    use HealthLevel::{Ok as Fine, Problem, Warning};
+    let mut items = Vec::new();
+    let mut add = |check: &str, level: HealthLevel, message: String| {
+        items.push(HealthItem {
+            check: check.to_string(),
+            level,
+            message,
+        })
+    };
+    let now = input.now;
+
+    match input.enrolled {
+        None => add(
+            "enrollment",
+            Problem,
+            "This device is not enrolled with a relay: no page can reach it. Enroll it with a \
+             one-time code from `klaxon invite`."
+                .into(),
+        ),
+        Some(e) => add(
+            "enrollment",
+            Fine,
+            format!("Enrolled as {} with {}.", e.person, e.relay_url),
+        ),
+    }
+
+    let mut push_token_age = None;
+    match input.caps {
+        None => add(
+            "notifications",
+            Problem,
+            "The app has not reported its permissions yet, so nothing is known about whether a \
+             page can ring. Open the app once."
+                .into(),
+        ),
+        Some(caps) => {
+            if caps.notifications_allowed {
+                add("notifications", Fine, "Notifications are allowed.".into());
+            } else {
+                add(
+                    "notifications",
+                    Problem,
+                    "Notifications are turned off for Klaxon: pages will neither show nor ring."
+                        .into(),
+                );
+            }
+            match (caps.dnd_access, input.settings.allow_override_dnd) {
+                (true, true) => add(
+                    "dnd",
+                    Fine,
+                    "Critical pages can ring through Do-Not-Disturb and silent mode.".into(),
+                ),
+                (false, true) => add(
+                    "dnd",
+                    Problem,
+                    "Klaxon may not override Do-Not-Disturb: a critical page stays silent while \
+                     Do-Not-Disturb or silent mode is on. Grant Do-Not-Disturb access."
+                        .into(),
+                ),
+                (_, false) => add(
+                    "dnd",
+                    Warning,
+                    "You turned off \"override Do-Not-Disturb\": critical pages stay silent while \
+                     Do-Not-Disturb is on."
+                        .into(),
+                ),
+            }
+            if caps.full_screen_allowed {
+                add(
+                    "full_screen",
+                    Fine,
+                    "Critical pages can show full screen over the lock screen.".into(),
+                );
+            } else {
+                add(
+                    "full_screen",
+                    Warning,
+                    "Klaxon may not show full screen over the lock screen: a critical page shows \
+                     only as a notification. Allow full-screen notifications."
+                        .into(),
+                );
+            }
+            if caps.battery_optimisation_exempt {
+                add(
+                    "battery",
+                    Fine,
+                    "Battery optimisation will not delay pages.".into(),
+                );
+            } else {
+                add(
+                    "battery",
+                    Warning,
+                    "Battery optimisation is on for Klaxon: the system may delay pushes and stop \
+                     the ring loop. Exempt Klaxon from battery optimisation."
+                        .into(),
+                );
+            }
+            match (&caps.push_token, caps.push_platform) {
+                (_, PushPlatform::None) => add(
+                    "push_token",
+                    Warning,
+                    "This device has no push service: pages arrive only while Klaxon is running \
+                     and connected."
+                        .into(),
+                ),
+                (None, _) => add(
+                    "push_token",
+                    Problem,
+                    "There is no push token: pages cannot reach this device while the app is \
+                     closed."
+                        .into(),
+                ),
+                (Some(_), _) => {
+                    let issued = caps.push_token_issued_at.unwrap_or(caps.reported_at);
+                    let age = (now - issued).max(Duration::zero());
+                    push_token_age = age.to_std().ok();
+                    if !input.push_registered {
+                        add(
+                            "push_token",
+                            Warning,
+                            "The push token has not reached the relay yet; it will at the next \
+                             sync."
+                                .into(),
+                        );
+                    } else if age > PUSH_TOKEN_MAX_AGE {
+                        add(
+                            "push_token",
+                            Warning,
+                            format!(
+                                "The push token is {} days old and may have expired: open the \
+                                 app so it can refresh it.",
+                                age.num_days()
+                            ),
+                        );
+                    } else {
+                        add(
+                            "push_token",
+                            Fine,
+                            format!(
+                                "The push token is registered (issued {}).",
+                                ago(now, issued)
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    match input.last_push {
+        Some(at) => add(
+            "last_push",
+            Fine,
+            format!("The last page arrived {}.", ago(now, at)),
+        ),
+        None => add(
+            "last_push",
+            Warning,
+            "No page has reached this device yet: send a test page to check the whole path.".into(),
+        ),
+    }
+
+    match (input.last_sync.ok_at, &input.last_sync.error) {
+        (_, Some(error)) => add("sync", Warning, format!("The last sync failed: {error}.")),
+        (None, None) => add(
+            "sync",
+            Warning,
+            "This device has not synced with the relay yet: the roster and alert list are empty."
+                .into(),
+        ),
+        (Some(at), None) if now - at > SYNC_MAX_AGE => add(
+            "sync",
+            Warning,
+            format!("The last successful sync was {}.", ago(now, at)),
+        ),
+        (Some(at), None) => add("sync", Fine, format!("Synced {}.", ago(now, at))),
+    }
+
+    match input.pending.first() {
+        None => add("outbox", Fine, "Every action reached the relay.".into()),
+        Some(oldest) => add(
+            "outbox",
+            Warning,
+            format!(
+                "{} action(s) have not reached the relay yet (the oldest, {} on {}, from {}): \
+                 until they do, escalation goes on as if you had not acted.",
+                input.pending.len(),
+                oldest.action.verb(),
+                oldest.alert,
+                ago(now, oldest.created_at)
+            ),
+        ),
+    }
+
+    if !input.settings.keep_ringing_until_acknowledged {
+        add(
+            "settings",
+            Warning,
+            format!(
+                "Critical pages ring for {} s only, not until acknowledged.",
+                input.settings.ring_limit.as_secs()
+            ),
+        );
+    }
+    match (input.has_shell, input.shell_error) {
+        (false, _) => add(
+            "shell",
+            Warning,
+            "No notification sink is attached: core cannot show or ring a page by itself.".into(),
+        ),
+        (true, Some(error)) => add(
+            "shell",
+            Problem,
+            format!("The app failed to show or ring a page: {error}."),
+        ),
+        (true, None) => {}
+    }
+
+    items.sort_by_key(|i| match i.level {
+        Problem => 0,
+        Warning => 1,
+        Fine => 2,
+    });
+    Health {
+        ok: !items.iter().any(|i| i.level == Problem),
+        items,
+        last_push_at: input.last_push,
+        last_sync_at: input.last_sync.ok_at,
+        pending_actions: u32::try_from(input.pending.len()).unwrap_or(u32::MAX),
+        push_token_age,
+    }
+}

@@ -1,11 +1,16 @@
 //! `klaxon`: the one command-line binary. This file holds only the top-level
 //! clap definitions and the dispatch; each command family lives in its own
-//! module (`roster_cmd` today; serve, send, pager and the rest join it).
+//! module: `roster_cmd`, `serve_cmd`, `send_cmd`, `invite_cmd`, `alerts_cmd`.
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+mod alerts_cmd;
+mod invite_cmd;
 mod outcome;
+mod relay_client;
 mod roster_cmd;
+mod send_cmd;
+mod serve_cmd;
 mod when;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +30,14 @@ enum Command {
     /// Validate the roster file and query it: who is on call, shifts, calendars.
     #[command(subcommand)]
     Roster(roster_cmd::RosterCommand),
+    /// Run the relay: ingest, routing, escalation, device API.
+    Serve(serve_cmd::ServeArgs),
+    /// Send a PagerDuty Events v2 event (a test page).
+    Send(send_cmd::SendArgs),
+    /// Print a one-time enrollment code for a person (needs KLAXON_ADMIN_TOKEN).
+    Invite(invite_cmd::InviteArgs),
+    /// List the relay's alerts (needs KLAXON_ADMIN_TOKEN).
+    Alerts(alerts_cmd::AlertsArgs),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +45,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Roster(command) => roster_cmd::run(command),
+        Command::Serve(args) => serve_cmd::run(args),
+        Command::Send(args) => send_cmd::run(args),
+        Command::Invite(args) => invite_cmd::run(args),
+        Command::Alerts(args) => alerts_cmd::run(args),
     };
     outcome::finish(result)
 }

@@ -1,0 +1,111 @@
+//! `klaxon serve --config F [--db PATH] [--listen ADDR]`: runs the relay on
+//! the roster, with embedded SQLite, until SIGINT or SIGTERM, then shuts
+//! down gracefully (in-flight requests finish and their writes commit).
+
+use crate::outcome::{BadInput, Report};
+use crate::relay_client::ADMIN_TOKEN_ENV;
+use clap::Args;
+use klaxon_core::Roster;
+use klaxon_relay::ingest::RateLimit;
+use klaxon_relay::Relay;
+use std::path::PathBuf;
+
+/// `klaxon serve` arguments.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The roster file (TOML).
+    #[arg(long, value_name = "F")]
+    config: PathBuf,
+    /// The SQLite database file (created if missing).
+    #[arg(long, value_name = "PATH", default_value = "klaxon.db")]
+    db: PathBuf,
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Sustained events per second per routing key before 429s.
+    #[arg(
+        long,
+        value_name = "N",
+        env = "KLAXON_RATE_LIMIT",
+        default_value_t = 1000.0
+    )]
+    rate_limit: f64,
+    /// Events a routing key may send at once.
+    #[arg(
+        long,
+        value_name = "N",
+        env = "KLAXON_RATE_BURST",
+        default_value_t = 10000.0
+    )]
+    rate_burst: f64,
+}
+
+/// Runs the relay until a signal.
+pub fn run(args: ServeArgs) -> Result<Report, BadInput> {
+    let roster = Roster::load(&args.config).map_err(|e| BadInput {
+        lines: e.to_string().lines().map(str::to_string).collect(),
+    })?;
+    if !(args.rate_limit > 0.0 && args.rate_burst >= 1.0) {
+        return Err(BadInput::new(
+            "--rate-limit must be above 0 and --rate-burst at least 1",
+        ));
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KLAXON_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| BadInput::new(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .map_err(|e| BadInput::new(format!("--listen {}: {e}", args.listen)))?;
+        let admin = std::env::var(ADMIN_TOKEN_ENV).ok();
+        if admin.as_deref().is_none_or(str::is_empty) {
+            tracing::warn!("{ADMIN_TOKEN_ENV} is not set: invites and the alert listing are off");
+        }
+        let relay = Relay::new(roster, &args.db)
+            .admin_token(admin)
+            .rate_limit(RateLimit {
+                per_second: args.rate_limit,
+                burst: args.rate_burst,
+            })
+            .start(listener)
+            .await
+            .map_err(|e| BadInput::new(format!("--db {}: {e}", args.db.display())))?;
+        eprintln!("klaxon relay listening on http://{}", relay.local_addr());
+        relay
+            .run_until(shutdown_signal())
+            .await
+            .map_err(|e| BadInput::new(format!("the relay stopped with an error: {e}")))?;
+        Ok(Report::default())
+    })
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

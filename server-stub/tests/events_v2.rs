@@ -1,0 +1,303 @@
+//! PagerDuty Events v2 on a real relay over loopback HTTP: trigger,
+//! acknowledge, resolve and dedup semantics, and every error case of
+//! CONTRACT §3.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn trigger_dedup_ack_resolve_and_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start(dir.path(), None).await;
+
+    let (status, body) = post(
+        &base,
+        "/v2/enqueue",
+        &trigger(API_KEY, "disk", "disk full", "critical"),
+    )
+    .await;
+    assert_eq!(status, 202);
+    assert_eq!(
+        body,
+        json!({"status": "success", "message": "Event processed", "dedup_key": "disk"})
+    );
+    let a = alert_by_key(&base, "disk").await.unwrap();
+    assert_eq!(a["status"], "triggered");
+    assert_eq!(a["priority"], "critical");
+    assert_eq!(a["service"], "api");
+    assert_eq!(a["paged"], json!(["alice"]));
+
+    // Same key on the open alert: updated, not a second alert.
+    let (status, _) = post(
+        &base,
+        "/v2/enqueue",
+        &trigger(API_KEY, "disk", "disk fuller", "warning"),
+    )
+    .await;
+    assert_eq!(status, 202);
+    let all = alerts(&base).await;
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0]["summary"], "disk fuller");
+    assert_eq!(all[0]["priority"], "low");
+
+    let (status, body) = post(
+        &base,
+        "/v2/enqueue",
+        &action(API_KEY, "disk", "acknowledge"),
+    )
+    .await;
+    assert_eq!((status, body["dedup_key"].clone()), (202, json!("disk")));
+    let a = alert_by_key(&base, "disk").await.unwrap();
+    assert_eq!(a["status"], "acknowledged");
+    assert_eq!(a["acknowledged_by"], "events_v2");
+
+    let (status, _) = post(&base, "/v2/enqueue", &action(API_KEY, "disk", "resolve")).await;
+    assert_eq!(status, 202);
+    assert_eq!(
+        alert_by_key(&base, "disk").await.unwrap()["status"],
+        "resolved"
+    );
+
+    // After a resolve the key opens a new alert.
+    let (status, _) = post(
+        &base,
+        "/v2/enqueue",
+        &trigger(API_KEY, "disk", "again", "error"),
+    )
+    .await;
+    assert_eq!(status, 202);
+    let all = alerts(&base).await;
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[1]["status"], "triggered");
+    assert_eq!(all[1]["priority"], "high");
+    assert_ne!(all[0]["id"], all[1]["id"]);
+    relay.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn ack_and_resolve_of_unknown_keys_are_accepted_and_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start(dir.path(), None).await;
+    for verb in ["acknowledge", "resolve"] {
+        let (status, body) = post(&base, "/v2/enqueue", &action(API_KEY, "never-seen", verb)).await;
+        assert_eq!(status, 202, "{verb}");
+        assert_eq!(body["status"], "success");
+        assert_eq!(body["dedup_key"], "never-seen");
+    }
+    assert!(alerts(&base).await.is_empty());
+    relay.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_trigger_without_dedup_key_gets_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start(dir.path(), None).await;
+    let mut event = trigger(API_KEY, "x", "no key", "info");
+    event.as_object_mut().unwrap().remove("dedup_key");
+    let (status, body) = post(&base, "/v2/enqueue", &event).await;
+    assert_eq!(status, 202);
+    let key = body["dedup_key"].as_str().unwrap();
+    assert!(!key.is_empty());
+    assert!(alert_by_key(&base, key).await.is_some());
+    relay.shutdown().await.unwrap();
+}
+
+async fn expect_400(base: &str, body: Value, field: &str) {
+    let (status, answer) = post(base, "/v2/enqueue", &body).await;
+    assert_eq!(status, 400, "{body} -> {answer}");
+    assert_eq!(answer["status"], "invalid event");
+    assert!(answer["message"].is_string());
+    let errors = answer["errors"].as_array().unwrap();
+    assert!(
+        errors.iter().any(|e| e.as_str().unwrap().contains(field)),
+        "{field} not named in {answer}"
+    );
+}
+
+#[tokio::test]
+async fn every_bad_event_is_a_400_naming_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start(dir.path(), None).await;
+
+    // Malformed JSON.
+    let r = http()
+        .post(format!("{base}/v2/enqueue"))
+        .header("content-type", "application/json")
+        .body("{\"routing_key\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let answer: Value = r.json().await.unwrap();
+    assert_eq!(answer["status"], "invalid event");
+    assert!(answer["errors"][0].as_str().unwrap().contains("body"));
+
+    expect_400(&base, json!([1, 2]), "body").await;
+    expect_400(&base, json!({"event_action": "trigger"}), "routing_key").await;
+    expect_400(
+        &base,
+        trigger("nope-not-a-key", "k", "s", "critical"),
+        "routing_key",
+    )
+    .await;
+    let mut e = trigger(API_KEY, "k", "s", "critical");
+    e["event_action"] = json!("explode");
+    expect_400(&base, e, "event_action").await;
+    let mut e = trigger(API_KEY, "k", "s", "critical");
+    e.as_object_mut().unwrap().remove("event_action");
+    expect_400(&base, e, "event_action").await;
+    let mut e = trigger(API_KEY, "k", "s", "critical");
+    e.as_object_mut().unwrap().remove("payload");
+    expect_400(&base, e, "payload").await;
+    let mut e = trigger(API_KEY, "k", "s", "critical");
+    e["payload"].as_object_mut().unwrap().remove("summary");
+    expect_400(&base, e, "payload.summary").await;
+    let mut e = trigger(API_KEY, "k", "s", "critical");
+    e["payload"].as_object_mut().unwrap().remove("source");
+    expect_400(&base, e, "payload.source").await;
+    expect_400(
+        &base,
+        trigger(API_KEY, "k", "s", "apocalyptic"),
+        "payload.severity",
+    )
+    .await;
+    let mut e = trigger(API_KEY, "k", "s", "critical");
+    e["payload"]["summary"] = json!(42);
+    expect_400(&base, e, "payload.summary").await;
+    expect_400(&base, action(API_KEY, "", "acknowledge"), "dedup_key").await;
+    let mut e = trigger(API_KEY, "k", "s", "critical");
+    e["links"] = json!([{"text": "no href"}]);
+    expect_400(&base, e, "links[0].href").await;
+    let mut e = trigger(API_KEY, "k", "s", "critical");
+    e["images"] = json!("not a list");
+    expect_400(&base, e, "images").await;
+
+    // 1024 characters is fine, 1025 is not.
+    let (status, _) = post(
+        &base,
+        "/v2/enqueue",
+        &trigger(API_KEY, "long", &"x".repeat(1024), "info"),
+    )
+    .await;
+    assert_eq!(status, 202);
+    expect_400(
+        &base,
+        trigger(API_KEY, "longer", &"é".repeat(1025), "info"),
+        "payload.summary",
+    )
+    .await;
+
+    // Nothing was stored by the refused events.
+    let all = alerts(&base).await;
+    assert_eq!(all.len(), 1);
+    relay.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn bodies_over_512_kib_are_413() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start(dir.path(), None).await;
+    let mut e = trigger(API_KEY, "big", "big", "info");
+    e["payload"]["custom_details"] = json!({"blob": "y".repeat(600 * 1024)});
+    let (status, body) = post(&base, "/v2/enqueue", &e).await;
+    assert_eq!(status, 413, "{body}");
+    assert!(body["errors"].is_array());
+    // Just under the limit is accepted.
+    let mut e = trigger(API_KEY, "big", "big", "info");
+    e["payload"]["custom_details"] = json!({"blob": "y".repeat(500 * 1024)});
+    let (status, _) = post(&base, "/v2/enqueue", &e).await;
+    assert_eq!(status, 202);
+    relay.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_routing_key_over_its_rate_gets_429_with_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let limit = klaxon_relay::ingest::RateLimit {
+        per_second: 0.5,
+        burst: 3.0,
+    };
+    let (relay, base) = start_with(dir.path(), None, limit).await;
+    for i in 0..3 {
+        let (status, _) = post(
+            &base,
+            "/v2/enqueue",
+            &trigger(API_KEY, &format!("k{i}"), "s", "info"),
+        )
+        .await;
+        assert_eq!(status, 202);
+    }
+    let r = http()
+        .post(format!("{base}/v2/enqueue"))
+        .json(&trigger(API_KEY, "k4", "s", "info"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&retry), "retry-after {retry}");
+    // Another routing key has its own bucket.
+    let (status, _) = post(&base, "/v2/enqueue", &trigger(SHOP_KEY, "k", "s", "info")).await;
+    assert_eq!(status, 202);
+    relay.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn links_and_images_are_kept_and_reach_the_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start(dir.path(), None).await;
+    let alice = enroll(&base, "alice").await;
+    let mut e = trigger(API_KEY, "graphs", "latency", "error");
+    e["links"] = json!([{"href": "https://grafana.example.com/d/1", "text": "Dashboard"}]);
+    e["images"] = json!([{"src": "https://img.example.com/p.png", "href": "https://x.example.com", "alt": "p99"}]);
+    e["payload"]["custom_details"] = json!({"p99_ms": 900});
+    assert_eq!(post(&base, "/v2/enqueue", &e).await.0, 202);
+    let (status, sync) = alice.send(&base, "GET", "/v1/sync", None).await;
+    assert_eq!(status, 200, "{sync}");
+    let view = &sync["alerts"][0];
+    assert_eq!(
+        view["details"]["links"][0]["href"],
+        "https://grafana.example.com/d/1"
+    );
+    assert_eq!(view["details"]["links"][0]["text"], "Dashboard");
+    assert_eq!(view["details"]["images"][0]["alt"], "p99");
+    assert_eq!(view["details"]["custom"]["custom_details"]["p99_ms"], 900);
+    assert_eq!(view["runbook"], "https://runbooks.example.com/api");
+    relay.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn garbage_never_gets_a_5xx() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start(dir.path(), None).await;
+    let bodies: Vec<Vec<u8>> = vec![
+        b"".to_vec(),
+        b"null".to_vec(),
+        b"\xff\xfe\x00".to_vec(),
+        b"{\"routing_key\": null, \"event_action\": null}".to_vec(),
+        b"{\"routing_key\": [], \"event_action\": {}, \"payload\": []}".to_vec(),
+        br#"{"routing_key":"0123456789abcdef0123456789abcdef","event_action":"trigger","payload":{"summary":"s","source":"s","severity":"info"},"links":[null,1,"x"]}"#.to_vec(),
+        "{\"a\":".repeat(10_000).into_bytes(),
+    ];
+    for body in bodies {
+        for path in ["/v2/enqueue", &format!("/v1/alertmanager/{API_KEY}")] {
+            let r = http()
+                .post(format!("{base}{path}"))
+                .body(body.clone())
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            assert!((400..500).contains(&status), "{path} {status}");
+            let v: Value = r.json().await.unwrap();
+            assert!(v["errors"].is_array());
+        }
+    }
+    relay.shutdown().await.unwrap();
+}

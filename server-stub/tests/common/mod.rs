@@ -229,3 +229,90 @@ where
     }
     false
 }
+
+/// Opens the device's event stream; events arrive as `(event, data)`.
+pub async fn open_stream(
+    base: &str,
+    device: &TestDevice,
+) -> tokio::sync::mpsc::UnboundedReceiver<(String, Value)> {
+    use futures_util::StreamExt as _;
+    let headers = device.headers("GET", "/v1/stream", b"", Utc::now(), &crypto::new_nonce());
+    let mut req = http().get(format!("{base}/v1/stream"));
+    for (k, v) in headers {
+        req = req.header(k, v);
+    }
+    let response = req.send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut body = response.bytes_stream();
+        let mut buffer = String::new();
+        while let Some(Ok(chunk)) = body.next().await {
+            buffer.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = buffer.find("\n\n") {
+                let block: String = buffer.drain(..end + 2).collect();
+                let mut event = String::new();
+                let mut data = String::new();
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        event = v.trim().to_string();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim_start());
+                    }
+                }
+                if !event.is_empty()
+                    && tx
+                        .send((event, serde_json::from_str(&data).unwrap_or(Value::Null)))
+                        .is_err()
+                {
+                    return;
+                }
+            }
+        }
+    });
+    rx
+}
+
+/// The next `page` event within `secs`, skipping `changed` hints.
+pub async fn next_page(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<(String, Value)>,
+    secs: u64,
+) -> Option<Value> {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some((event, data))) if event == "page" => return Some(data["page"].clone()),
+            Ok(Some(_)) => continue,
+            _ => return None,
+        }
+    }
+}
+
+/// One alert with its timeline, from the admin API.
+pub async fn alert_detail(base: &str, id: &str) -> Value {
+    http()
+        .get(format!("{base}/v1/admin/alerts/{id}"))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The instants of the alert's `notified` timeline entries, with who was paged.
+pub fn notifications(alert: &Value) -> Vec<(DateTime<Utc>, Vec<String>)> {
+    alert["timeline"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"]["kind"] == "notified")
+        .map(|e| {
+            (
+                e["at"].as_str().unwrap().parse().unwrap(),
+                serde_json::from_value(e["event"]["people"].clone()).unwrap(),
+            )
+        })
+        .collect()
+}

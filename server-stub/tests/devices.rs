@@ -1,0 +1,400 @@
+//! The device API on a real relay: enrollment codes are single-use, every
+//! signed-request failure (bad signature, stale timestamp, replayed nonce,
+//! unknown device, missing headers) is a 401, a device sees only its teams'
+//! alerts, sync sends only what changed, and batch actions are idempotent
+//! with one outcome per action.
+
+mod common;
+
+use base64::Engine as _;
+use chrono::{Duration, Utc};
+use common::*;
+use klaxon_core::crypto::{self, DeviceIdentity};
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn an_invite_code_enrolls_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start(dir.path(), None).await;
+    let r = http()
+        .post(format!("{base}/v1/admin/invites"))
+        .bearer_auth(ADMIN)
+        .json(&json!({"person": "alice"}))
+        .send()
+        .await
+        .unwrap();
+    let code = r.json::<Value>().await.unwrap()["code"].clone();
+    let id = DeviceIdentity::generate().unwrap();
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let body = json!({
+        "code": code, "name": "phone",
+        "signing_key": b64.encode(id.signing_public_key()),
+        "sealing_key": b64.encode(id.sealing_public_key()),
+    });
+    assert_eq!(post(&base, "/v1/devices/enroll", &body).await.0, 201);
+    let (status, answer) = post(&base, "/v1/devices/enroll", &body).await;
+    assert_eq!(status, 401, "{answer}");
+    // Bad keys are a 400 naming the field.
+    let mut bad = body.clone();
+    bad["signing_key"] = json!("AAAA");
+    let (status, answer) = post(&base, "/v1/devices/enroll", &bad).await;
+    assert_eq!(status, 400);
+    assert!(answer["errors"][0]
+        .as_str()
+        .unwrap()
+        .contains("signing_key"));
+    // Admin endpoints want the token; unknown people are 404.
+    let r = http()
+        .post(format!("{base}/v1/admin/invites"))
+        .json(&json!({"person": "alice"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let r = http()
+        .get(format!("{base}/v1/admin/alerts"))
+        .bearer_auth("wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let r = http()
+        .post(format!("{base}/v1/admin/invites"))
+        .bearer_auth(ADMIN)
+        .json(&json!({"person": "mallory"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    relay.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn signed_request_failures_are_401() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start(dir.path(), None).await;
+    let alice = enroll(&base, "alice").await;
+    let now = Utc::now();
+
+    // A good request works.
+    let h = alice.headers("GET", "/v1/sync", b"", now, "nonce-1");
+    assert_eq!(
+        send_raw(&base, "GET", "/v1/sync", vec![], h.clone())
+            .await
+            .0,
+        200
+    );
+    // The same nonce again: a replay.
+    let (status, body) = send_raw(&base, "GET", "/v1/sync", vec![], h).await;
+    assert_eq!(status, 401);
+    assert!(
+        body["message"].as_str().unwrap().contains("nonce"),
+        "{body}"
+    );
+
+    // Stale and future timestamps (more than 5 minutes off).
+    for skew in [Duration::minutes(-6), Duration::minutes(6)] {
+        let h = alice.headers("GET", "/v1/sync", b"", now + skew, &crypto::new_nonce());
+        let (status, body) = send_raw(&base, "GET", "/v1/sync", vec![], h).await;
+        assert_eq!(status, 401);
+        assert!(
+            body["message"].as_str().unwrap().contains("timestamp"),
+            "{body}"
+        );
+    }
+    // Within the window is fine.
+    let h = alice.headers(
+        "GET",
+        "/v1/sync",
+        b"",
+        now - Duration::minutes(4),
+        &crypto::new_nonce(),
+    );
+    assert_eq!(send_raw(&base, "GET", "/v1/sync", vec![], h).await.0, 200);
+
+    // A signature over a different path, body or by another key.
+    let h = alice.headers("GET", "/v1/sync?cursor=0", b"", now, &crypto::new_nonce());
+    assert_eq!(send_raw(&base, "GET", "/v1/sync", vec![], h).await.0, 401);
+    let body = serde_json::to_vec(&json!({"actions": []})).unwrap();
+    let h = alice.headers("POST", "/v1/actions", b"{}", now, &crypto::new_nonce());
+    assert_eq!(send_raw(&base, "POST", "/v1/actions", body, h).await.0, 401);
+    let other = DeviceIdentity::generate().unwrap();
+    let nonce = crypto::new_nonce();
+    let mut h = alice.headers("GET", "/v1/sync", b"", now, &nonce);
+    h[3].1 = other.sign_request("GET", "/v1/sync", now.timestamp(), &nonce, b"");
+    assert_eq!(send_raw(&base, "GET", "/v1/sync", vec![], h).await.0, 401);
+    // Garbage signature, unknown device, missing headers.
+    let mut h = alice.headers("GET", "/v1/sync", b"", now, &crypto::new_nonce());
+    h[3].1 = "not-a-signature".into();
+    assert_eq!(send_raw(&base, "GET", "/v1/sync", vec![], h).await.0, 401);
+    let mut h = alice.headers("GET", "/v1/sync", b"", now, &crypto::new_nonce());
+    h[0].1 = "no-such-device".into();
+    assert_eq!(send_raw(&base, "GET", "/v1/sync", vec![], h).await.0, 401);
+    for missing in 0..4 {
+        let mut h = alice.headers("GET", "/v1/sync", b"", now, &crypto::new_nonce());
+        h.remove(missing);
+        let (status, body) = send_raw(&base, "GET", "/v1/sync", vec![], h).await;
+        assert_eq!(status, 401, "{body}");
+        assert!(body["errors"].is_array());
+    }
+    relay.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_device_sees_only_its_teams_alerts_and_sync_sends_only_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start(dir.path(), None).await;
+    let alice = enroll(&base, "alice").await;
+    let carol = enroll(&base, "carol").await;
+    post(
+        &base,
+        "/v2/enqueue",
+        &trigger(API_KEY, "api-1", "api down", "critical"),
+    )
+    .await;
+    post(
+        &base,
+        "/v2/enqueue",
+        &trigger(SHOP_KEY, "shop-1", "shop down", "error"),
+    )
+    .await;
+
+    let (_, sync) = alice.send(&base, "GET", "/v1/sync", None).await;
+    assert_eq!(sync["person"], "alice");
+    let keys: Vec<&str> = sync["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["dedup_key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["api-1"]);
+    let roster = &sync["roster"];
+    let services: Vec<&str> = roster["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(services, ["api"]);
+    assert_eq!(roster["schedules"][0]["id"], "primary");
+    assert_eq!(roster["schedules"][0]["shifts"][0]["person"], "alice");
+    let api_alert = sync["alerts"][0].clone();
+    assert_eq!(api_alert["upcoming"]["people"], json!(["bob"]));
+
+    let (_, sync_c) = carol.send(&base, "GET", "/v1/sync", None).await;
+    let keys: Vec<&str> = sync_c["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["dedup_key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["shop-1"]);
+
+    // Carol cannot act on alice's team's alert: it does not exist for her.
+    let body =
+        json!({"actions": [{"key": "c1", "alert": api_alert["id"], "action": "acknowledge"}]});
+    let (status, answer) = carol.send(&base, "POST", "/v1/actions", Some(&body)).await;
+    assert_eq!(status, 200);
+    assert_eq!(answer["results"][0]["status"], 404);
+    assert!(answer["results"][0].get("outcome").is_none());
+
+    // With the cursor, nothing new; then only the changed alert, no roster.
+    let cursor = sync["cursor"].as_u64().unwrap();
+    let (_, again) = alice
+        .send(&base, "GET", &format!("/v1/sync?cursor={cursor}"), None)
+        .await;
+    assert_eq!(again["alerts"], json!([]));
+    assert!(again["roster"].is_null());
+    post(
+        &base,
+        "/v2/enqueue",
+        &trigger(API_KEY, "api-2", "api slow", "warning"),
+    )
+    .await;
+    post(
+        &base,
+        "/v2/enqueue",
+        &trigger(SHOP_KEY, "shop-2", "shop slow", "warning"),
+    )
+    .await;
+    let (_, delta) = alice
+        .send(&base, "GET", &format!("/v1/sync?cursor={cursor}"), None)
+        .await;
+    let keys: Vec<&str> = delta["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["dedup_key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["api-2"]);
+    assert!(delta["cursor"].as_u64().unwrap() > cursor);
+    relay.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn batch_actions_are_idempotent_with_one_outcome_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start(dir.path(), None).await;
+    let alice = enroll(&base, "alice").await;
+    let bob = enroll(&base, "bob").await;
+    post(
+        &base,
+        "/v2/enqueue",
+        &trigger(API_KEY, "b1", "one", "critical"),
+    )
+    .await;
+    post(
+        &base,
+        "/v2/enqueue",
+        &trigger(API_KEY, "b2", "two", "critical"),
+    )
+    .await;
+    let a1 = alert_by_key(&base, "b1").await.unwrap()["id"].clone();
+    let a2 = alert_by_key(&base, "b2").await.unwrap()["id"].clone();
+
+    let batch = json!({"actions": [
+        {"key": "k1", "alert": a1, "action": "acknowledge"},
+        {"key": "k2", "alert": a2, "action": "resolve"},
+        {"key": "k3", "alert": "nope", "action": "acknowledge"},
+    ]});
+    let (status, first) = alice.send(&base, "POST", "/v1/actions", Some(&batch)).await;
+    assert_eq!(status, 200, "{first}");
+    let outcomes: Vec<Value> = first["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| json!([r["key"], r["status"], r["outcome"]["outcome"]]))
+        .collect();
+    assert_eq!(
+        outcomes,
+        vec![
+            json!(["k1", 200, "applied"]),
+            json!(["k2", 200, "applied"]),
+            json!(["k3", 404, null])
+        ]
+    );
+
+    // The same batch again (a retry after a lost answer): nothing changes twice.
+    let (_, second) = alice.send(&base, "POST", "/v1/actions", Some(&batch)).await;
+    let outcomes: Vec<Value> = second["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| json!([r["status"], r["outcome"]["outcome"]]))
+        .collect();
+    assert_eq!(
+        outcomes,
+        vec![
+            json!([200, "duplicate"]),
+            json!([200, "duplicate"]),
+            json!([404, null])
+        ]
+    );
+    let detail = alert_detail(&base, a1.as_str().unwrap()).await;
+    let acks = detail["timeline"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"]["kind"] == "acknowledged")
+        .count();
+    assert_eq!(acks, 1);
+
+    // Bob acknowledging an already-acknowledged alert: already in state.
+    // Acting on a resolved alert: rejected, 409, saying who resolved it.
+    let (_, b) = bob
+        .send(
+            &base,
+            "POST",
+            "/v1/actions",
+            Some(&json!({"actions": [
+                {"key": "b-k1", "alert": a1, "action": "acknowledge"},
+                {"key": "b-k2", "alert": a2, "action": "acknowledge"},
+            ]})),
+        )
+        .await;
+    assert_eq!(b["results"][0]["outcome"]["outcome"], "already_in_state");
+    assert_eq!(b["results"][1]["status"], 409);
+    assert_eq!(b["results"][1]["outcome"]["outcome"], "rejected");
+    assert_eq!(b["results"][1]["outcome"]["reason"], "already_resolved");
+    assert_eq!(b["results"][1]["outcome"]["by"], "alice");
+
+    // The single-action endpoint answers with the action's own status.
+    let one = json!({"key": "b-k3", "alert": a2, "action": "escalate"});
+    let (status, outcome) = bob
+        .send(
+            &base,
+            "POST",
+            &format!("/v1/alerts/{}/actions", a2.as_str().unwrap()),
+            Some(&one),
+        )
+        .await;
+    assert_eq!(status, 409);
+    assert_eq!(outcome["outcome"], "rejected");
+
+    // Bad batches are 400s naming the field.
+    let (status, body) = alice
+        .send(
+            &base,
+            "POST",
+            "/v1/actions",
+            Some(&json!({"actions": [{"key": "", "alert": a1, "action": "acknowledge"}]})),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(body["errors"][0].as_str().unwrap().contains("key"));
+    let (status, _) = alice
+        .send(
+            &base,
+            "POST",
+            "/v1/actions",
+            Some(&json!({"actions": [{"key": "x", "alert": a1, "action": "dance"}]})),
+        )
+        .await;
+    assert_eq!(status, 400);
+    relay.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn push_tokens_register_and_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start(dir.path(), None).await;
+    let alice = enroll(&base, "alice").await;
+    let (status, _) = alice
+        .send(
+            &base,
+            "PUT",
+            "/v1/devices/push-token",
+            Some(&json!({"platform": "apns", "token": "ab12"})),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (status, body) = alice
+        .send(
+            &base,
+            "PUT",
+            "/v1/devices/push-token",
+            Some(&json!({"platform": "fcm"})),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(body["errors"][0].as_str().unwrap().contains("token"));
+    let (status, _) = alice
+        .send(
+            &base,
+            "PUT",
+            "/v1/devices/push-token",
+            Some(&json!({"platform": "none"})),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (status, _) = alice
+        .send(
+            &base,
+            "PUT",
+            "/v1/devices/push-token",
+            Some(&json!({"platform": "pigeon", "token": "x"})),
+        )
+        .await;
+    assert_eq!(status, 400);
+    relay.shutdown().await.unwrap();
+}

@@ -6,9 +6,12 @@ use crate::outcome::{BadInput, Report};
 use crate::relay_client::ADMIN_TOKEN_ENV;
 use clap::Args;
 use klaxon_core::Roster;
+use klaxon_relay::delivery::GatewayPusher;
 use klaxon_relay::ingest::RateLimit;
+use klaxon_relay::push::PushGateway;
 use klaxon_relay::Relay;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// `klaxon serve` arguments.
 #[derive(Debug, Args)]
@@ -69,7 +72,20 @@ pub fn run(args: ServeArgs) -> Result<Report, BadInput> {
         if admin.as_deref().is_none_or(str::is_empty) {
             tracing::warn!("{ADMIN_TOKEN_ENV} is not set: invites and the alert listing are off");
         }
-        let relay = Relay::new(roster, &args.db)
+        let gateway = PushGateway::from_env()
+            .map_err(|e| BadInput::new(format!("push configuration: {e}")))?;
+        let mut relay = Relay::new(roster, &args.db);
+        if gateway.has_apns() || gateway.has_fcm() {
+            tracing::info!(
+                apns = gateway.has_apns(),
+                fcm = gateway.has_fcm(),
+                "push enabled"
+            );
+            relay = relay.pusher(Arc::new(GatewayPusher(Arc::new(gateway))));
+        } else {
+            tracing::info!("no APNs/FCM configured: pages go to connected streams only");
+        }
+        let relay = relay
             .admin_token(admin)
             .rate_limit(RateLimit {
                 per_second: args.rate_limit,

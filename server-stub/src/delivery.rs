@@ -132,3 +132,64 @@ fn push_to_devices(state: &Arc<AppState>, people: Vec<String>, page: Page) {
         }
     });
 }
+
+/// Longest wait honoured when a provider asks to retry a page: a page
+/// delayed more than this is better left to the stream and the next sync.
+const MAX_PUSH_RETRY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The APNs/FCM gateway as a [`Pusher`].
+#[derive(Debug, Clone)]
+pub struct GatewayPusher(pub Arc<crate::push::PushGateway>);
+
+impl Pusher for GatewayPusher {
+    /// Seals the page JSON to the device's X25519 key and sends it through
+    /// APNs or FCM; one retry when the provider asks for it.
+    fn push(
+        &self,
+        device: Device,
+        page: Page,
+    ) -> Pin<Box<dyn Future<Output = PushResult> + Send + 'static>> {
+        let gateway = self.0.clone();
+        Box::pin(async move {
+            let target = match (device.push_platform, device.push_token) {
+                (Some(klaxon_core::wire::PushPlatform::Apns), Some(token)) => {
+                    crate::push::PushTarget::Apns { token }
+                }
+                (Some(klaxon_core::wire::PushPlatform::Fcm), Some(token)) => {
+                    crate::push::PushTarget::Fcm { token }
+                }
+                _ => return PushResult::Failed("no_token".into()),
+            };
+            let Ok(json) = serde_json::to_vec(&page) else {
+                return PushResult::Failed("encode".into());
+            };
+            let Ok(sealed) = klaxon_core::crypto::seal(&device.sealing_key, &json) else {
+                return PushResult::Failed("seal".into());
+            };
+            let message = crate::push::PushMessage {
+                alert: match page.priority {
+                    klaxon_core::Priority::Critical => "Critical page".into(),
+                    klaxon_core::Priority::High => "Page".into(),
+                    klaxon_core::Priority::Low => "Low-priority alert".into(),
+                },
+                collapse_id: format!("{}-{}", page.alert, page.step_seq),
+                priority: page.priority,
+                sealed,
+            };
+            let mut outcome = gateway.send(&target, &message).await;
+            if let crate::push::PushOutcome::Retry { after } = outcome {
+                tokio::time::sleep(after.unwrap_or(MAX_PUSH_RETRY / 5).min(MAX_PUSH_RETRY)).await;
+                outcome = gateway.send(&target, &message).await;
+            }
+            match outcome {
+                crate::push::PushOutcome::Delivered => PushResult::Delivered,
+                crate::push::PushOutcome::Unregistered => PushResult::Unregistered,
+                crate::push::PushOutcome::Retry { .. } => PushResult::Failed("retry".into()),
+                crate::push::PushOutcome::Failed(reason) => {
+                    tracing::warn!(%reason, "push failed");
+                    PushResult::Failed("failed".into())
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,140 @@
+//! Pages reach devices with a push token through the relay's `Pusher`,
+//! sealed to the device's key (the phone opens it); a token the provider
+//! calls unregistered is removed and never pushed to again.
+
+mod common;
+
+use common::*;
+use klaxon_core::page::Page;
+use klaxon_relay::delivery::{PushResult, Pusher};
+use klaxon_relay::store::Device;
+use klaxon_relay::Relay;
+use serde_json::json;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+/// Records pushes (sealed like the real gateway does) and answers as told.
+#[derive(Default)]
+struct Recorder {
+    sent: Mutex<Vec<(String, Vec<u8>)>>,
+    answer_unregistered: Mutex<bool>,
+}
+
+#[derive(Clone)]
+struct Shared(Arc<Recorder>);
+
+impl Pusher for Shared {
+    fn push(&self, device: Device, page: Page) -> Pin<Box<dyn Future<Output = PushResult> + Send>> {
+        let me = self.0.clone();
+        Box::pin(async move {
+            let sealed =
+                klaxon_core::crypto::seal(&device.sealing_key, &serde_json::to_vec(&page).unwrap())
+                    .unwrap();
+            me.sent
+                .lock()
+                .unwrap()
+                .push((device.push_token.unwrap_or_default(), sealed));
+            if *me.answer_unregistered.lock().unwrap() {
+                PushResult::Unregistered
+            } else {
+                PushResult::Delivered
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn pages_are_pushed_sealed_and_dead_tokens_are_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let recorder = Arc::new(Recorder::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let relay = Relay::new(roster(), db(dir.path()))
+        .admin_token(Some(ADMIN.into()))
+        .pusher(Arc::new(Shared(recorder.clone())))
+        .start(listener)
+        .await
+        .unwrap();
+    let base = format!("http://{}", relay.local_addr());
+    let alice = enroll(&base, "alice").await;
+    let (status, _) = alice
+        .send(
+            &base,
+            "PUT",
+            "/v1/devices/push-token",
+            Some(&json!({"platform": "apns", "token": "tok-1"})),
+        )
+        .await;
+    assert_eq!(status, 204);
+
+    post(
+        &base,
+        "/v2/enqueue",
+        &trigger(API_KEY, "p1", "pushed", "critical"),
+    )
+    .await;
+    assert!(eventually(2, || async { recorder.sent.lock().unwrap().len() == 1 }).await);
+    let (token, sealed) = recorder.sent.lock().unwrap()[0].clone();
+    assert_eq!(token, "tok-1");
+    let page = Page::from_json(&alice.identity.open(&sealed).unwrap()).unwrap();
+    assert_eq!(page.summary, "pushed");
+    assert_eq!(page.step_seq, 1);
+
+    // The provider says the token is dead: it is removed.
+    *recorder.answer_unregistered.lock().unwrap() = true;
+    post(
+        &base,
+        "/v2/enqueue",
+        &trigger(API_KEY, "p2", "to a dead token", "critical"),
+    )
+    .await;
+    assert!(eventually(2, || async { recorder.sent.lock().unwrap().len() == 2 }).await);
+    let metrics = http()
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        eventually(2, || async {
+            relay
+                .state()
+                .store
+                .device(alice.id.clone())
+                .await
+                .unwrap()
+                .unwrap()
+                .push_token
+                .is_none()
+        })
+        .await
+    );
+    post(
+        &base,
+        "/v2/enqueue",
+        &trigger(API_KEY, "p3", "nobody to push to", "critical"),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(recorder.sent.lock().unwrap().len(), 2);
+    let metrics2 = http()
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics2.contains("klaxon_push_failures_total{reason=\"unregistered\"} 1"),
+        "{metrics} / {metrics2}"
+    );
+    assert!(metrics2.contains("klaxon_pages_sent_total 3"), "{metrics2}");
+    assert!(
+        metrics2.contains("klaxon_events_accepted_total{integration=\"events_v2\"} 3"),
+        "{metrics2}"
+    );
+    relay.shutdown().await.unwrap();
+}

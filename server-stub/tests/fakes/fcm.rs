@@ -327,7 +327,7 @@ async fn send(
             android["priority"]
         ));
     }
-    if android["collapse_key"].as_str().is_none_or(str::is_empty) {
+    if android["collapse_key"].as_str().unwrap_or("").is_empty() {
         return bad("no android.collapse_key".into());
     }
     let ttl_ok = android["ttl"]

@@ -1,0 +1,398 @@
+//! The relay's load harness (numbers in docs/relay.md). Runs a relay in
+//! this process on loopback with a temporary SQLite file (durable 2xx:
+//! WAL + synchronous=FULL + group commit) and measures:
+//!
+//! 1. `throughput`: sustained Events v2 triggers/s from concurrent clients;
+//! 2. `latency`: ingest -> page on a connected device's SSE stream, p50/p99,
+//!    at a fixed event rate with many connected devices;
+//! 3. `deadlines`: many open alerts with pending deadlines, then how late
+//!    their escalation steps fire (the relay's escalation-lag histogram).
+//!
+//! `cargo run --release -p klaxon-relay --example relay_load -- [phase] [options]`
+//! Options: `--seconds N` (throughput run, default 10), `--clients N`
+//! (throughput senders, default 64), `--rate N` and `--devices N` (latency,
+//! defaults 200/200), `--alerts N` (deadlines, default 100000).
+
+use base64::Engine as _;
+use klaxon_core::crypto::{self, DeviceIdentity};
+use klaxon_core::Roster;
+use klaxon_relay::ingest::RateLimit;
+use klaxon_relay::Relay;
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const KEY: &str = "0123456789abcdef0123456789abcdef";
+const ADMIN: &str = "load-admin";
+
+fn roster(delay: &str) -> Roster {
+    let text = format!(
+        r#"
+[[people]]
+id = "alice"
+name = "Alice"
+[[people]]
+id = "bob"
+name = "Bob"
+[[schedules]]
+id = "primary"
+time_zone = "UTC"
+  [[schedules.layers]]
+  name = "l"
+  rotation = "weekly"
+  length = 1
+  start = "2020-01-06T00:00:00"
+  participants = ["alice"]
+[[policies]]
+id = "p"
+repeat = 0
+  [[policies.steps]]
+  delay = "{delay}"
+  targets = ["schedule:primary"]
+  [[policies.steps]]
+  delay = "1h"
+  targets = ["person:bob"]
+[[services]]
+id = "api"
+name = "API"
+policy = "p"
+routing_key = "{KEY}"
+"#
+    );
+    Roster::parse(&text).unwrap_or_else(|e| panic!("load roster: {e}"))
+}
+
+fn arg(args: &[String], name: &str, default: u64) -> u64 {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(1024)
+        .build()
+        .unwrap_or_else(|e| panic!("client: {e}"))
+}
+
+async fn start(delay: &str, dir: &std::path::Path) -> (klaxon_relay::RunningRelay, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let relay = Relay::new(roster(delay), dir.join("load.db"))
+        .admin_token(Some(ADMIN.into()))
+        .rate_limit(RateLimit {
+            per_second: 1e9,
+            burst: 1e9,
+        })
+        .start(listener)
+        .await
+        .unwrap();
+    let base = format!("http://{}", relay.local_addr());
+    (relay, base)
+}
+
+fn trigger(key: &str, summary: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "routing_key": KEY, "event_action": "trigger", "dedup_key": key,
+        "payload": {"summary": summary, "source": "load", "severity": "critical"},
+    }))
+    .unwrap_or_default()
+}
+
+/// Sends unique triggers from `clients` tasks for `seconds`; returns events/s.
+async fn throughput(base: &str, clients: u64, seconds: u64, prefix: &str) -> (u64, f64) {
+    let ok = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let stop = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let (ok, errors, base, prefix) = (
+            ok.clone(),
+            errors.clone(),
+            base.to_string(),
+            prefix.to_string(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let http = client();
+            let mut i = 0u64;
+            while Instant::now() < stop {
+                let body = trigger(&format!("{prefix}-{c}-{i}"), "load test");
+                i += 1;
+                match http
+                    .post(format!("{base}/v2/enqueue"))
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                {
+                    Ok(r) if r.status().as_u16() == 202 => {
+                        ok.fetch_add(1, Ordering::Relaxed);
+                    }
+                    _ => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let n = ok.load(Ordering::Relaxed);
+    let e = errors.load(Ordering::Relaxed);
+    if e > 0 {
+        eprintln!("  {e} requests failed");
+    }
+    (n, n as f64 / secs)
+}
+
+async fn enroll(base: &str, person: &str) -> (DeviceIdentity, String) {
+    let http = client();
+    let invite: Value = http
+        .post(format!("{base}/v1/admin/invites"))
+        .bearer_auth(ADMIN)
+        .json(&json!({"person": person}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = DeviceIdentity::generate().unwrap();
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let answer: Value = http
+        .post(format!("{base}/v1/devices/enroll"))
+        .json(&json!({
+            "code": invite["code"], "name": "load",
+            "signing_key": b64.encode(id.signing_public_key()),
+            "sealing_key": b64.encode(id.sealing_public_key()),
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let device = answer["device_id"].as_str().unwrap_or_default().to_string();
+    (id, device)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// `devices` SSE clients of the on-call person; `rate` triggers/s for
+/// `seconds`; each page's latency measured from just before its POST.
+async fn latency(base: &str, devices: u64, rate: u64, seconds: u64) {
+    use futures_util::StreamExt as _;
+    let epoch = Instant::now();
+    let samples: Arc<Mutex<Vec<f64>>> = Arc::default();
+    let mut readers = Vec::new();
+    for _ in 0..devices {
+        let (identity, device) = enroll(base, "alice").await;
+        let nonce = crypto::new_nonce();
+        let ts = chrono::Utc::now().timestamp();
+        let sig = identity.sign_request("GET", "/v1/stream", ts, &nonce, b"");
+        let response = client()
+            .get(format!("{base}/v1/stream"))
+            .header(crypto::HEADER_DEVICE, device)
+            .header(crypto::HEADER_TIMESTAMP, ts.to_string())
+            .header(crypto::HEADER_NONCE, nonce)
+            .header(crypto::HEADER_SIGNATURE, sig)
+            .send()
+            .await
+            .unwrap();
+        let samples = samples.clone();
+        readers.push(tokio::spawn(async move {
+            let mut body = response.bytes_stream();
+            let mut buffer = String::new();
+            while let Some(Ok(chunk)) = body.next().await {
+                buffer.push_str(&String::from_utf8_lossy(&chunk));
+                while let Some(end) = buffer.find("\n\n") {
+                    let block: String = buffer.drain(..end + 2).collect();
+                    if !block.contains("event: page") {
+                        continue;
+                    }
+                    let now = epoch.elapsed().as_secs_f64();
+                    // The summary is "t=<seconds since epoch>".
+                    if let Some(sent) = block
+                        .split("t=")
+                        .nth(1)
+                        .and_then(|r| r.split('"').next())
+                        .and_then(|v| v.parse::<f64>().ok())
+                    {
+                        if let Ok(mut s) = samples.lock() {
+                            s.push((now - sent) * 1000.0);
+                        }
+                    }
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let http = client();
+    let total = rate * seconds;
+    let interval = Duration::from_secs_f64(1.0 / rate as f64);
+    let mut ticker = tokio::time::interval(interval);
+    let mut sends = Vec::new();
+    for i in 0..total {
+        ticker.tick().await;
+        let http = http.clone();
+        let base = base.to_string();
+        sends.push(tokio::spawn(async move {
+            let sent = epoch.elapsed().as_secs_f64();
+            let body = trigger(&format!("lat-{i}"), &format!("t={sent:.6}"));
+            let _ = http
+                .post(format!("{base}/v2/enqueue"))
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await;
+        }));
+    }
+    for s in sends {
+        let _ = s.await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    for r in &readers {
+        r.abort();
+    }
+    let mut s = samples.lock().map(|s| s.clone()).unwrap_or_default();
+    s.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "latency: {} events at {rate}/s to {devices} streams: {} deliveries (expected {}), p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        total,
+        s.len(),
+        total * devices,
+        percentile(&s, 0.5),
+        percentile(&s, 0.99),
+        s.last().copied().unwrap_or(f64::NAN)
+    );
+}
+
+/// Reads one metric line's value.
+fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find(|l| l.starts_with(name))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+/// Opens `alerts` alerts whose second step is due 30 s after each opened,
+/// then watches the escalation-lag histogram as they all fire.
+async fn deadlines(base: &str, alerts: u64) {
+    let started = Instant::now();
+    let clients = 64;
+    let per = alerts / clients;
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let base = base.to_string();
+        tasks.push(tokio::spawn(async move {
+            let http = client();
+            for i in 0..per {
+                let body = trigger(&format!("dl-{c}-{i}"), "deadline");
+                let _ = http
+                    .post(format!("{base}/v2/enqueue"))
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await;
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    let opened = started.elapsed().as_secs_f64();
+    let http = client();
+    let text = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap_or_default();
+    println!(
+        "deadlines: {} alerts opened in {opened:.1} s ({:.0}/s); pending deadlines {}",
+        clients * per,
+        (clients * per) as f64 / opened,
+        metric(&text, "klaxon_pending_deadlines")
+    );
+    // Every second step is due 30 s after its alert opened.
+    let until = started
+        + Duration::from_secs(30)
+        + Duration::from_secs_f64(opened)
+        + Duration::from_secs(10);
+    loop {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let text = http
+            .get(format!("{base}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap_or_default();
+        let fired = metric(&text, "klaxon_escalation_lag_seconds_count");
+        if fired >= (clients * per) as f64 || Instant::now() > until {
+            let le = |b: &str| {
+                metric(
+                    &text,
+                    &format!("klaxon_escalation_lag_seconds_bucket{{le=\"{b}\"}}"),
+                )
+            };
+            println!(
+                "deadlines: {fired} steps fired; late by <=10 ms: {}, <=100 ms: {}, <=500 ms: {}, <=1 s: {}, mean {:.1} ms",
+                le("0.01"),
+                le("0.1"),
+                le("0.5"),
+                le("1"),
+                metric(&text, "klaxon_escalation_lag_seconds_sum") / fired * 1000.0
+            );
+            break;
+        }
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let phase = args.get(1).cloned().unwrap_or_else(|| "all".into());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("runtime: {e}"));
+    runtime.block_on(async {
+        if phase == "throughput" || phase == "all" {
+            let dir = tempfile::tempdir().unwrap();
+            let (relay, base) = start("30m", dir.path()).await;
+            let seconds = arg(&args, "--seconds", 10);
+            let clients = arg(&args, "--clients", 64);
+            let (n, rate) = throughput(&base, clients, seconds, "tp").await;
+            println!("throughput: {n} triggers in {seconds} s from {clients} clients: {rate:.0} events/s (each 202 after group commit with synchronous=FULL)");
+            relay.shutdown().await.unwrap();
+        }
+        if phase == "latency" || phase == "all" {
+            let dir = tempfile::tempdir().unwrap();
+            let (relay, base) = start("30m", dir.path()).await;
+            latency(&base, arg(&args, "--devices", 200), arg(&args, "--rate", 200), arg(&args, "--seconds", 10)).await;
+            relay.shutdown().await.unwrap();
+        }
+        if phase == "deadlines" || phase == "all" {
+            let dir = tempfile::tempdir().unwrap();
+            let (relay, base) = start("30s", dir.path()).await;
+            deadlines(&base, arg(&args, "--alerts", 100_000)).await;
+            relay.shutdown().await.unwrap();
+        }
+    });
+}

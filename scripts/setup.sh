@@ -11,3 +11,15 @@ fi
 
 # Kotlin binding tests: kotlinc + pinned jars (JNA, coroutines, JUnit).
 bash scripts/setup-kotlin.sh
+
+# --- relay real-client tests (helper: relay) ---------------------------------
+# The real Prometheus Alertmanager and amtool drive `klaxon serve` in
+# tests/python/test_relay_alertmanager.py; `openssl` makes the throwaway
+# certificate of tests/python/test_relay_pagerduty.py.
+if ! command -v prometheus-alertmanager >/dev/null || ! command -v amtool >/dev/null \
+    || ! command -v openssl >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends prometheus-alertmanager openssl >/dev/null
+fi
+# --- end relay real-client tests ---------------------------------------------

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The Kotlin binding tests on the host JVM, against the real cdylib (JNA)
+# and a real relay (`klaxon serve`) on loopback:
+#   1. builds the klaxon CLI and the debug cdylib, generates the bindings;
+#   2. compiles the generated Kotlin with tests/kotlin/*.kt (kotlinc, JNA,
+#      kotlinx-coroutines, JUnit 4 from .tools/, see setup-kotlin.sh);
+#   3. runs them; the relay tests start and stop the relay themselves.
+# Closes with "N passed, N failed". Options:
+#   --offline   only the tests that need no relay
+#   --bench     afterwards, the FFI benchmark against the RELEASE cdylib
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+offline=""; bench=""
+for arg in "$@"; do
+  case "$arg" in
+    --offline) offline=--offline ;;
+    --bench) bench=1 ;;
+    *) echo "usage: $0 [--offline] [--bench]" >&2; exit 2 ;;
+  esac
+done
+
+bash scripts/setup-kotlin.sh >/dev/null
+KOTLINC=.tools/kotlin/node_modules/kotlin-compiler/bin/kotlinc
+CP=$(ls .tools/jars/*.jar | tr '\n' ':').tools/kotlin/node_modules/kotlin-compiler/lib/kotlin-stdlib.jar
+
+cargo build -p klaxon
+bash scripts/gen-bindings.sh
+
+out=target/kotlin-tests
+mkdir -p "$out"
+jar=$out/klaxon-kotlin-tests.jar
+sources=(target/bindings/kotlin/org/klaxon/core/klaxon_ffi.kt tests/kotlin/*.kt)
+# Recompile only when a source changed (kotlinc takes most of a minute).
+if [ ! -f "$jar" ] || [ -n "$(find "${sources[@]}" -newer "$jar" 2>/dev/null)" ]; then
+  echo "== kotlinc (${#sources[@]} files)"
+  "$KOTLINC" -nowarn -jvm-target 17 -cp "$CP" -d "$jar" "${sources[@]}"
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/klaxon-kotlin.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+person=$(target/debug/klaxon roster who --config tests/fixtures/roster.toml --schedule primary --json |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["people"][0])')
+export KLAXON_BIN=$PWD/target/debug/klaxon KLAXON_ROSTER=$PWD/tests/fixtures/roster.toml \
+  KLAXON_WORK=$work KLAXON_PORT=$port KLAXON_PERSON=$person \
+  KLAXON_ADMIN_TOKEN=kotlin-test-$RANDOM$RANDOM
+
+echo "== Kotlin binding tests (relay on 127.0.0.1:$port, on call now: $person)"
+java -Djna.library.path="$PWD/target/debug" -cp "$jar:$CP" org.klaxon.tests.MainKt $offline
+
+if [ -n "$bench" ]; then
+  cargo build -p klaxon-ffi --lib --release
+  echo "== FFI benchmark (release cdylib)"
+  java -Djna.library.path="$PWD/target/release" -cp "$jar:$CP" org.klaxon.tests.BenchKt
+fi

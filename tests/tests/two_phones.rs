@@ -1,0 +1,194 @@
+//! Relay + two simulated phones built on core (`klaxon_core::device::Device`,
+//! the same code the apps run through the bindings): a page nobody answers
+//! escalates from the first person to the second after the step delay; the
+//! second acknowledges from its outbox while the relay is down; once the
+//! relay is back the acknowledgement applies exactly once and escalation
+//! stops (the policy would otherwise page the first person again).
+
+use klaxon_core::alert::Action;
+use klaxon_core::device::Device;
+use klaxon_core::{AlertStatus, Roster, SystemClock};
+use klaxon_relay::Relay;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const KEY: &str = "0123456789abcdef0123456789abcdef";
+const ADMIN: &str = "e2e-admin";
+const STEP_SECONDS: u64 = 3;
+
+fn roster() -> Roster {
+    let text = format!(
+        r#"
+[[people]]
+id = "alice"
+name = "Alice Chen"
+[[people]]
+id = "bob"
+name = "Bob Okafor"
+[[schedules]]
+id = "primary"
+time_zone = "UTC"
+  [[schedules.layers]]
+  name = "alice"
+  rotation = "weekly"
+  length = 1
+  start = "2020-01-06T00:00:00"
+  participants = ["alice"]
+[[policies]]
+id = "infra"
+repeat = 1
+  [[policies.steps]]
+  delay = "{STEP_SECONDS}s"
+  targets = ["schedule:primary"]
+  [[policies.steps]]
+  delay = "{STEP_SECONDS}s"
+  targets = ["person:bob"]
+[[services]]
+id = "api"
+name = "Public API"
+policy = "infra"
+routing_key = "{KEY}"
+"#
+    );
+    Roster::parse(&text).unwrap()
+}
+
+async fn start_relay(db: &Path, addr: SocketAddr) -> klaxon_relay::RunningRelay {
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+    Relay::new(roster(), db)
+        .admin_token(Some(ADMIN.into()))
+        .start(listener)
+        .await
+        .unwrap()
+}
+
+fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+async fn invite(base: &str, person: &str) -> String {
+    let v: Value = http()
+        .post(format!("{base}/v1/admin/invites"))
+        .bearer_auth(ADMIN)
+        .json(&json!({"person": person}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["code"].as_str().unwrap().to_string()
+}
+
+async fn alert(base: &str, id: &str) -> Value {
+    http()
+        .get(format!("{base}/v1/admin/alerts/{id}"))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+fn count(alert: &Value, kind: &str) -> usize {
+    alert["timeline"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"]["kind"] == kind)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unanswered_page_escalates_and_an_offline_ack_applies_once_after_the_relay_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("relay.db");
+    let relay = start_relay(&db, "127.0.0.1:0".parse().unwrap()).await;
+    let addr = relay.local_addr();
+    let base = format!("http://{addr}");
+
+    let alice =
+        Arc::new(Device::open(&dir.path().join("alice"), &base, Arc::new(SystemClock)).unwrap());
+    let bob =
+        Arc::new(Device::open(&dir.path().join("bob"), &base, Arc::new(SystemClock)).unwrap());
+    alice
+        .enroll(&invite(&base, "alice").await, "Alice's phone")
+        .await
+        .unwrap();
+    bob.enroll(&invite(&base, "bob").await, "Bob's phone")
+        .await
+        .unwrap();
+
+    // Both phones listen; the page goes to alice (on call) first.
+    let alice_listen = {
+        let alice = alice.clone();
+        tokio::spawn(async move { alice.listen(Duration::from_secs(2), 1).await })
+    };
+    let bob_listen = {
+        let bob = bob.clone();
+        tokio::spawn(async move { bob.listen(Duration::from_secs(STEP_SECONDS + 3), 1).await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let sent = Instant::now();
+    let r = http()
+        .post(format!("{base}/v2/enqueue"))
+        .json(&json!({"routing_key": KEY, "event_action": "trigger", "dedup_key": "e2e",
+                      "payload": {"summary": "API error rate 40%", "source": "lb-1", "severity": "critical"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 202);
+
+    let heard = alice_listen.await.unwrap().unwrap();
+    assert_eq!(heard.plans.len(), 1, "alice's phone rang");
+    let alert_id = heard.plans[0].alert.clone();
+    assert!(heard.plans[0].ring.is_some(), "a critical page rings");
+
+    // Nobody answers: bob's phone rings after the step delay.
+    let heard = bob_listen.await.unwrap().unwrap();
+    let waited = sent.elapsed().as_secs_f64();
+    assert_eq!(heard.plans.len(), 1, "bob's phone rang");
+    assert_eq!(heard.plans[0].alert, alert_id);
+    assert!(
+        (STEP_SECONDS as f64 - 0.1..STEP_SECONDS as f64 + 1.0).contains(&waited),
+        "bob paged after {waited} s"
+    );
+    bob.sync().await.unwrap();
+
+    // The relay goes down; bob acknowledges from his outbox.
+    relay.shutdown().await.unwrap();
+    bob.act(&alert_id, Action::Acknowledge).unwrap();
+    assert!(bob.sync().await.is_err(), "the relay is down");
+    assert_eq!(bob.pending_actions().unwrap().len(), 1);
+
+    // The relay comes back on the same database; bob's outbox delivers.
+    let relay = start_relay(&db, addr).await;
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while !bob.pending_actions().unwrap().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the acknowledgement was never delivered"
+        );
+        let _ = bob.sync().await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Deliver again on purpose: the relay must not apply it twice.
+    bob.sync().await.unwrap();
+
+    // Past the next deadline (alice again, pass 2): nobody else is paged.
+    tokio::time::sleep(Duration::from_secs(STEP_SECONDS + 1)).await;
+    let a = alert(&base, &alert_id).await;
+    assert_eq!(a["status"], "acknowledged");
+    assert_eq!(a["acknowledged_by"], "bob");
+    assert_eq!(count(&a, "acknowledged"), 1);
+    assert_eq!(count(&a, "notified"), 2, "escalation stopped: {a}");
+    let entry = bob.alert(&alert_id).unwrap();
+    assert_eq!(entry.view.status, AlertStatus::Acknowledged);
+    relay.shutdown().await.unwrap();
+}

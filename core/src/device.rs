@@ -1131,3 +1131,183 @@ fn check_health(input: &HealthInput<'_>) -> Health {
         push_token_age,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use chrono::TimeZone;
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
+            .single()
+            .unwrap_or_default()
+    }
+
+    fn caps(now: DateTime<Utc>) -> Capabilities {
+        Capabilities {
+            notifications_allowed: true,
+            dnd_access: true,
+            full_screen_allowed: true,
+            battery_optimisation_exempt: true,
+            push_platform: PushPlatform::Fcm,
+            push_token: Some("tok".into()),
+            push_token_issued_at: Some(now),
+            reported_at: now,
+        }
+    }
+
+    fn input<'a>(
+        caps: Option<&'a Capabilities>,
+        sync: &'a LastSync,
+        settings: &'a NotificationSettings,
+        enrolled: Option<&'a Enrollment>,
+    ) -> HealthInput<'a> {
+        HealthInput {
+            now: t0(),
+            enrolled,
+            caps,
+            last_push: Some(t0() - Duration::minutes(5)),
+            last_sync: sync,
+            push_registered: true,
+            settings,
+            pending: &[],
+            has_shell: true,
+            shell_error: None,
+        }
+    }
+
+    fn level(h: &Health, check: &str) -> Option<HealthLevel> {
+        h.items.iter().find(|i| i.check == check).map(|i| i.level)
+    }
+
+    #[test]
+    fn health_names_each_thing_that_stops_a_page_from_ringing() {
+        let sync = LastSync {
+            at: Some(t0()),
+            ok_at: Some(t0()),
+            error: None,
+        };
+        let settings = NotificationSettings::default();
+        let mut c = caps(t0());
+        let h = check_health(&input(Some(&c), &sync, &settings, None));
+        assert!(!h.ok, "not enrolled is a problem");
+        assert_eq!(level(&h, "enrollment"), Some(HealthLevel::Problem));
+        assert_eq!(h.items[0].check, "enrollment", "problems come first");
+
+        c.dnd_access = false;
+        c.notifications_allowed = false;
+        c.push_token = None;
+        let h = check_health(&input(Some(&c), &sync, &settings, None));
+        assert_eq!(level(&h, "dnd"), Some(HealthLevel::Problem));
+        assert_eq!(level(&h, "notifications"), Some(HealthLevel::Problem));
+        assert_eq!(level(&h, "push_token"), Some(HealthLevel::Problem));
+        assert!(h.items.iter().all(|i| !i.message.is_empty()));
+
+        let quiet = NotificationSettings {
+            allow_override_dnd: false,
+            ..NotificationSettings::default()
+        };
+        let h = check_health(&input(Some(&c), &sync, &quiet, None));
+        assert_eq!(
+            level(&h, "dnd"),
+            Some(HealthLevel::Warning),
+            "the user chose it"
+        );
+    }
+
+    #[test]
+    fn an_old_push_token_and_pending_actions_are_warnings() {
+        let sync = LastSync::default();
+        let settings = NotificationSettings::default();
+        let c = caps(t0() - Duration::days(90));
+        let h = check_health(&input(Some(&c), &sync, &settings, None));
+        assert_eq!(level(&h, "push_token"), Some(HealthLevel::Warning));
+        assert_eq!(
+            h.push_token_age,
+            Some(std::time::Duration::from_secs(90 * 86_400))
+        );
+        assert_eq!(level(&h, "sync"), Some(HealthLevel::Warning));
+        let pending = [QueuedAction {
+            id: 1,
+            key: crate::alert::IdempotencyKey::new("k"),
+            alert: "a1".into(),
+            person: "alice".into(),
+            action: Action::Acknowledge,
+            seen: None,
+            created_at: t0() - Duration::minutes(3),
+            attempts: 2,
+            next_attempt_at: t0(),
+            last_error: Some("network".into()),
+            outcome: None,
+        }];
+        let mut i = input(Some(&c), &sync, &settings, None);
+        i.pending = &pending;
+        let h = check_health(&i);
+        let outbox = h.items.iter().find(|i| i.check == "outbox");
+        assert!(outbox.is_some_and(|o| o.message.contains("acknowledge on a1")));
+        assert_eq!(h.pending_actions, 1);
+    }
+
+    #[test]
+    fn an_unenrolled_device_refuses_pushes_and_actions_and_keeps_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let device = Device::open(
+            dir.path(),
+            "http://127.0.0.1:9",
+            Arc::new(ManualClock::new(t0())),
+        )
+        .unwrap();
+        assert!(matches!(device.handle_push(b"x"), Err(Error::NotEnrolled)));
+        assert!(matches!(
+            device.act("a1", Action::Acknowledge),
+            Err(Error::NotEnrolled)
+        ));
+        assert!(matches!(device.alert("a1"), Err(Error::UnknownAlert(_))));
+        assert!(matches!(
+            device.who_is_on_call("primary"),
+            Err(Error::Invalid(_))
+        ));
+        let s = NotificationSettings {
+            hide_details_on_lock_screen: true,
+            ..NotificationSettings::default()
+        };
+        device.set_settings(&s).unwrap();
+        assert_eq!(device.settings().unwrap(), s);
+    }
+
+    #[test]
+    fn a_page_fills_in_an_unknown_alert_and_only_newer_pages_change_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path().join("t.db")).unwrap();
+        let page = Page {
+            alert: "a1".into(),
+            step_seq: 1,
+            service: "api".into(),
+            service_name: "Public API".into(),
+            dedup_key: "d".into(),
+            summary: "down".into(),
+            priority: crate::Priority::Critical,
+            status: AlertStatus::Triggered,
+            revision: 2,
+            runbook: None,
+        };
+        merge_page_into_view(&mut store, &page, t0()).unwrap();
+        let stale = Page {
+            status: AlertStatus::Resolved,
+            revision: 1,
+            ..page.clone()
+        };
+        merge_page_into_view(&mut store, &stale, t0()).unwrap();
+        let view = store.synced_alert("a1").unwrap().unwrap();
+        assert_eq!((view.status, view.revision), (AlertStatus::Triggered, 2));
+        let newer = Page {
+            status: AlertStatus::Acknowledged,
+            revision: 3,
+            ..page
+        };
+        merge_page_into_view(&mut store, &newer, t0()).unwrap();
+        let view = store.synced_alert("a1").unwrap().unwrap();
+        assert_eq!((view.status, view.revision), (AlertStatus::Acknowledged, 3));
+    }
+}

@@ -62,8 +62,15 @@ pub async fn deliver(state: &Arc<AppState>, effects: Effects) {
     for secs in &effects.lag_seconds {
         state.metrics.escalation_lag(*secs);
     }
-    if !effects.changed_services.is_empty() {
-        state.escalator.notify_one();
+    if let Some(due) = effects.earliest_deadline_ms {
+        // Wake the escalator only if it plans to sleep past this deadline.
+        if due
+            < state
+                .escalator_wake_ms
+                .load(std::sync::atomic::Ordering::Acquire)
+        {
+            state.escalator.notify_one();
+        }
     }
     for fired in &effects.fired {
         for step in &fired.pages {
@@ -76,9 +83,12 @@ pub async fn deliver(state: &Arc<AppState>, effects: Effects) {
             if step.people.is_empty() {
                 continue;
             }
+            let event = klaxon_core::wire::StreamEvent::Page { page: page.clone() };
+            let json: Arc<str> = serde_json::to_string(&event).unwrap_or_default().into();
             state.hub.publish(HubMessage::Page {
                 people: step.people.clone(),
                 page: page.clone(),
+                json,
             });
             push_to_devices(state, step.people.clone(), page);
         }

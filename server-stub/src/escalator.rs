@@ -5,6 +5,7 @@
 
 use crate::delivery;
 use crate::AppState;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -22,6 +23,9 @@ pub async fn run(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
         if *stop.borrow() {
             return;
         }
+        // While working, every new deadline is "earlier than planned":
+        // writes wake the escalator, so nothing set meanwhile is missed.
+        state.escalator_wake_ms.store(0, Ordering::Release);
         let now = state.clock.now();
         match state
             .store
@@ -55,6 +59,9 @@ pub async fn run(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
             tokio::task::yield_now().await;
             continue;
         }
+        let wake_at = state.clock.now().timestamp_millis()
+            + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
+        state.escalator_wake_ms.store(wake_at, Ordering::Release);
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             _ = state.escalator.notified() => {}

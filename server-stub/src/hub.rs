@@ -20,6 +20,8 @@ pub enum HubMessage {
         people: Vec<String>,
         /// The page.
         page: Page,
+        /// The stream event's JSON, serialized once for every subscriber.
+        json: Arc<str>,
     },
     /// Alerts of these services changed up to `cursor`.
     Changed {

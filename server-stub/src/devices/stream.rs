@@ -60,9 +60,9 @@ impl Subscriber {
             };
             match message {
                 Ok(m) => match m.as_ref() {
-                    HubMessage::Page { people, page } if people.contains(&self.person) => {
+                    HubMessage::Page { people, json, .. } if people.contains(&self.person) => {
                         self.metrics.stream_delivered(1);
-                        return Some(event(&StreamEvent::Page { page: page.clone() }));
+                        return Some(Event::default().event("page").data(json.as_ref()));
                     }
                     HubMessage::Changed { services, cursor }
                         if !services.is_disjoint(&self.services) =>

@@ -92,6 +92,9 @@ pub struct Effects {
     pub ack_seconds: Vec<f64>,
     /// Seconds each fired step was late against its deadline.
     pub lag_seconds: Vec<f64>,
+    /// The earliest deadline this write set (Unix ms), so the escalator is
+    /// woken only when it must fire sooner than it planned.
+    pub earliest_deadline_ms: Option<i64>,
 }
 
 impl Effects {
@@ -102,6 +105,10 @@ impl Effects {
         self.cursor = self.cursor.max(other.cursor);
         self.ack_seconds.extend(other.ack_seconds);
         self.lag_seconds.extend(other.lag_seconds);
+        self.earliest_deadline_ms = match (self.earliest_deadline_ms, other.earliest_deadline_ms) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
     }
 }
 

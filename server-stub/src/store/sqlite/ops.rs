@@ -122,6 +122,11 @@ fn persist(
         return Ok(());
     }
     let changed = save(conn, state, &advanced.alert, details, advanced.deadline)?;
+    if let Some(due) = advanced.deadline {
+        let due = ms(due);
+        effects.earliest_deadline_ms =
+            Some(effects.earliest_deadline_ms.map_or(due, |e| e.min(due)));
+    }
     effects.cursor = effects.cursor.max(changed);
     effects
         .changed_services

@@ -72,8 +72,9 @@ impl Pager {
             .map(|e| Enrollment::new(e, self.device.public_keys()))
     }
 
-    /// Handles a push: opens the sealed payload (raw bytes, or the base64
-    /// text a data message carries) with the device key, drops repeats,
+    /// Handles a push: opens the sealed page with the device key — pass the
+    /// push as received (the FCM data map or APNs `userInfo` as JSON, or just
+    /// its `sealed` value, or the raw sealed bytes) — drops repeats,
     /// stores the page and returns the plan to follow. Null: a repeat —
     /// show and ring nothing. The notification sink is told to present it
     /// and, when the plan rings, to start ringing.

@@ -819,21 +819,44 @@ fn pending_of(store: &Store) -> Result<Vec<QueuedAction>> {
         .collect())
 }
 
-/// Opens a push payload: raw sealed bytes, or their base64 text.
+/// Opens a push payload in any form a shell may hand over (docs/push.md):
+/// the raw sealed bytes; their base64 / base64url text; or the push's JSON
+/// envelope — the FCM data map `{"v":"1","alert":..,"sealed":"<base64>"}` or
+/// the APNs body with the same fields under `"klaxon"`.
 fn open_payload(creds: &Credentials, payload: &[u8]) -> Result<Vec<u8>> {
-    match creds.identity.open(payload) {
-        Ok(json) => Ok(json),
-        Err(first) => {
-            let text = std::str::from_utf8(payload).map(str::trim).unwrap_or("");
-            let decoded = URL_SAFE_NO_PAD
-                .decode(text.trim_end_matches('='))
-                .or_else(|_| STANDARD.decode(text));
-            match decoded {
-                Ok(bytes) if !text.is_empty() => Ok(creds.identity.open(&bytes)?),
-                _ => Err(first.into()),
+    let first = match creds.identity.open(payload) {
+        Ok(json) => return Ok(json),
+        Err(e) => e,
+    };
+    let text = std::str::from_utf8(payload).map(str::trim).unwrap_or("");
+    if text.is_empty() {
+        return Err(first.into());
+    }
+    let sealed_text = if text.starts_with('{') {
+        let envelope: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| Error::Invalid(format!("the push payload is not a Klaxon push: {e}")))?;
+        let fields = envelope.get("klaxon").unwrap_or(&envelope);
+        match fields.get("sealed").and_then(|v| v.as_str()) {
+            Some(sealed) => sealed.to_string(),
+            None if fields.get("sync").is_some() => {
+                return Err(Error::Invalid(
+                    "this push carries no page (it was too large to push): call sync()".into(),
+                ))
+            }
+            None => {
+                return Err(Error::Invalid(
+                    "the push payload has no \"sealed\" field".into(),
+                ))
             }
         }
-    }
+    } else {
+        text.to_string()
+    };
+    let decoded = STANDARD
+        .decode(&sealed_text)
+        .or_else(|_| URL_SAFE_NO_PAD.decode(sealed_text.trim_end_matches('=')))
+        .map_err(|_| Error::from(first))?;
+    Ok(creds.identity.open(&decoded)?)
 }
 
 /// Keeps the alert list current from a page: a new alert appears at once
@@ -1274,6 +1297,40 @@ mod tests {
         };
         device.set_settings(&s).unwrap();
         assert_eq!(device.settings().unwrap(), s);
+    }
+
+    #[test]
+    fn push_payloads_open_raw_base64_or_in_their_envelope() {
+        let identity = crate::crypto::DeviceIdentity::generate().unwrap();
+        let sealed = crate::crypto::seal(&identity.sealing_public_key(), b"{}").unwrap();
+        let creds = Credentials {
+            enrollment: Enrollment {
+                relay_url: String::new(),
+                device_id: "d".into(),
+                person: "alice".into(),
+                enrolled_at: t0(),
+                identity: String::new(),
+            },
+            identity,
+        };
+        let b64 = STANDARD.encode(&sealed);
+        let url = URL_SAFE_NO_PAD.encode(&sealed);
+        let fcm = format!(r#"{{"v":"1","alert":"a1","priority":"critical","sealed":"{b64}"}}"#);
+        let apns = format!(r#"{{"aps":{{}},"klaxon":{{"v":1,"alert":"a1","sealed":"{b64}"}}}}"#);
+        for payload in [
+            sealed.clone(),
+            b64.into_bytes(),
+            url.into_bytes(),
+            fcm.into_bytes(),
+            apns.into_bytes(),
+        ] {
+            assert_eq!(open_payload(&creds, &payload).unwrap(), b"{}");
+        }
+        let sync = br#"{"v":"1","alert":"a1","sync":"1"}"#;
+        assert!(
+            matches!(open_payload(&creds, sync), Err(Error::Invalid(m)) if m.contains("sync()"))
+        );
+        assert!(open_payload(&creds, b"garbage").is_err());
     }
 
     #[test]

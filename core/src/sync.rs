@@ -51,7 +51,7 @@ pub struct Enrollment {
     /// When it enrolled.
     pub enrolled_at: DateTime<Utc>,
     /// [`DeviceIdentity::to_bytes`], base64url. Secret.
-    identity: String,
+    pub(crate) identity: String,
 }
 
 impl std::fmt::Debug for Enrollment {

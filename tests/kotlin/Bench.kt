@@ -33,6 +33,15 @@ fun main() {
             val perCallUs = (System.nanoTime() - t0) / 1000.0 / calls
             println("who_is_on_call: %.2f µs per call (mean of %d calls, target < 20 µs)".format(perCallUs, calls))
 
+            fun time(name: String, n: Int, f: () -> Unit) {
+                repeat(n / 10) { f() }
+                val s = System.nanoTime(); repeat(n) { f() }
+                println("  %s: %.2f µs per call".format(name, (System.nanoTime() - s) / 1000.0 / n))
+            }
+            time("enrollment() (no SQLite)", 50_000) { pager.enrollment() }
+            time("settings() (one SQLite read)", 50_000) { pager.settings() }
+            time("pendingActions()", 50_000) { pager.pendingActions() }
+
             // handle_push: every payload a new page, sealed like the relay's.
             val key = pager.enrollment()!!.sealingPublicKey
             val n = 2_000

@@ -128,6 +128,15 @@ class RelayTest {
         // Push data messages carry the sealed bytes as base64url text.
         val text = java.util.Base64.getUrlEncoder().withoutPadding().encode(seal(key, pageJson("sealed-2")))
         assertEquals("sealed-2", pager.handlePush(text)?.alert)
+        // Or the whole FCM data map, as JSON (docs/push.md).
+        val b64 = java.util.Base64.getEncoder().encodeToString(seal(key, pageJson("sealed-4")))
+        val fcm = """{"v":"1","alert":"sealed-4","priority":"critical","sealed":"$b64"}"""
+        assertEquals("sealed-4", pager.handlePush(fcm.toByteArray())?.alert)
+        // A sync-needed push (page too large to push) says to sync.
+        val tooBig = assertThrows(ApiException.InvalidInput::class.java) {
+            pager.handlePush("""{"v":"1","alert":"x","sync":"1"}""".toByteArray())
+        }
+        assertTrue(tooBig.message!!, tooBig.message!!.contains("sync()"))
         // A stale "triggered" after "acknowledged" must not ring.
         assertNotNull(pager.handlePush(seal(key, pageJson("sealed-1", status = "acknowledged", revision = 3))))
         assertNull(pager.handlePush(seal(key, pageJson("sealed-1", status = "triggered", revision = 2))))

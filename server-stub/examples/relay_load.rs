@@ -4,7 +4,10 @@
 //!
 //! 1. `throughput`: sustained Events v2 triggers/s from concurrent clients;
 //! 2. `latency`: ingest -> page on a connected device's SSE stream, p50/p99,
-//!    at a fixed event rate with many connected devices;
+//!    at a fixed event rate with many connected devices, all of the on-call
+//!    person (every device gets every page: the worst case), and
+//!    `latency-spread`: the same with one team per device (each page goes to
+//!    one of the connected devices, as pages to one on-call person do);
 //! 3. `deadlines`: many open alerts with pending deadlines, then how late
 //!    their escalation steps fire (the relay's escalation-lag histogram).
 //!
@@ -63,6 +66,25 @@ routing_key = "{KEY}"
     Roster::parse(&text).unwrap_or_else(|e| panic!("load roster: {e}"))
 }
 
+/// `n` teams of one: person `p{i}` is on call for service `svc{i}`, whose
+/// routing key is `i` in 32 hex digits. Each page then goes to one device.
+fn spread_roster(n: u64) -> Roster {
+    let mut text = String::new();
+    for i in 0..n {
+        text.push_str(&format!(
+            "[[people]]\nid = \"p{i}\"\nname = \"P{i}\"\n\
+             [[schedules]]\nid = \"s{i}\"\ntime_zone = \"UTC\"\n\
+             [[schedules.layers]]\nname = \"l\"\nrotation = \"weekly\"\nlength = 1\n\
+             start = \"2020-01-06T00:00:00\"\nparticipants = [\"p{i}\"]\n\
+             [[policies]]\nid = \"pol{i}\"\nrepeat = 0\n\
+             [[policies.steps]]\ndelay = \"30m\"\ntargets = [\"schedule:s{i}\"]\n\
+             [[services]]\nid = \"svc{i}\"\nname = \"S{i}\"\npolicy = \"pol{i}\"\n\
+             routing_key = \"{i:032x}\"\n"
+        ));
+    }
+    Roster::parse(&text).unwrap_or_else(|e| panic!("spread roster: {e}"))
+}
+
 fn arg(args: &[String], name: &str, default: u64) -> u64 {
     args.iter()
         .position(|a| a == name)
@@ -80,8 +102,15 @@ fn client() -> reqwest::Client {
 }
 
 async fn start(delay: &str, dir: &std::path::Path) -> (klaxon_relay::RunningRelay, String) {
+    start_roster(roster(delay), dir).await
+}
+
+async fn start_roster(
+    roster: Roster,
+    dir: &std::path::Path,
+) -> (klaxon_relay::RunningRelay, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let relay = Relay::new(roster(delay), dir.join("load.db"))
+    let relay = Relay::new(roster, dir.join("load.db"))
         .admin_token(Some(ADMIN.into()))
         .rate_limit(RateLimit {
             per_second: 1e9,
@@ -95,8 +124,12 @@ async fn start(delay: &str, dir: &std::path::Path) -> (klaxon_relay::RunningRela
 }
 
 fn trigger(key: &str, summary: &str) -> Vec<u8> {
+    trigger_to(KEY, key, summary)
+}
+
+fn trigger_to(routing_key: &str, key: &str, summary: &str) -> Vec<u8> {
     serde_json::to_vec(&json!({
-        "routing_key": KEY, "event_action": "trigger", "dedup_key": key,
+        "routing_key": routing_key, "event_action": "trigger", "dedup_key": key,
         "payload": {"summary": summary, "source": "load", "severity": "critical"},
     }))
     .unwrap_or_default()
@@ -192,13 +225,18 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 /// `devices` SSE clients of the on-call person; `rate` triggers/s for
 /// `seconds`; each page's latency measured from just before its POST.
-async fn latency(base: &str, devices: u64, rate: u64, seconds: u64) {
+async fn latency(base: &str, devices: u64, rate: u64, seconds: u64, spread: bool) {
     use futures_util::StreamExt as _;
     let epoch = Instant::now();
     let samples: Arc<Mutex<Vec<f64>>> = Arc::default();
     let mut readers = Vec::new();
-    for _ in 0..devices {
-        let (identity, device) = enroll(base, "alice").await;
+    for d in 0..devices {
+        let person = if spread {
+            format!("p{d}")
+        } else {
+            "alice".to_string()
+        };
+        let (identity, device) = enroll(base, &person).await;
         let nonce = crypto::new_nonce();
         let ts = chrono::Utc::now().timestamp();
         let sig = identity.sign_request("GET", "/v1/stream", ts, &nonce, b"");
@@ -250,7 +288,12 @@ async fn latency(base: &str, devices: u64, rate: u64, seconds: u64) {
         let base = base.to_string();
         sends.push(tokio::spawn(async move {
             let sent = epoch.elapsed().as_secs_f64();
-            let body = trigger(&format!("lat-{i}"), &format!("t={sent:.6}"));
+            let routing_key = if spread {
+                format!("{:032x}", i % devices)
+            } else {
+                KEY.to_string()
+            };
+            let body = trigger_to(&routing_key, &format!("lat-{i}"), &format!("t={sent:.6}"));
             let _ = http
                 .post(format!("{base}/v2/enqueue"))
                 .header("content-type", "application/json")
@@ -268,11 +311,17 @@ async fn latency(base: &str, devices: u64, rate: u64, seconds: u64) {
     }
     let mut s = samples.lock().map(|s| s.clone()).unwrap_or_default();
     s.sort_by(|a, b| a.total_cmp(b));
+    let expected = if spread { total } else { total * devices };
+    let mode = if spread {
+        "one device per page"
+    } else {
+        "every device gets every page"
+    };
     println!(
-        "latency: {} events at {rate}/s to {devices} streams: {} deliveries (expected {}), p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        "latency ({mode}): {} events at {rate}/s, {devices} streams: {} deliveries (expected {}), p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         total,
         s.len(),
-        total * devices,
+        expected,
         percentile(&s, 0.5),
         percentile(&s, 0.99),
         s.last().copied().unwrap_or(f64::NAN)
@@ -385,7 +434,14 @@ fn main() {
         if phase == "latency" || phase == "all" {
             let dir = tempfile::tempdir().unwrap();
             let (relay, base) = start("30m", dir.path()).await;
-            latency(&base, arg(&args, "--devices", 200), arg(&args, "--rate", 200), arg(&args, "--seconds", 10)).await;
+            latency(&base, arg(&args, "--devices", 200), arg(&args, "--rate", 200), arg(&args, "--seconds", 10), false).await;
+            relay.shutdown().await.unwrap();
+        }
+        if phase == "latency-spread" || phase == "all" {
+            let dir = tempfile::tempdir().unwrap();
+            let devices = arg(&args, "--devices", 200);
+            let (relay, base) = start_roster(spread_roster(devices), dir.path()).await;
+            latency(&base, devices, arg(&args, "--rate", 200), arg(&args, "--seconds", 10), true).await;
             relay.shutdown().await.unwrap();
         }
         if phase == "deadlines" || phase == "all" {

@@ -11,14 +11,24 @@ use std::sync::Arc;
 /// `GET /healthz`: commits a tiny write through the writer, so "healthy"
 /// means "a 2xx from ingest right now would be true".
 pub async fn healthz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
-    match state.store.probe().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ok" }))),
-        Err(e) => (
+    // A writer stuck on a dead disk must read as unhealthy, not hang the probe.
+    match tokio::time::timeout(PROBE_TIMEOUT, state.store.probe()).await {
+        Ok(Ok(())) => (StatusCode::OK, Json(json!({ "status": "ok" }))),
+        Ok(Err(e)) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({ "status": "unavailable", "message": e.to_string() })),
         ),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(
+                json!({ "status": "unavailable", "message": "the store did not commit within 5 s" }),
+            ),
+        ),
     }
 }
+
+/// How long `/healthz` waits for its probe write to commit.
+const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// `GET /metrics`: the Prometheus text format.
 pub async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {

@@ -38,6 +38,8 @@ fun main() {
                 val s = System.nanoTime(); repeat(n) { f() }
                 println("  %s: %.2f µs per call".format(name, (System.nanoTime() - s) / 1000.0 / n))
             }
+            val sink = QuietSink()
+            time("setNotificationSink() (no result, no SQLite)", 50_000) { pager.setNotificationSink(sink) }
             time("enrollment() (no SQLite)", 50_000) { pager.enrollment() }
             time("settings() (one SQLite read)", 50_000) { pager.settings() }
             time("pendingActions()", 50_000) { pager.pendingActions() }

@@ -606,6 +606,9 @@ pub struct SyncReport {
     pub roster_updated: bool,
     /// Actions still waiting afterwards.
     pub pending_actions: u32,
+    /// Pages the sync found that no push brought (lost, or too large to
+    /// push); already presented and rung through the sink.
+    pub plans: Vec<NotificationPlan>,
 }
 
 impl From<core_device::SyncReport> for SyncReport {
@@ -615,6 +618,7 @@ impl From<core_device::SyncReport> for SyncReport {
             alerts_changed: r.alerts_changed,
             roster_updated: r.roster_updated,
             pending_actions: r.pending_actions,
+            plans: r.plans.into_iter().map(Into::into).collect(),
         }
     }
 }

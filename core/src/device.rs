@@ -142,6 +142,10 @@ pub struct SyncReport {
     pub roster_updated: bool,
     /// Actions still waiting afterwards.
     pub pending_actions: u32,
+    /// Pages the sync found that no push or stream had brought (a lost
+    /// push, or one too large to push): planned, presented and rung like
+    /// any page.
+    pub plans: Vec<NotificationPlan>,
 }
 
 /// What one [`Device::listen`] received.
@@ -478,7 +482,17 @@ impl Device {
             *self.roster.write().unwrap_or_else(|p| p.into_inner()) =
                 Some(Arc::new(roster.clone()));
         }
+        let pending = self.pending_actions()?;
+        let mut plans = Vec::new();
         for view in &pulled.alerts {
+            let acted_on = pending.iter().any(|a| a.alert == view.id);
+            if let Some(page) = missed_page(view, &creds.enrollment.person).filter(|_| !acted_on) {
+                // Deduplicated against pushes like any page: a ring that
+                // already arrived does not ring again.
+                if let Some(plan) = self.handle_page(&page)? {
+                    plans.push(plan);
+                }
+            }
             if view.status != AlertStatus::Triggered && self.is_ringing(&view.id) {
                 self.stop_ring(&view.id);
                 if view.status == AlertStatus::Resolved {
@@ -493,7 +507,8 @@ impl Device {
             delivered,
             alerts_changed: u32::try_from(pulled.alerts.len()).unwrap_or(u32::MAX),
             roster_updated: pulled.roster.is_some(),
-            pending_actions: self.pending_actions()?.len().try_into().unwrap_or(u32::MAX),
+            pending_actions: pending.len().try_into().unwrap_or(u32::MAX),
+            plans,
         })
     }
 
@@ -587,7 +602,9 @@ impl Device {
             .unwrap_or_else(|| id.to_string())
     }
 
-    fn roster_view(&self) -> Option<Arc<RosterView>> {
+    /// The synced roster view (people, services, schedules with their
+    /// shifts), once a sync brought one; shells list schedules from it.
+    pub fn roster_view(&self) -> Option<Arc<RosterView>> {
         self.roster
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -840,7 +857,9 @@ fn open_payload(creds: &Credentials, payload: &[u8]) -> Result<Vec<u8>> {
             Some(sealed) => sealed.to_string(),
             None if fields.get("sync").is_some() => {
                 return Err(Error::Invalid(
-                    "this push carries no page (it was too large to push): call sync()".into(),
+                    "this push carries no page (it was too large to push): call sync(), which \
+                     rings it"
+                        .into(),
                 ))
             }
             None => {
@@ -857,6 +876,37 @@ fn open_payload(creds: &Credentials, payload: &[u8]) -> Result<Vec<u8>> {
         .or_else(|_| URL_SAFE_NO_PAD.decode(sealed_text.trim_end_matches('=')))
         .map_err(|_| Error::from(first))?;
     Ok(creds.identity.open(&decoded)?)
+}
+
+/// The page a synced alert stands for when it is triggered and its latest
+/// escalation step paged `person`: what a push would have carried.
+fn missed_page(view: &AlertView, person: &str) -> Option<Page> {
+    if view.status != AlertStatus::Triggered {
+        return None;
+    }
+    let step_seq = view
+        .timeline
+        .iter()
+        .rev()
+        .find_map(|entry| match &entry.event {
+            crate::alert::Event::Notified {
+                step_seq, people, ..
+            } => Some((*step_seq, people)),
+            _ => None,
+        });
+    let (step_seq, people) = step_seq?;
+    people.iter().any(|p| p == person).then(|| Page {
+        alert: view.id.clone(),
+        step_seq,
+        service: view.service.clone(),
+        service_name: view.service_name.clone(),
+        dedup_key: view.dedup_key.clone(),
+        summary: view.summary.clone(),
+        priority: view.priority,
+        status: AlertStatus::Triggered,
+        revision: view.revision,
+        runbook: view.runbook.clone(),
+    })
 }
 
 /// Keeps the alert list current from a page: a new alert appears at once

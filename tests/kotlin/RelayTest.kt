@@ -117,6 +117,21 @@ class RelayTest {
         assertEquals(AlertStatus.TRIGGERED, alert.status)
     }
 
+    @Test fun t2b_aPageNoPushBroughtRingsAtTheNextSyncOnce(): Unit = runBlocking {
+        klaxon("send", "--relay", Env.relayUrl, "--routing-key", Env.routingKey,
+            "--summary", "queue backlog", "--severity", "critical", "--dedup-key", "kotlin-missed")
+        var report = pager.sync()
+        val deadline = System.nanoTime() + 10_000_000_000L
+        while (report.plans.isEmpty() && System.nanoTime() < deadline) { delay(200); report = pager.sync() }
+        val plan = report.plans.single()
+        assertEquals(Priority.CRITICAL, plan.priority)
+        assertTrue(plan.overrideDnd && plan.ring != null)
+        assertTrue(sink.calls.contains("start:${plan.alert}"))
+        assertTrue("the same ring never rings twice", pager.sync().plans.isEmpty())
+        pager.resolve(plan.alert)
+        assertEquals("applied", pager.sync().delivered.single().status)
+    }
+
     @Test fun t3_sealedPushesOpenDedupeAndPlan() {
         val key = pager.enrollment()!!.sealingPublicKey
         val page = pageJson("sealed-1")

@@ -84,11 +84,11 @@ pub async fn deliver(state: &Arc<AppState>, effects: Effects) {
                 continue;
             }
             let event = klaxon_core::wire::StreamEvent::Page { page: page.clone() };
-            let json: Arc<str> = serde_json::to_string(&event).unwrap_or_default().into();
+            let frame = crate::devices::stream::frame("page", &event);
             state.hub.publish(HubMessage::Page {
                 people: step.people.clone(),
                 page: page.clone(),
-                json,
+                frame,
             });
             push_to_devices(state, step.people.clone(), page);
         }

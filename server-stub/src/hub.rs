@@ -20,8 +20,9 @@ pub enum HubMessage {
         people: Vec<String>,
         /// The page.
         page: Page,
-        /// The stream event's JSON, serialized once for every subscriber.
-        json: Arc<str>,
+        /// The whole SSE frame (`event: page`, `data: …`), built once and
+        /// shared by every subscriber (a reference-counted buffer).
+        frame: axum::body::Bytes,
     },
     /// Alerts of these services changed up to `cursor`.
     Changed {

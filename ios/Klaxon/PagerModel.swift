@@ -1,0 +1,220 @@
+import SwiftUI
+
+/// The app's state over core: the one `Pager` of the process and what the
+/// screens show from it. Every value comes from a core call; this type only
+/// decides when to call (start, foreground, after an action, on pull-to-refresh).
+@MainActor
+final class PagerModel: ObservableObject {
+    /// The process's model (the notification delegate and background tasks
+    /// run without a view and need it too).
+    static let shared = PagerModel()
+
+    @Published private(set) var pager: Pager?
+    @Published private(set) var enrollment: Enrollment?
+    @Published private(set) var alerts: [Alert] = []
+    @Published private(set) var health: Health?
+    @Published private(set) var settings: NotificationSettings?
+    @Published private(set) var platform: PlatformFindings?
+    @Published private(set) var lastError: String?
+    /// The alert a tapped notification asked to open.
+    @Published var openedAlertID: String?
+
+    /// The foreground ring loop.
+    let alarm = AlarmPlayer()
+    private lazy var sink = AppNotificationSink(alarm: alarm)
+    private var pushToken: PushToken? = PushToken.saved()
+    private var listener: Task<Void, Never>?
+    private var openedRelayURL: String?
+
+    /// Opens the pager when the device has enrolled before.
+    func start() {
+        guard pager == nil, let relayURL = PagerAccess.savedRelayURL else { return }
+        _ = open(relayURL: relayURL)
+        Task { await reportCapabilities() }
+    }
+
+    /// Enrolls with the relay at `relayURL` using the one-time code.
+    func enroll(relayURL: String, code: String, deviceName: String) async -> Bool {
+        guard let pager = open(relayURL: relayURL) else { return false }
+        do {
+            enrollment = try await pager.enroll(code: code, deviceName: deviceName)
+            PagerAccess.saveRelayURL(relayURL)
+            lastError = nil
+        } catch {
+            lastError = Self.words(error)
+            return false
+        }
+        _ = await NotificationPermissions.request()
+        await reportCapabilities()
+        await sync()
+        return true
+    }
+
+    /// Pulls from the relay and delivers queued actions, then refreshes.
+    func sync() async {
+        guard let pager else { return }
+        do {
+            _ = try await pager.sync()
+            lastError = nil
+        } catch {
+            lastError = Self.words(error)
+        }
+        refresh()
+    }
+
+    /// Re-reads alerts, settings and the self-check from core.
+    func refresh() {
+        guard let pager else { return }
+        enrollment = pager.enrollment()
+        do {
+            alerts = try pager.alerts()
+            settings = try pager.settings()
+            health = try pager.health()
+        } catch {
+            lastError = Self.words(error)
+        }
+    }
+
+    /// One alert with its timeline and runbook.
+    func alert(id: String) -> Alert? {
+        try? pager?.alert(id: id)
+    }
+
+    /// Queues `action` in core's outbox (durable before this returns), then
+    /// delivers it in a background task so it goes out even if the app is
+    /// suspended right after a lock-screen tap.
+    @discardableResult
+    func perform(_ action: PageAction, alert: String) -> Bool {
+        guard let pager else { return false }
+        do {
+            _ = try PageActions.queue(action, alert: alert, on: pager)
+        } catch {
+            lastError = Self.words(error)
+            return false
+        }
+        BackgroundSync.deliverNow(pager: pager) { [weak self] in self?.refresh() }
+        refresh()
+        return true
+    }
+
+    /// "I can't take this" and "later", from the page screen.
+    func decline(alert: String) {
+        guard let pager else { return }
+        run { _ = try pager.decline(alert: alert) }
+        BackgroundSync.deliverNow(pager: pager) { [weak self] in self?.refresh() }
+    }
+
+    /// Acknowledges until `until`, when the alert pages again.
+    func snooze(alert: String, until: Date) {
+        guard let pager else { return }
+        run { _ = try pager.snooze(alert: alert, until: until) }
+        BackgroundSync.deliverNow(pager: pager) { [weak self] in self?.refresh() }
+    }
+
+    /// Saves the user's three notification choices.
+    func save(_ newSettings: NotificationSettings) {
+        guard let pager else { return }
+        run { try pager.setSettings(settings: newSettings) }
+        refresh()
+    }
+
+    /// A new (or no) APNs token.
+    func pushTokenChanged(_ token: String?) {
+        pushToken = token.map { PushToken.record($0) }
+        Task {
+            await reportCapabilities()
+            await sync()
+        }
+    }
+
+    /// Tells core what iOS allows now; called at start, after the
+    /// permission prompt and whenever the app returns to the foreground
+    /// (the user may have changed Settings meanwhile).
+    func reportCapabilities() async {
+        let snapshot = await NotificationPermissions.snapshot()
+        platform = snapshot.findings
+        guard let pager else { return }
+        let capabilities = snapshot.capabilities(pushToken: pushToken)
+        run { try pager.reportCapabilities(capabilities: capabilities) }
+        refresh()
+    }
+
+    /// Foreground: listen on the relay's stream (pages ring through the
+    /// sink) and re-check permissions. Background: stop listening and stop
+    /// the in-app ring loop (iOS would suspend it anyway).
+    func sceneChanged(to phase: ScenePhase) {
+        switch phase {
+        case .active:
+            Task {
+                await reportCapabilities()
+                await sync()
+            }
+            startListening()
+        case .background:
+            listener?.cancel()
+            listener = nil
+            alarm.stopAll()
+            BackgroundSync.scheduleRefresh()
+        default:
+            break
+        }
+    }
+
+    private func startListening() {
+        guard listener == nil, let pager, enrollment != nil else { return }
+        listener = Task { [weak self] in
+            while !Task.isCancelled {
+                do {
+                    let report = try await pager.listen(maxDuration: 300, maxPages: 50)
+                    if report.changed {
+                        await self?.sync()
+                    } else {
+                        self?.refresh()
+                    }
+                } catch {
+                    // Offline or the relay restarted: wait, then listen again.
+                    try? await Task.sleep(nanoseconds: 15_000_000_000)
+                }
+            }
+        }
+    }
+
+    private func open(relayURL: String) -> Pager? {
+        if let pager, openedRelayURL == relayURL {
+            return pager
+        }
+        do {
+            let opened = try PagerAccess.open(relayURL: relayURL)
+            opened.setNotificationSink(sink: sink)
+            pager = opened
+            openedRelayURL = relayURL
+            refresh()
+            return opened
+        } catch {
+            lastError = Self.words(error)
+            return nil
+        }
+    }
+
+    private func run(_ call: () throws -> Void) {
+        do {
+            try call()
+        } catch {
+            lastError = Self.words(error)
+        }
+    }
+
+    /// A failure in words for the screen.
+    static func words(_ error: Error) -> String {
+        guard let apiError = error as? ApiError else { return error.localizedDescription }
+        switch apiError {
+        case .NotEnrolled: return "This phone is not enrolled yet."
+        case .Network(let detail): return "The relay cannot be reached (\(detail)). Actions stay queued."
+        case .Relay(let status, let detail): return "The relay refused (HTTP \(status)): \(detail)"
+        case .InvalidInput(let detail): return detail
+        case .NotFound(let detail): return "Not found: \(detail)"
+        case .Storage(let detail): return "Storage problem: \(detail)"
+        case .Internal(let detail): return "Internal error: \(detail)"
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+
+/// Opens this process's `Pager` on the shared state directory.
+///
+/// Both processes open the same SQLite store: core keeps one writer per
+/// process and SQLite's WAL locking orders the two processes. Every write is
+/// a short transaction, so neither process holds a lock while suspended
+/// (iOS kills a suspended process that holds a lock in a shared container).
+enum PagerAccess {
+    /// Where the relay URL chosen at enrollment is kept (shared defaults):
+    /// the `Pager` constructor needs it, and the extension has no UI to ask.
+    static let relayURLKey = "klaxon.relayURL"
+
+    /// The relay URL saved at enrollment; nil before enrolling.
+    static var savedRelayURL: String? {
+        AppGroup.defaults.string(forKey: relayURLKey)
+    }
+
+    /// Remembers the relay URL for both processes.
+    static func saveRelayURL(_ url: String) {
+        AppGroup.defaults.set(url, forKey: relayURLKey)
+    }
+
+    /// Opens the pager for `relayURL` on the shared state directory.
+    static func open(relayURL: String) throws -> Pager {
+        let directory = try AppGroup.stateDirectory()
+        return try Pager(stateDir: directory.path, relayUrl: relayURL)
+    }
+}

@@ -1,19 +1,27 @@
 //! `klaxon`: the one command-line binary. This file holds only the top-level
 //! clap definitions and the dispatch; each command family lives in its own
-//! module: `roster_cmd`, `serve_cmd`, `send_cmd`, `invite_cmd`, `alerts_cmd`.
+//! module: `roster_cmd`, `serve_cmd`, `send_cmd`, `invite_cmd`, `alerts_cmd`,
+//! `pager_cmd` (with `phone`, `ring`, `pager_tui`), `action_cmd`, `demo_cmd`.
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+mod action_cmd;
 mod alerts_cmd;
+mod demo_cmd;
 mod invite_cmd;
 mod outcome;
+mod pager_cmd;
+mod pager_tui;
+mod phone;
 mod relay_client;
+mod ring;
 mod roster_cmd;
 mod send_cmd;
 mod serve_cmd;
 mod when;
 
 use clap::{Parser, Subcommand};
+use klaxon_core::alert::Action;
 use std::process::ExitCode;
 
 /// Klaxon: page the one person on call, loudly when it matters.
@@ -38,6 +46,17 @@ enum Command {
     Invite(invite_cmd::InviteArgs),
     /// List the relay's alerts (needs KLAXON_ADMIN_TOKEN).
     Alerts(alerts_cmd::AlertsArgs),
+    /// The terminal pager: enroll once, then receive pages, ring, and act.
+    Pager(pager_cmd::PagerArgs),
+    /// Acknowledge an alert from a pager's state directory (works offline).
+    #[command(visible_alias = "acknowledge")]
+    Ack(action_cmd::ActionArgs),
+    /// Escalate an alert to the next step now (works offline).
+    Escalate(action_cmd::ActionArgs),
+    /// Resolve an alert (works offline).
+    Resolve(action_cmd::ActionArgs),
+    /// A self-contained showcase: relay, two phones, a page, escalation, acknowledgement.
+    Demo(demo_cmd::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +68,11 @@ fn main() -> ExitCode {
         Command::Send(args) => send_cmd::run(args),
         Command::Invite(args) => invite_cmd::run(args),
         Command::Alerts(args) => alerts_cmd::run(args),
+        Command::Pager(args) => pager_cmd::run(args),
+        Command::Ack(args) => action_cmd::run(args, Action::Acknowledge),
+        Command::Escalate(args) => action_cmd::run(args, Action::Escalate),
+        Command::Resolve(args) => action_cmd::run(args, Action::Resolve),
+        Command::Demo(args) => demo_cmd::run(args),
     };
     outcome::finish(result)
 }

@@ -1,0 +1,95 @@
+//! `klaxon ack|escalate|resolve ALERT --state-dir DIR`: commits the action
+//! to the device's outbox first (so it survives a dead relay, a closed
+//! laptop, a crash), then tries one sync and says how it went. A running
+//! `klaxon pager` on the same directory is fine: SQLite in WAL mode with a
+//! busy timeout serialises the two writers, and the idempotency key makes
+//! a double delivery apply once.
+
+use crate::outcome::{BadInput, Report};
+use clap::Args;
+use klaxon_core::alert::Action;
+use klaxon_core::device::Device;
+use klaxon_core::outbox::ActionOutcome;
+use klaxon_core::SystemClock;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// `klaxon ack|escalate|resolve` arguments.
+#[derive(Debug, Args)]
+pub struct ActionArgs {
+    /// The alert id (as `klaxon pager` and `klaxon alerts` show it).
+    #[arg(value_name = "ALERT")]
+    alert: String,
+    /// The pager's state directory (holds the enrolled device and its outbox).
+    #[arg(long, value_name = "DIR")]
+    state_dir: PathBuf,
+}
+
+/// Queues `action` on the alert and tries to deliver it once.
+pub fn run(args: ActionArgs, action: Action) -> Result<Report, BadInput> {
+    let state = args.state_dir.join(klaxon_core::device::DATABASE_FILE);
+    if !state.exists() {
+        return Err(BadInput::new(format!(
+            "--state-dir {}: no pager state here; enroll first with `klaxon pager --enroll CODE --state-dir {}`",
+            args.state_dir.display(),
+            args.state_dir.display()
+        )));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| BadInput::new(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async move {
+        // The relay is the one the device enrolled with; open once to read it.
+        let relay = Device::open(&args.state_dir, "http://127.0.0.1:9", Arc::new(SystemClock))
+            .map_err(|e| BadInput::new(format!("--state-dir {}: {e}", args.state_dir.display())))?
+            .enrollment()
+            .map(|e| e.relay_url)
+            .ok_or_else(|| {
+                BadInput::new(format!(
+                    "--state-dir {}: the device is not enrolled; run `klaxon pager --enroll CODE` first",
+                    args.state_dir.display()
+                ))
+            })?;
+        let device = Arc::new(
+            Device::open(&args.state_dir, &relay, Arc::new(SystemClock)).map_err(|e| {
+                BadInput::new(format!("--state-dir {}: {e}", args.state_dir.display()))
+            })?,
+        );
+        let queued = device
+            .act(&args.alert, action.clone())
+            .map_err(|e| BadInput::new(format!("cannot {} {}: {e}", action.verb(), args.alert)))?;
+        let verb = action.verb();
+        let alert = &args.alert;
+        let sync = device.sync().await;
+        let settled = match &sync {
+            Ok(report) => report.delivered.iter().rfind(|a| a.key == queued.key).cloned(),
+            Err(_) => None,
+        };
+        let outcome = settled.and_then(|a| a.outcome);
+        Ok(match outcome {
+            Some(ActionOutcome::Applied) => Report::output(format!("{verb} {alert}: applied\n")),
+            Some(ActionOutcome::AlreadyDone) => Report::output(format!(
+                "{verb} {alert}: applied (it was already in that state)\n"
+            )),
+            Some(ActionOutcome::Rejected { reason }) => Report {
+                stdout: format!("{verb} {alert}: rejected\n"),
+                problems: vec![format!("{verb} {alert} was rejected: {reason}")],
+            },
+            Some(ActionOutcome::Expired { last_error }) => Report {
+                stdout: format!("{verb} {alert}: rejected\n"),
+                problems: vec![format!("{verb} {alert} expired: {last_error}")],
+            },
+            None => {
+                let why = match &sync {
+                    Err(e) => format!(" ({e})"),
+                    Ok(_) => String::new(),
+                };
+                Report::output(format!(
+                    "{verb} {alert}: queued; will be sent when the relay is reachable{why}\n"
+                ))
+            }
+        })
+    })
+}

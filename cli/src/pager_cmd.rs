@@ -1,0 +1,444 @@
+//! `klaxon pager --relay URL --state-dir DIR [--enroll CODE] [--json-events]`:
+//! the terminal pager. Enrolls once (the state directory keeps the device),
+//! then stays connected to the relay, rings for pages as core's plan says
+//! and takes actions: single keys on a terminal, command lines on stdin
+//! otherwise, with `--json-events` printing one JSON event per line.
+
+use crate::outcome::{BadInput, Report};
+use crate::pager_tui::Screen;
+use crate::phone::{PagerEvent, Phone};
+use crate::ring::Alarm;
+use chrono::{DateTime, Local, Utc};
+use clap::Args;
+use klaxon_core::alert::{Action, AlertStatus};
+use klaxon_core::device::{Capabilities, Device};
+use klaxon_core::wire::PushPlatform;
+use klaxon_core::SystemClock;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// `klaxon pager` arguments.
+#[derive(Debug, Args)]
+pub struct PagerArgs {
+    /// The relay's base URL.
+    #[arg(long, value_name = "URL")]
+    relay: String,
+    /// Where the device keeps its keys, pages and outbox (created if missing).
+    #[arg(long, value_name = "DIR")]
+    state_dir: PathBuf,
+    /// The one-time code from `klaxon invite`; needed only the first time.
+    #[arg(long, value_name = "CODE")]
+    enroll: Option<String>,
+    /// Print one JSON object per event on stdout and read commands
+    /// (`ack ID`, `escalate ID`, `resolve ID`, `quit`) from stdin lines.
+    #[arg(long)]
+    json_events: bool,
+}
+
+/// What the person (or a script) asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Act on an alert; `None`: the selected (or newest ringing) alert.
+    Act(Option<String>, Action),
+    /// Move the selection on the screen.
+    Select(i32),
+    /// Leave the pager.
+    Quit,
+    /// A line that is not a command.
+    Unknown(String),
+}
+
+/// Parses one stdin command line: `ack ID`, `acknowledge ID`, `escalate ID`,
+/// `resolve ID` (the ID may be left out: the newest ringing alert), `quit`.
+pub fn parse_command(line: &str) -> Option<Command> {
+    let mut words = line.split_whitespace();
+    let verb = words.next()?;
+    let alert = words.next().map(str::to_string);
+    let action = match verb.to_ascii_lowercase().as_str() {
+        "ack" | "acknowledge" | "a" => Action::Acknowledge,
+        "escalate" | "e" => Action::Escalate,
+        "resolve" | "r" => Action::Resolve,
+        "quit" | "exit" | "q" => return Some(Command::Quit),
+        _ => return Some(Command::Unknown(line.trim().to_string())),
+    };
+    if words.next().is_some() {
+        return Some(Command::Unknown(line.trim().to_string()));
+    }
+    Some(Command::Act(alert, action))
+}
+
+/// How the pager shows things.
+enum Mode {
+    /// `--json-events`: machine-readable lines on stdout.
+    Json,
+    /// stdout or stdin is not a terminal: human lines, commands on stdin.
+    Lines,
+    /// A terminal: the full-screen view with single-key actions.
+    Screen,
+}
+
+/// Runs the pager until `q`, `quit`, or a signal.
+pub fn run(args: PagerArgs) -> Result<Report, BadInput> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| BadInput::new(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(pager(args))
+}
+
+async fn pager(args: PagerArgs) -> Result<Report, BadInput> {
+    let mode = if args.json_events {
+        Mode::Json
+    } else if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        Mode::Screen
+    } else {
+        Mode::Lines
+    };
+    let device = Arc::new(
+        Device::open(&args.state_dir, &args.relay, Arc::new(SystemClock))
+            .map_err(|e| BadInput::new(format!("--state-dir {}: {e}", args.state_dir.display())))?,
+    );
+    let (events_tx, mut events) = mpsc::unbounded_channel();
+    match (device.enrollment(), &args.enroll) {
+        (Some(e), Some(_)) => eprintln!(
+            "note: {} is already enrolled as {}; --enroll ignored (use a new --state-dir to enroll again)",
+            args.state_dir.display(),
+            e.person
+        ),
+        (Some(e), None) => {
+            if e.relay_url.trim_end_matches('/') != args.relay.trim_end_matches('/') {
+                eprintln!(
+                    "note: this device enrolled with {}; pages come from there",
+                    e.relay_url
+                );
+            }
+        }
+        (None, Some(code)) => {
+            let enrollment = device
+                .enroll(code, &device_name())
+                .await
+                .map_err(|e| BadInput::new(format!("enrollment failed: {e}")))?;
+            let _ = events_tx.send(PagerEvent::Enrolled {
+                person: enrollment.person,
+                device: enrollment.device_id,
+            });
+        }
+        (None, None) => {
+            return Err(BadInput::new(format!(
+                "{} holds no enrolled device: pass --enroll CODE (from `klaxon invite`) once",
+                args.state_dir.display()
+            )))
+        }
+    }
+    // A terminal pager has no push service: pages arrive over the stream.
+    let _ = device.report_capabilities(Capabilities {
+        notifications_allowed: true,
+        dnd_access: true,
+        full_screen_allowed: true,
+        battery_optimisation_exempt: true,
+        push_platform: PushPlatform::None,
+        push_token: None,
+        push_token_issued_at: None,
+        reported_at: Utc::now(),
+    });
+
+    let alarm = Alarm::new(matches!(mode, Mode::Json));
+    let (commands_tx, mut commands) = mpsc::unbounded_channel();
+    let mut screen = match mode {
+        Mode::Screen => {
+            let screen = Screen::open(device.clone())
+                .map_err(|e| BadInput::new(format!("cannot set up the terminal: {e}")))?;
+            crate::pager_tui::read_keys(commands_tx);
+            Some(screen)
+        }
+        Mode::Json | Mode::Lines => {
+            read_lines(commands_tx);
+            None
+        }
+    };
+    if matches!(mode, Mode::Lines) {
+        println!(
+            "klaxon pager: commands on stdin: ack ID | escalate ID | resolve ID | quit (ID may be left out: the newest ringing alert)"
+        );
+    }
+    let phone = Phone::start(device.clone(), events_tx);
+    let mut redraw = tokio::time::interval(Duration::from_secs(1));
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            Some(event) = events.recv() => {
+                effects(&alarm, &event);
+                match (&mode, screen.as_mut()) {
+                    (_, Some(screen)) => screen.event(&event),
+                    (Mode::Json, None) => print_json(&event),
+                    (_, None) => {
+                        if let Some(line) = describe(&device, &event) {
+                            println!("{} {line}", Local::now().format("%H:%M:%S"));
+                        }
+                    }
+                }
+            }
+            Some(command) = commands.recv() => {
+                let target = |alert: Option<String>| {
+                    alert.or_else(|| screen.as_ref().and_then(Screen::selected)).or_else(|| newest_ringing(&device))
+                };
+                let error = match command {
+                    Command::Quit => break,
+                    Command::Select(delta) => {
+                        if let Some(screen) = screen.as_mut() {
+                            screen.select(delta);
+                        }
+                        None
+                    }
+                    Command::Unknown(line) => Some(format!(
+                        "unknown command {line:?}: use ack ID, escalate ID, resolve ID or quit"
+                    )),
+                    Command::Act(alert, action) => match target(alert) {
+                        None => Some(format!("no alert to {}", action.verb())),
+                        Some(alert) => phone
+                            .act(&alert, action.clone())
+                            .err()
+                            .map(|e| format!("cannot {} {alert}: {e}", action.verb())),
+                    },
+                };
+                if let Some(message) = error {
+                    let event = PagerEvent::Error { message };
+                    match (&mode, screen.as_mut()) {
+                        (_, Some(screen)) => screen.event(&event),
+                        (Mode::Json, None) => print_json(&event),
+                        (_, None) => eprintln!("{}", describe(&device, &event).unwrap_or_default()),
+                    }
+                }
+            }
+            _ = redraw.tick() => {
+                if let Some(screen) = screen.as_mut() {
+                    screen.draw(phone.is_connected());
+                }
+            }
+            _ = &mut stop => break,
+        }
+        if let Some(screen) = screen.as_mut() {
+            screen.draw(phone.is_connected());
+        }
+    }
+    phone.stop();
+    drop(screen);
+    Ok(Report::default())
+}
+
+/// The noise an event makes: a bell per ring, a desktop notification per
+/// page that is not low priority.
+fn effects(alarm: &Alarm, event: &PagerEvent) {
+    match event {
+        PagerEvent::Ring { .. } => alarm.bell(),
+        PagerEvent::Page {
+            priority,
+            summary,
+            service_name,
+            ..
+        } if priority != "low" => {
+            let critical = priority == "critical";
+            let title = if critical {
+                format!("Critical page: {service_name}")
+            } else {
+                format!("Page: {service_name}")
+            };
+            alarm.desktop(critical, &title, summary);
+        }
+        _ => {}
+    }
+}
+
+fn print_json(event: &PagerEvent) {
+    // Rings are noise, not news: the bell is their output.
+    if matches!(event, PagerEvent::Ring { .. }) {
+        return;
+    }
+    if let Ok(line) = serde_json::to_string(event) {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+    }
+}
+
+/// The newest alert that is still triggered (what `ack` without an id means).
+fn newest_ringing(device: &Device) -> Option<String> {
+    device
+        .alerts()
+        .ok()?
+        .into_iter()
+        .find(|e| e.view.status == AlertStatus::Triggered)
+        .map(|e| e.view.id)
+}
+
+/// One human line for an event (`None`: not worth a line).
+pub fn describe(device: &Device, event: &PagerEvent) -> Option<String> {
+    Some(match event {
+        PagerEvent::Enrolled { person, device: id } => {
+            format!("enrolled as {person} (device {id})")
+        }
+        PagerEvent::Connected { relay } => format!("connected to {relay}"),
+        PagerEvent::Disconnected {
+            relay,
+            error,
+            retry_in_ms,
+        } => format!(
+            "lost the relay at {relay} ({error}); reconnecting (first retry in {:.1} s)",
+            *retry_in_ms as f64 / 1000.0
+        ),
+        PagerEvent::Page {
+            alert,
+            priority,
+            summary,
+            service_name,
+            runbook,
+            next_escalation,
+            ..
+        } => {
+            let mut line = format!(
+                "PAGE {} {service_name}: {summary} [alert {alert}]",
+                priority.to_uppercase()
+            );
+            if let Some(runbook) = runbook {
+                line.push_str(&format!("\n  runbook: {runbook}"));
+            }
+            if let Some(next) = next_escalation {
+                line.push_str(&format!("\n  {next}"));
+            }
+            line
+        }
+        PagerEvent::RingStart {
+            alert, interval_ms, ..
+        } => format!(
+            "ringing for {alert} every {:.0} s until acknowledged",
+            *interval_ms as f64 / 1000.0
+        ),
+        PagerEvent::Ring { .. } => return None,
+        PagerEvent::RingStop { alert, reason } => format!("stopped ringing for {alert}: {reason}"),
+        PagerEvent::Action {
+            alert,
+            action,
+            status,
+            reason,
+            ..
+        } => match (status.as_str(), reason) {
+            ("queued", _) => {
+                format!("{action} {alert}: queued (sent as soon as the relay is reachable)")
+            }
+            (status, Some(reason)) => format!("{action} {alert}: {status} ({reason})"),
+            (status, None) => format!("{action} {alert}: {status}"),
+        },
+        PagerEvent::Acknowledged { alert, by } => match by {
+            Some(by) => format!(
+                "{alert} acknowledged by {}",
+                crate::phone::person_name(device, by)
+            ),
+            None => format!("{alert} acknowledged"),
+        },
+        PagerEvent::Resolved { alert } => format!("{alert} resolved"),
+        PagerEvent::Error { message } => format!("error: {message}"),
+    })
+}
+
+/// "m:ss ago"-style age of an instant, for the screen.
+pub fn age(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
+    let secs = (now - then).num_seconds().max(0);
+    match secs {
+        0..=3599 => format!("{}:{:02} ago", secs / 60, secs % 60),
+        3600..=86_399 => format!("{} h {} min ago", secs / 3600, (secs % 3600) / 60),
+        _ => format!("{} days ago", secs / 86_400),
+    }
+}
+
+/// The device's name at the relay: the host it runs on.
+fn device_name() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_string())
+        })
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "a terminal".into());
+    format!("klaxon pager on {host}")
+}
+
+/// Reads command lines from stdin on a plain thread (a blocking read must
+/// not hold up the runtime's shutdown). End of input is not "quit": a pager
+/// started with stdin closed keeps paging.
+fn read_lines(commands: mpsc::UnboundedSender<Command>) {
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        for line in stdin.lock().lines() {
+            let Ok(line) = line else { return };
+            if let Some(command) = parse_command(&line) {
+                if commands.send(command).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+}
+
+/// Resolves on SIGINT, SIGTERM or SIGHUP (the terminal closed).
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let term = signal(SignalKind::terminate());
+        let hup = signal(SignalKind::hangup());
+        match (term, hup) {
+            (Ok(mut term), Ok(mut hup)) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                    _ = hup.recv() => {}
+                }
+            }
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_lines_parse() {
+        assert_eq!(
+            parse_command("ack a1"),
+            Some(Command::Act(Some("a1".into()), Action::Acknowledge))
+        );
+        assert_eq!(
+            parse_command("  escalate  a2 "),
+            Some(Command::Act(Some("a2".into()), Action::Escalate))
+        );
+        assert_eq!(
+            parse_command("resolve"),
+            Some(Command::Act(None, Action::Resolve))
+        );
+        assert_eq!(parse_command("quit"), Some(Command::Quit));
+        assert_eq!(parse_command(""), None);
+        assert!(matches!(
+            parse_command("ack a1 a2"),
+            Some(Command::Unknown(_))
+        ));
+        assert!(matches!(
+            parse_command("page me"),
+            Some(Command::Unknown(_))
+        ));
+    }
+}

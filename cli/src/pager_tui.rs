@@ -1,0 +1,341 @@
+//! The pager's full-screen terminal view: open alerts (the selected one with
+//! its runbook, who was paged and the escalation countdown), who is on call,
+//! recent events, and single-key actions. Raw mode on the alternate screen;
+//! the terminal is restored on exit, on panic and on signals (the caller
+//! drops the [`Screen`]).
+
+use crate::pager_cmd::{age, describe, Command};
+use crate::phone::{person_name, PagerEvent};
+use chrono::{Local, Utc};
+use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers};
+use crossterm::style::Stylize;
+use crossterm::{cursor, execute, queue, style, terminal};
+use klaxon_core::alert::{Action, AlertStatus};
+use klaxon_core::device::{AlertEntry, Device};
+use klaxon_core::Priority;
+use std::collections::{HashSet, VecDeque};
+use std::io::Write;
+use std::sync::{Arc, Once};
+use tokio::sync::mpsc;
+
+/// Event lines kept at the bottom of the screen.
+const LOG_LINES: usize = 6;
+/// Alerts listed at most.
+const MAX_ALERTS: usize = 8;
+
+/// The open screen. Dropping it gives the terminal back.
+pub struct Screen {
+    device: Arc<Device>,
+    log: VecDeque<String>,
+    selected: Option<String>,
+    ringing: HashSet<String>,
+}
+
+/// Puts the terminal back: cooked mode, main screen, cursor shown.
+fn restore_terminal() {
+    let _ = terminal::disable_raw_mode();
+    let _ = execute!(
+        std::io::stdout(),
+        style::ResetColor,
+        cursor::Show,
+        terminal::LeaveAlternateScreen
+    );
+}
+
+impl Screen {
+    /// Switches the terminal to raw mode on the alternate screen.
+    pub fn open(device: Arc<Device>) -> std::io::Result<Screen> {
+        static HOOK: Once = Once::new();
+        HOOK.call_once(|| {
+            // A panic must not leave the person's terminal in raw mode.
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                restore_terminal();
+                previous(info);
+            }));
+        });
+        terminal::enable_raw_mode()?;
+        if let Err(e) = execute!(
+            std::io::stdout(),
+            terminal::EnterAlternateScreen,
+            cursor::Hide
+        ) {
+            restore_terminal();
+            return Err(e);
+        }
+        Ok(Screen {
+            device,
+            log: VecDeque::new(),
+            selected: None,
+            ringing: HashSet::new(),
+        })
+    }
+
+    /// Takes in an event: the log, the ringing set, and a new page
+    /// becomes the selected alert.
+    pub fn event(&mut self, event: &PagerEvent) {
+        match event {
+            PagerEvent::Page { alert, .. } => self.selected = Some(alert.clone()),
+            PagerEvent::RingStart { alert, .. } => {
+                self.ringing.insert(alert.clone());
+            }
+            PagerEvent::RingStop { alert, .. } => {
+                self.ringing.remove(alert);
+            }
+            _ => {}
+        }
+        if let Some(text) = describe(&self.device, event) {
+            let first = text.lines().next().unwrap_or_default().to_string();
+            self.log
+                .push_back(format!("{} {first}", Local::now().format("%H:%M:%S")));
+            while self.log.len() > LOG_LINES {
+                self.log.pop_front();
+            }
+        }
+    }
+
+    /// The alert the keys act on.
+    pub fn selected(&self) -> Option<String> {
+        let alerts = self.listed();
+        self.selected
+            .as_ref()
+            .filter(|id| alerts.iter().any(|e| &e.view.id == *id))
+            .cloned()
+            .or_else(|| alerts.first().map(|e| e.view.id.clone()))
+    }
+
+    /// Moves the selection up (negative) or down the list.
+    pub fn select(&mut self, delta: i32) {
+        let alerts = self.listed();
+        if alerts.is_empty() {
+            return;
+        }
+        let current = self
+            .selected()
+            .and_then(|id| alerts.iter().position(|e| e.view.id == id))
+            .unwrap_or(0);
+        let last = alerts.len().saturating_sub(1);
+        let next = if delta < 0 {
+            current.saturating_sub(delta.unsigned_abs() as usize)
+        } else {
+            (current + delta as usize).min(last)
+        };
+        self.selected = alerts.get(next).map(|e| e.view.id.clone());
+    }
+
+    /// Open alerts first (triggered, then acknowledged), newest first.
+    fn listed(&self) -> Vec<AlertEntry> {
+        let mut alerts: Vec<AlertEntry> = self
+            .device
+            .alerts()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| e.view.status != AlertStatus::Resolved)
+            .collect();
+        alerts.sort_by_key(|e| {
+            (
+                e.view.status != AlertStatus::Triggered,
+                -e.view.created_at.timestamp(),
+            )
+        });
+        alerts.truncate(MAX_ALERTS);
+        alerts
+    }
+
+    /// Redraws the whole screen.
+    pub fn draw(&mut self, connected: bool) {
+        let width = terminal::size()
+            .map(|(w, _)| usize::from(w))
+            .unwrap_or(80)
+            .max(20);
+        let lines = self.render(connected, width);
+        let mut out = std::io::stdout().lock();
+        let _ = queue!(
+            out,
+            cursor::MoveTo(0, 0),
+            terminal::Clear(terminal::ClearType::All)
+        );
+        for (row, line) in lines.into_iter().enumerate() {
+            let row = u16::try_from(row).unwrap_or(u16::MAX);
+            let _ = queue!(out, cursor::MoveTo(0, row), style::PrintStyledContent(line));
+        }
+        let _ = out.flush();
+    }
+
+    fn render(&self, connected: bool, width: usize) -> Vec<style::StyledContent<String>> {
+        let fit = |s: String| -> String { s.chars().take(width).collect() };
+        let plain = |s: String| style::StyledContent::new(style::ContentStyle::new(), fit(s));
+        let now = Utc::now();
+        let mut lines = Vec::new();
+        let who = self
+            .device
+            .enrollment()
+            .map(|e| format!("{} ({})", person_name(&self.device, &e.person), e.relay_url))
+            .unwrap_or_default();
+        let link = if connected {
+            "connected"
+        } else {
+            "reconnecting…"
+        };
+        lines.push(
+            fit(format!(
+                "KLAXON pager · {who} · {link} · {}",
+                Local::now().format("%H:%M:%S")
+            ))
+            .bold(),
+        );
+        lines.push(plain(format!("On call now: {}", self.on_call())));
+        let pending = self.device.pending_actions().map(|p| p.len()).unwrap_or(0);
+        if pending > 0 {
+            lines.push(
+                fit(format!(
+                    "{pending} action(s) waiting for the relay (kept on disk, sent when it is reachable)"
+                ))
+                .yellow(),
+            );
+        }
+        lines.push(plain("─".repeat(width.min(80))));
+        let alerts = self.listed();
+        let selected = self.selected();
+        if alerts.is_empty() {
+            lines.push(plain("No open alerts. Waiting for pages…".into()));
+        }
+        for entry in &alerts {
+            let view = &entry.view;
+            let is_selected = selected.as_deref() == Some(view.id.as_str());
+            let marker = if is_selected { "▶" } else { " " };
+            let label = match (view.status, view.priority) {
+                (AlertStatus::Triggered, Priority::Critical) => "CRITICAL",
+                (AlertStatus::Triggered, Priority::High) => "HIGH",
+                (AlertStatus::Triggered, Priority::Low) => "LOW",
+                (AlertStatus::Acknowledged, _) => "ACKED",
+                (AlertStatus::Resolved, _) => "RESOLVED",
+            };
+            let ringing = if self.ringing.contains(&view.id) {
+                "  ♪ RINGING"
+            } else {
+                ""
+            };
+            let queued = entry
+                .pending
+                .last()
+                .map(|a| format!("  ({} queued)", a.action.verb()))
+                .unwrap_or_default();
+            let head = fit(format!(
+                "{marker} {label:<8} {} — {}{ringing}{queued}",
+                view.service_name, view.summary
+            ));
+            lines.push(match (view.status, view.priority) {
+                (AlertStatus::Triggered, Priority::Critical) => head.red().bold(),
+                (AlertStatus::Triggered, Priority::High) => head.yellow().bold(),
+                _ => head.stylize(),
+            });
+            if is_selected {
+                let mut detail = format!(
+                    "    alert {} · opened {} · paged: {}",
+                    view.id,
+                    age(now, view.created_at),
+                    if view.paged.is_empty() {
+                        "nobody yet".to_string()
+                    } else {
+                        view.paged
+                            .iter()
+                            .map(|p| person_name(&self.device, p))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                );
+                if let Some(by) = &view.acknowledged_by {
+                    detail.push_str(&format!(
+                        " · acknowledged by {}",
+                        person_name(&self.device, by)
+                    ));
+                }
+                lines.push(plain(detail));
+                if let Some(next) = &entry.next_escalation {
+                    lines.push(fit(format!("    {next}")).yellow());
+                }
+                if let Some(runbook) = &view.runbook {
+                    lines.push(plain(format!("    runbook: {runbook}")));
+                }
+            }
+        }
+        lines.push(plain("─".repeat(width.min(80))));
+        for line in &self.log {
+            lines.push(plain(line.clone()).dim());
+        }
+        lines.push(plain(String::new()));
+        lines.push(
+            fit("[a] acknowledge  [e] escalate  [r] resolve  [↑/↓] select  [q] quit".into()).bold(),
+        );
+        lines
+    }
+
+    /// "primary: Alice Chen (until Mon 09:00); …" from the synced roster.
+    fn on_call(&self) -> String {
+        let Some(roster) = self.device.roster_view() else {
+            return "(not synced yet)".into();
+        };
+        let parts: Vec<String> = roster
+            .schedules
+            .iter()
+            .map(|s| {
+                let people = self.device.who_is_on_call(&s.id).unwrap_or_default();
+                let names = if people.is_empty() {
+                    "nobody".to_string()
+                } else {
+                    people
+                        .iter()
+                        .map(|p| {
+                            format!(
+                                "{} (until {})",
+                                p.person.name,
+                                p.until.with_timezone(&Local).format("%a %H:%M")
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                format!("{}: {names}", s.id)
+            })
+            .collect();
+        if parts.is_empty() {
+            "(no schedules in your teams)".into()
+        } else {
+            parts.join("; ")
+        }
+    }
+}
+
+impl Drop for Screen {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+/// Reads single keys on a plain thread and sends the commands they mean.
+/// In raw mode Ctrl-C arrives as a key, not a signal: it quits too.
+pub fn read_keys(commands: mpsc::UnboundedSender<Command>) {
+    std::thread::spawn(move || loop {
+        let Ok(event) = crossterm::event::read() else {
+            return;
+        };
+        let Event::Key(key) = event else { continue };
+        if key.kind != KeyEventKind::Press {
+            continue;
+        }
+        let command = match key.code {
+            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => Command::Quit,
+            KeyCode::Char('a') => Command::Act(None, Action::Acknowledge),
+            KeyCode::Char('e') => Command::Act(None, Action::Escalate),
+            KeyCode::Char('r') => Command::Act(None, Action::Resolve),
+            KeyCode::Char('q') | KeyCode::Esc => Command::Quit,
+            KeyCode::Up | KeyCode::Char('k') => Command::Select(-1),
+            KeyCode::Down | KeyCode::Char('j') => Command::Select(1),
+            _ => continue,
+        };
+        if commands.send(command).is_err() {
+            return;
+        }
+    });
+}

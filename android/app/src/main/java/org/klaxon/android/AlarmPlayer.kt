@@ -1,0 +1,62 @@
+package org.klaxon.android
+
+import android.content.Context
+import android.media.AudioFocusRequest
+import android.media.AudioManager
+import android.media.MediaPlayer
+import android.os.VibrationEffect
+import android.os.Vibrator
+import android.util.Log
+
+/**
+ * The noise of a ringing page: the alarm sound looping on the alarm stream
+ * (so silent mode and the ringer volume do not mute it) and a repeating
+ * strong vibration, until [stop].
+ */
+class AlarmPlayer(private val context: Context) {
+    private val audio = context.getSystemService(AudioManager::class.java)
+    private val vibrator = context.getSystemService(Vibrator::class.java)
+    private var player: MediaPlayer? = null
+    private var focus: AudioFocusRequest? = null
+
+    val playing: Boolean get() = player != null
+
+    fun start() {
+        if (player != null) return
+        focus = AudioFocusRequest.Builder(AudioManager.AUDIOFOCUS_GAIN_TRANSIENT)
+            .setAudioAttributes(PageChannels.ALARM_AUDIO)
+            .build()
+            .also { audio.requestAudioFocus(it) }
+        player = try {
+            MediaPlayer().apply {
+                setAudioAttributes(PageChannels.ALARM_AUDIO)
+                setDataSource(context, AlarmSound.uri())
+                isLooping = true
+                prepare()
+                start()
+            }
+        } catch (e: Exception) {
+            // A broken or missing tone must not leave a page silent: vibrate at least.
+            Log.e("Klaxon", "alarm sound failed; vibrating only", e)
+            null
+        }
+        vibrator?.vibrate(VibrationEffect.createWaveform(PageChannels.CRITICAL_VIBRATION, 0), PageChannels.ALARM_AUDIO)
+    }
+
+    /** Whether the loop is still sounding (another app's audio focus may have stopped it). */
+    fun stillSounding(): Boolean = player?.isPlaying == true
+
+    fun stop() {
+        player?.run {
+            try {
+                stop()
+            } catch (_: IllegalStateException) {
+            }
+            release()
+        }
+        player = null
+        vibrator?.cancel()
+        focus?.let { audio.abandonAudioFocusRequest(it) }
+        focus = null
+    }
+}

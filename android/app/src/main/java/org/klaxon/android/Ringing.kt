@@ -1,0 +1,55 @@
+package org.klaxon.android
+
+import android.content.Context
+import android.content.Intent
+import android.os.SystemClock
+import android.util.Log
+import org.klaxon.core.RingLoop
+import java.util.concurrent.ConcurrentHashMap
+
+/**
+ * Which alerts are ringing now. Core says start/stop per alert; the noise
+ * itself is one [RingingService] that runs while any alert rings, so two
+ * critical pages never play two alarms over each other, and acknowledging
+ * one leaves the other ringing.
+ */
+object Ringing {
+    private const val TAG = "Klaxon"
+
+    /** One ringing alert: how it rings, whether it may ring through DND, since when (elapsed ms). */
+    data class Ring(val loop: RingLoop, val overrideDnd: Boolean, val sinceMs: Long)
+
+    private val rings = ConcurrentHashMap<String, Ring>()
+
+    fun start(context: Context, alert: String, loop: RingLoop, overrideDnd: Boolean) {
+        rings[alert] = Ring(loop, overrideDnd, SystemClock.elapsedRealtime())
+        val intent = Intent(context, RingingService::class.java)
+        try {
+            context.startForegroundService(intent)
+        } catch (e: IllegalStateException) {
+            // Android 12+ refuses background starts outside its exemptions (a
+            // high-priority FCM message and a notification action are exempt).
+            // The channel's own alarm sound has still played once; the
+            // notification stays up.
+            Log.e(TAG, "could not start the ring loop for $alert", e)
+            rings.remove(alert)
+        }
+    }
+
+    fun stop(context: Context, alert: String) {
+        if (rings.remove(alert) != null && rings.isEmpty()) {
+            context.stopService(Intent(context, RingingService::class.java))
+        }
+    }
+
+    /** Drops an alert whose ring limit ran out (the service noticed); true when none ring any more. */
+    fun expire(alert: String): Boolean {
+        rings.remove(alert)
+        return rings.isEmpty()
+    }
+
+    fun isRinging(alert: String): Boolean = rings.containsKey(alert)
+
+    /** A snapshot of what rings now. */
+    fun current(): Map<String, Ring> = HashMap(rings)
+}

@@ -1,0 +1,66 @@
+package org.klaxon.android
+
+import android.app.Activity
+import android.content.ActivityNotFoundException
+import android.graphics.Color
+import android.os.Bundle
+import kotlinx.coroutines.runBlocking
+import org.klaxon.core.Health
+import org.klaxon.core.HealthLevel
+
+/**
+ * The self-check: every finding of core's `health()` in words, problems
+ * first, each with a button that goes where it is fixed. Permissions are
+ * re-read and reported first, so what is shown is what is true now.
+ */
+class SelfCheckActivity : Activity() {
+    private lateinit var column: Column
+
+    override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
+        column = Column(this)
+        column.show()
+    }
+
+    override fun onResume() {
+        super.onResume()
+        Background.load({
+            PlatformCapabilities.report(this)
+            Core.pager(this).health()
+        }) { result -> result.fold(::render) { column.text("The self-check failed: ${it.message}") } }
+    }
+
+    private fun render(health: Health) {
+        column.clear()
+        column.heading(if (health.ok) "Pages will ring" else "Some pages will not ring")
+        for (item in health.items) {
+            column.text("${mark(item.level)} ${item.message}").setTextColor(color(item.level))
+            if (item.level == HealthLevel.OK) continue
+            val fix = HealthFixes.forCheck(this, item.check) ?: continue
+            column.button(fix.label) {
+                val intent = fix.intent
+                if (intent == null) {
+                    Background.load({ Core.pager(this).let { p -> runBlocking { p.sync() } } }) { onResume() }
+                } else {
+                    try {
+                        startActivity(intent)
+                    } catch (_: ActivityNotFoundException) {
+                        column.text("This phone has no screen for that; look in Settings > Apps > Klaxon.")
+                    }
+                }
+            }
+        }
+    }
+
+    private fun mark(level: HealthLevel) = when (level) {
+        HealthLevel.OK -> "✓"
+        HealthLevel.WARNING -> "!"
+        HealthLevel.PROBLEM -> "✗"
+    }
+
+    private fun color(level: HealthLevel) = when (level) {
+        HealthLevel.OK -> Color.rgb(0, 0x80, 0)
+        HealthLevel.WARNING -> Color.rgb(0xb0, 0x70, 0)
+        HealthLevel.PROBLEM -> Color.RED
+    }
+}

@@ -1,0 +1,349 @@
+//! `klaxon pager --json-events` and `klaxon ack` against a real `klaxon
+//! serve` process: a critical page rings until acknowledged from stdin; an
+//! acknowledgement queued with `klaxon ack` while the relay is down (the
+//! pager holding the same state directory) applies exactly once when the
+//! relay is back; the interactive screen driven through tmux.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
+
+const ADMIN: &str = "pager-test-admin";
+const KEY: &str = "0123456789abcdef0123456789abcdef";
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A child process killed when the test ends, pass or fail.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `klaxon serve` on the relay tests' roster (alice on call, bob after 2 s).
+fn serve(db: &Path, port: u16) -> Killed {
+    let roster = format!(
+        "{}/../server-stub/tests/fixtures_relay.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let child = Command::new(env!("CARGO_BIN_EXE_klaxon"))
+        .args(["serve", "--config", &roster, "--db"])
+        .arg(db)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .env("KLAXON_ADMIN_TOKEN", ADMIN)
+        .env("KLAXON_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < WAIT, "serve never listened");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Killed(child)
+}
+
+fn klaxon(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_klaxon"))
+        .args(args)
+        .env("KLAXON_ADMIN_TOKEN", ADMIN)
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn invite(base: &str, person: &str) -> String {
+    let out = klaxon(&["invite", "--relay", base, "--person", person]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout).trim().to_string()
+}
+
+fn send_critical(base: &str, dedup: &str, summary: &str) {
+    let out = klaxon(&[
+        "send",
+        "--relay",
+        base,
+        "--routing-key",
+        KEY,
+        "--summary",
+        summary,
+        "--severity",
+        "critical",
+        "--dedup-key",
+        dedup,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+fn alerts(base: &str) -> Vec<Value> {
+    let out = klaxon(&["alerts", "--relay", base, "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The relay's full alert (with its timeline) from the admin API.
+fn admin_alert(base: &str, id: &str) -> Value {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            reqwest::Client::new()
+                .get(format!("{base}/v1/admin/alerts/{id}"))
+                .bearer_auth(ADMIN)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap()
+        })
+}
+
+fn timeline_count(alert: &Value, kind: &str) -> usize {
+    alert["timeline"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"]["kind"] == kind)
+        .count()
+}
+
+/// A running `klaxon pager --json-events`: its stdin and its parsed events.
+struct Pager {
+    _child: Killed,
+    stdin: ChildStdin,
+    events: Receiver<Value>,
+    seen: Vec<Value>,
+}
+
+impl Pager {
+    fn start(base: &str, state: &Path, code: Option<&str>) -> Pager {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_klaxon"));
+        cmd.args(["pager", "--relay", base, "--json-events", "--state-dir"])
+            .arg(state);
+        if let Some(code) = code {
+            cmd.args(["--enroll", code]);
+        }
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let (tx, events) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { return };
+                let value: Value = serde_json::from_str(&line)
+                    .unwrap_or_else(|e| panic!("not one JSON object per line: {line:?}: {e}"));
+                if tx.send(value).is_err() {
+                    return;
+                }
+            }
+        });
+        Pager {
+            _child: Killed(child),
+            stdin,
+            events,
+            seen: Vec::new(),
+        }
+    }
+
+    /// The first event (from now on) that matches, or a panic listing
+    /// everything seen.
+    fn wait_for(&mut self, what: &str, matches: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.events.recv_timeout(left) {
+                Ok(event) => {
+                    self.seen.push(event.clone());
+                    if matches(&event) {
+                        return event;
+                    }
+                }
+                Err(_) => panic!("no {what} event; saw {:#?}", self.seen),
+            }
+        }
+    }
+
+    fn command(&mut self, line: &str) {
+        writeln!(self.stdin, "{line}").unwrap();
+        self.stdin.flush().unwrap();
+    }
+}
+
+fn is(event: &Value, kind: &str) -> bool {
+    event["event"] == kind
+}
+
+#[test]
+fn a_critical_page_rings_until_acknowledged_and_an_offline_ack_applies_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("relay.db");
+    let state = dir.path().join("alice-pager");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let relay = serve(&db, port);
+
+    let code = invite(&base, "alice");
+    let mut pager = Pager::start(&base, &state, Some(&code));
+    let enrolled = pager.wait_for("enrolled", |e| is(e, "enrolled"));
+    assert_eq!(enrolled["person"], "alice");
+    pager.wait_for("connected", |e| is(e, "connected"));
+
+    // A critical page: shown with its plan, and it rings.
+    send_critical(&base, "pager-1", "Disk full on db1");
+    let page = pager.wait_for("page", |e| is(e, "page"));
+    assert_eq!(page["priority"], "critical");
+    assert_eq!(page["summary"], "Disk full on db1");
+    assert_eq!(page["service"], "api");
+    assert_eq!(page["runbook"], "https://runbooks.example.com/api");
+    assert_eq!(page["sound"], "alarm");
+    let id = page["alert"].as_str().unwrap().to_string();
+    let ring = pager.wait_for("ring_start", |e| is(e, "ring_start"));
+    assert_eq!(ring["alert"], id.as_str());
+    assert_eq!(ring["interval_ms"], 3000);
+
+    // `ack ID` on stdin: queued, applied, and the ring stops.
+    pager.command(&format!("ack {id}"));
+    let queued = pager.wait_for("action queued", |e| is(e, "action"));
+    assert_eq!(queued["status"], "queued");
+    assert_eq!(queued["action"], "acknowledge");
+    let applied = pager.wait_for("action applied", |e| {
+        is(e, "action") && e["status"] != "queued"
+    });
+    assert_eq!(applied["status"], "applied", "{applied}");
+    assert_eq!(applied["alert"], id.as_str());
+    if !pager
+        .seen
+        .iter()
+        .any(|e| is(e, "ring_stop") && e["alert"] == id.as_str())
+    {
+        pager.wait_for("ring_stop", |e| {
+            is(e, "ring_stop") && e["alert"] == id.as_str()
+        });
+    }
+    let a = alerts(&base);
+    let first = a.iter().find(|a| a["id"] == id.as_str()).unwrap();
+    assert_eq!(first["status"], "acknowledged");
+    assert_eq!(first["acknowledged_by"], "alice");
+
+    // An unknown command is an error event, not a crash.
+    pager.command("page me");
+    pager.wait_for("error", |e| is(e, "error"));
+
+    // A second page; then the relay goes away.
+    send_critical(&base, "pager-2", "API latency 9 s");
+    let page = pager.wait_for("second page", |e| is(e, "page"));
+    let id2 = page["alert"].as_str().unwrap().to_string();
+    pager.wait_for("second ring", |e| {
+        is(e, "ring_start") && e["alert"] == id2.as_str()
+    });
+    drop(relay);
+    pager.wait_for("disconnected", |e| is(e, "disconnected"));
+
+    // `klaxon ack` on the pager's own state directory, offline: queued, exit 0.
+    let out = klaxon(&["ack", &id2, "--state-dir", state.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("queued; will be sent when the relay is reachable"),
+        "{said}"
+    );
+    // The pager sees the queued action in the shared outbox and goes quiet.
+    pager.wait_for("ring_stop after the offline ack", |e| {
+        is(e, "ring_stop") && e["alert"] == id2.as_str()
+    });
+
+    // The relay returns on the same database: the pager delivers it, once.
+    let _relay = serve(&db, port);
+    pager.wait_for("reconnected", |e| is(e, "connected"));
+    let applied = pager.wait_for("offline ack applied", |e| {
+        is(e, "action") && e["alert"] == id2.as_str() && e["status"] != "queued"
+    });
+    assert_eq!(applied["status"], "applied", "{applied}");
+    assert_eq!(applied["action"], "acknowledge");
+    let a = alerts(&base);
+    let second = a.iter().find(|a| a["id"] == id2.as_str()).unwrap();
+    assert_eq!(second["status"], "acknowledged");
+    assert_eq!(second["acknowledged_by"], "alice");
+    // Sync again on purpose (another ack command delivers nothing new).
+    let out = klaxon(&["ack", &id2, "--state-dir", state.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("applied"),
+        "{}",
+        text(&out.stdout)
+    );
+    let full = admin_alert(&base, &id2);
+    assert_eq!(
+        timeline_count(&full, "acknowledged"),
+        1,
+        "one acknowledgement: {full}"
+    );
+
+    // An action on an alert the relay does not know is rejected (exit 1).
+    let out = klaxon(&[
+        "resolve",
+        "no-such-alert",
+        "--state-dir",
+        state.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("rejected"));
+    assert!(!text(&out.stderr).is_empty());
+}
+
+#[test]
+fn a_pager_without_enrollment_or_state_is_bad_usage() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("empty");
+    let out = klaxon(&[
+        "pager",
+        "--relay",
+        "http://127.0.0.1:9",
+        "--json-events",
+        "--state-dir",
+        state.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--enroll"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = klaxon(&[
+        "ack",
+        "a1",
+        "--state-dir",
+        dir.path().join("nothing").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("enroll"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -23,3 +23,13 @@ if ! command -v prometheus-alertmanager >/dev/null || ! command -v amtool >/dev/
   apt-get install -y -qq --no-install-recommends prometheus-alertmanager openssl >/dev/null
 fi
 # --- end relay real-client tests ---------------------------------------------
+
+# --- terminal pager tests (helper: pager) ------------------------------------
+# cli/tests/pager_cli.rs drives the interactive `klaxon pager` screen in a
+# real terminal: a tmux pane (capture-pane, send-keys).
+if ! command -v tmux >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends tmux >/dev/null
+fi
+# --- end terminal pager tests ------------------------------------------------

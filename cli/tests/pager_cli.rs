@@ -347,3 +347,115 @@ fn a_pager_without_enrollment_or_state_is_bad_usage() {
         text(&out.stderr)
     );
 }
+
+/// A private tmux server (its own socket), killed with the test.
+struct Tmux(String);
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .args(["-L", &self.0])
+            .args(args)
+            .output()
+            .expect("tmux is installed by scripts/setup.sh")
+    }
+
+    fn screen(&self) -> String {
+        text(&self.run(&["capture-pane", "-p", "-t", "pager"]).stdout)
+    }
+
+    fn wait_for_screen(&self, what: &str, found: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let screen = self.screen();
+            if found(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the screen never showed {what}:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+#[test]
+fn the_interactive_screen_shows_the_page_and_single_keys_act() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let _relay = serve(&dir.path().join("relay.db"), port);
+    let code = invite(&base, "alice");
+    let state = dir.path().join("tty-pager");
+
+    // The pager on a real terminal (a tmux pane); after it exits the shell
+    // prints its status on the restored main screen.
+    let tmux = Tmux(format!("klaxon-pager-test-{}", std::process::id()));
+    let pager = format!(
+        "'{}' pager --relay {base} --state-dir '{}' --enroll {code}; echo \"pager exit=$?\"; sleep 60",
+        env!("CARGO_BIN_EXE_klaxon"),
+        state.display()
+    );
+    let out = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "pager",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "sh",
+        "-c",
+        &pager,
+    ]);
+    assert!(out.status.success(), "tmux: {}", text(&out.stderr));
+    tmux.wait_for_screen("the connected header", |s| {
+        s.contains("KLAXON pager") && s.contains("· connected")
+    });
+    tmux.wait_for_screen("who is on call", |s| {
+        s.contains("On call now: primary: Alice Chen")
+    });
+
+    send_critical(&base, "tty-1", "Disk full on db1");
+    let screen = tmux.wait_for_screen("the page with its countdown", |s| {
+        s.contains("CRITICAL") && s.contains("escalates to Bob Okafor in")
+    });
+    assert!(screen.contains("Public API — Disk full on db1"), "{screen}");
+    assert!(
+        screen.contains("runbook: https://runbooks.example.com/api"),
+        "{screen}"
+    );
+    assert!(screen.contains("RINGING"), "{screen}");
+    assert!(screen.contains("[a] acknowledge"), "{screen}");
+
+    // `a` acknowledges the selected alert.
+    tmux.run(&["send-keys", "-t", "pager", "a"]);
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let a = alerts(&base);
+        if a.iter().any(|a| a["acknowledged_by"] == "alice") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never acknowledged: {a:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let screen = tmux.wait_for_screen("the acknowledged alert", |s| s.contains("ACKED"));
+    assert!(!screen.contains("RINGING"), "{screen}");
+
+    // `q` quits cleanly and gives the terminal back.
+    tmux.run(&["send-keys", "-t", "pager", "q"]);
+    let screen = tmux.wait_for_screen("the exit status", |s| s.contains("pager exit="));
+    assert!(screen.contains("pager exit=0"), "{screen}");
+    assert!(
+        !screen.contains("KLAXON pager"),
+        "the alternate screen is gone:\n{screen}"
+    );
+}

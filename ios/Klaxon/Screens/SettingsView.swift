@@ -11,16 +11,16 @@ struct SettingsView: View {
             Form {
                 if let settings = model.settings {
                     Section {
-                        Toggle("Critical pages override silent mode and Focus", isOn: binding(settings, \.allowOverrideDnd))
+                        Toggle("Critical pages override silent mode and Focus", isOn: binding(settings, \NotificationSettings.allowOverrideDnd))
                     } footer: {
                         Text("Needs Critical Alerts (see Self-check). Off: critical pages are time-sensitive.")
                     }
                     Section {
-                        Toggle("Keep ringing until acknowledged", isOn: binding(settings, \.keepRingingUntilAcknowledged))
+                        Toggle("Keep ringing until acknowledged", isOn: binding(settings, \NotificationSettings.keepRingingUntilAcknowledged))
                         if !settings.keepRingingUntilAcknowledged {
                             Stepper(
                                 "Ring for \(Int(settings.ringLimit / 60)) min",
-                                value: binding(settings, \.ringLimit),
+                                value: binding(settings, \NotificationSettings.ringLimit),
                                 in: 60...3600,
                                 step: 60
                             )
@@ -29,7 +29,7 @@ struct SettingsView: View {
                         Text("iOS plays a notification sound for at most 30 s; the relay pages again at each escalation step, and Klaxon rings in a loop while it is open.")
                     }
                     Section {
-                        Toggle("Hide details on the lock screen", isOn: binding(settings, \.hideDetailsOnLockScreen))
+                        Toggle("Hide details on the lock screen", isOn: binding(settings, \NotificationSettings.hideDetailsOnLockScreen))
                     }
                 } else {
                     Text("Settings load after enrollment.").foregroundStyle(.secondary)

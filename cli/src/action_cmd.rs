@@ -83,6 +83,8 @@ pub fn run(args: ActionArgs, action: Action) -> Result<Report, BadInput> {
             },
             None => {
                 let why = match &sync {
+                    // The whole reqwest chain is noise here; the point is "offline".
+                    Err(klaxon_core::Error::Network(_)) => format!(" (cannot reach {relay})"),
                     Err(e) => format!(" ({e})"),
                     Ok(_) => String::new(),
                 };

@@ -326,9 +326,7 @@ pub fn describe(device: &Device, event: &PagerEvent) -> Option<String> {
             reason,
             ..
         } => match (status.as_str(), reason) {
-            ("queued", _) => {
-                format!("{action} {alert}: queued (sent as soon as the relay is reachable)")
-            }
+            ("queued", _) => format!("{action} {alert}: queued in the outbox"),
             (status, Some(reason)) => format!("{action} {alert}: {status} ({reason})"),
             (status, None) => format!("{action} {alert}: {status}"),
         },

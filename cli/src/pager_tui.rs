@@ -75,7 +75,18 @@ impl Screen {
     /// becomes the selected alert.
     pub fn event(&mut self, event: &PagerEvent) {
         match event {
-            PagerEvent::Page { alert, .. } => self.selected = Some(alert.clone()),
+            PagerEvent::Page { alert, .. } => {
+                // A new page takes the selection unless a ringing one has it:
+                // the key press meant for the ringing alert must not land
+                // on a quieter page that arrived a moment earlier.
+                let keep = self
+                    .selected
+                    .as_ref()
+                    .is_some_and(|s| self.ringing.contains(s));
+                if !keep {
+                    self.selected = Some(alert.clone());
+                }
+            }
             PagerEvent::RingStart { alert, .. } => {
                 self.ringing.insert(alert.clone());
             }
@@ -132,10 +143,17 @@ impl Screen {
             .into_iter()
             .filter(|e| e.view.status != AlertStatus::Resolved)
             .collect();
+        // Triggered before acknowledged, loud before quiet, newest first.
         alerts.sort_by_key(|e| {
+            let loudness = match e.view.priority {
+                Priority::Critical => 0,
+                Priority::High => 1,
+                Priority::Low => 2,
+            };
             (
                 e.view.status != AlertStatus::Triggered,
-                -e.view.created_at.timestamp(),
+                loudness,
+                std::cmp::Reverse(e.view.created_at),
             )
         });
         alerts.truncate(MAX_ALERTS);
@@ -290,7 +308,7 @@ impl Screen {
                             format!(
                                 "{} (until {})",
                                 p.person.name,
-                                p.until.with_timezone(&Local).format("%a %H:%M")
+                                p.until.with_timezone(&Local).format("%a %d %b %H:%M")
                             )
                         })
                         .collect::<Vec<_>>()

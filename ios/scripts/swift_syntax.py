@@ -13,7 +13,8 @@ PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_swift.language()))
 #   #endif
 # an attribute split from its declaration by `#endif`, which the grammar
 # cannot attach; the lines carry no API, so they are dropped before parsing.
-_DOC_ATTRIBUTE = re.compile(r"^#if swift\(>=5\.8\)\n@_documentation\(visibility: private\)\n#endif\n", re.M)
+_DOC_ATTRIBUTE = re.compile(
+    r"^[ \t]*#if swift\(>=5\.8\)\n[ \t]*@_documentation\(visibility: private\)\n[ \t]*#endif\n", re.M)
 
 
 def parse(source: bytes):
@@ -44,3 +45,10 @@ def walk(node):
     yield node
     for child in node.children:
         yield from walk(child)
+
+
+def top_level(node):
+    """The declaration directly under the file that contains `node`."""
+    while node.parent is not None and node.parent.type != "source_file":
+        node = node.parent
+    return node

@@ -21,7 +21,7 @@ enum NotificationCategories {
         for mask in 0..<(1 << canonicalOrder.count) {
             let actions = canonicalOrder.enumerated()
                 .filter { mask & (1 << $0.offset) != 0 }
-                .map(\.element)
+                .map { $0.element }
             categories.insert(UNNotificationCategory(
                 identifier: identifier(for: actions),
                 actions: actions.map(notificationAction),

@@ -15,7 +15,7 @@ struct SelfCheckView: View {
                             health.ok ? "Pages will ring." : "Some pages will not ring or not arrive.",
                             systemImage: health.ok ? "checkmark.seal" : "exclamationmark.triangle"
                         )
-                        .foregroundStyle(health.ok ? .green : .red)
+                        .foregroundStyle(health.ok ? Color.green : Color.red)
                         ForEach(health.items, id: \.check) { item in
                             HealthRow(item: item)
                         }

@@ -1,6 +1,7 @@
-//! After a write commits: deliver the pages it fired (connected streams at
-//! once, push for devices with a token), tell streams what changed, count
-//! it all, and wake the escalator in case a new deadline is now the first.
+//! After a write commits: deliver the pages it fired to connected streams
+//! at once, wake the push worker for the pushes the write queued, tell
+//! streams what changed, count it all, and wake the escalator in case a new
+//! deadline is now the first. Also the APNs/FCM gateway as a [`Pusher`].
 
 use crate::hub::HubMessage;
 use crate::store::{Device, Effects, Fired};
@@ -17,6 +18,8 @@ pub enum PushResult {
     Delivered,
     /// The token is dead: forget it.
     Unregistered,
+    /// The provider asks to try again (after this long, if it said).
+    Retry(Option<std::time::Duration>),
     /// It failed; the reason labels the failure metric.
     Failed(String),
 }
@@ -90,8 +93,10 @@ pub async fn deliver(state: &Arc<AppState>, effects: Effects) {
                 page: page.clone(),
                 frame,
             });
-            push_to_devices(state, step.people.clone(), page);
         }
+    }
+    if effects.pushes_queued {
+        state.push_wake.notify_one();
     }
     if !effects.changed_services.is_empty() {
         state.hub.publish(HubMessage::Changed {
@@ -101,59 +106,13 @@ pub async fn deliver(state: &Arc<AppState>, effects: Effects) {
     }
 }
 
-/// Pushes in the background: a slow provider must not hold up the HTTP
-/// answer or the escalator.
-fn push_to_devices(state: &Arc<AppState>, people: Vec<String>, page: Page) {
-    let Some(pusher) = state.pusher.clone() else {
-        return;
-    };
-    let state = state.clone();
-    tokio::spawn(async move {
-        let devices = match state.store.devices_of(people).await {
-            Ok(d) => d,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot list devices to push to");
-                return;
-            }
-        };
-        for device in devices {
-            let usable = matches!(
-                device.push_platform,
-                Some(klaxon_core::wire::PushPlatform::Apns | klaxon_core::wire::PushPlatform::Fcm)
-            ) && device.push_token.is_some();
-            if !usable {
-                continue;
-            }
-            let id = device.id.clone();
-            match pusher.push(device, page.clone()).await {
-                PushResult::Delivered => {}
-                PushResult::Unregistered => {
-                    state.metrics.push_failed("unregistered");
-                    tracing::info!(device = %id, "push token unregistered; removing it");
-                    if let Err(e) = state.store.set_push_token(id, None).await {
-                        tracing::warn!(error = %e, "cannot remove a dead push token");
-                    }
-                }
-                PushResult::Failed(reason) => {
-                    state.metrics.push_failed(&reason);
-                    tracing::warn!(device = %id, %reason, "push failed");
-                }
-            }
-        }
-    });
-}
-
-/// Longest wait honoured when a provider asks to retry a page: a page
-/// delayed more than this is better left to the stream and the next sync.
-const MAX_PUSH_RETRY: std::time::Duration = std::time::Duration::from_secs(5);
-
 /// The APNs/FCM gateway as a [`Pusher`].
 #[derive(Debug, Clone)]
 pub struct GatewayPusher(pub Arc<crate::push::PushGateway>);
 
 impl Pusher for GatewayPusher {
     /// Seals the page JSON to the device's X25519 key and sends it through
-    /// APNs or FCM; one retry when the provider asks for it.
+    /// APNs or FCM; retries are the push worker's (`push_queue`).
     fn push(
         &self,
         device: Device,
@@ -186,15 +145,10 @@ impl Pusher for GatewayPusher {
                 priority: page.priority,
                 sealed,
             };
-            let mut outcome = gateway.send(&target, &message).await;
-            if let crate::push::PushOutcome::Retry { after } = outcome {
-                tokio::time::sleep(after.unwrap_or(MAX_PUSH_RETRY / 5).min(MAX_PUSH_RETRY)).await;
-                outcome = gateway.send(&target, &message).await;
-            }
-            match outcome {
+            match gateway.send(&target, &message).await {
                 crate::push::PushOutcome::Delivered => PushResult::Delivered,
                 crate::push::PushOutcome::Unregistered => PushResult::Unregistered,
-                crate::push::PushOutcome::Retry { .. } => PushResult::Failed("retry".into()),
+                crate::push::PushOutcome::Retry { after } => PushResult::Retry(after),
                 crate::push::PushOutcome::Failed(reason) => {
                     tracing::warn!(%reason, "push failed");
                     PushResult::Failed("failed".into())

@@ -17,6 +17,7 @@ pub mod hub;
 pub mod ingest;
 pub mod metrics;
 pub mod push;
+pub mod push_queue;
 pub mod routing;
 pub mod store;
 
@@ -66,6 +67,8 @@ pub struct AppState {
     pub nonces: NonceCache,
     /// Push delivery, when configured.
     pub pusher: Option<Arc<dyn Pusher>>,
+    /// Wakes the push worker when a write queued pushes.
+    pub push_wake: Notify,
 }
 
 /// Why the relay could not start or stop cleanly.
@@ -130,6 +133,7 @@ impl Relay {
     /// Opens the store and serves on `listener` until [`RunningRelay::shutdown`].
     pub async fn start(self, listener: TcpListener) -> Result<RunningRelay, RelayError> {
         let store = SqliteStore::open(&self.db)?;
+        store.enable_push(self.pusher.is_some());
         let teams = Teams::from_roster(&self.roster);
         let state = Arc::new(AppState {
             roster: Arc::new(self.roster),
@@ -144,10 +148,15 @@ impl Relay {
             limiter: RateLimiter::new(self.rate_limit),
             nonces: NonceCache::default(),
             pusher: self.pusher,
+            push_wake: Notify::new(),
         });
         let addr = listener.local_addr()?;
         let (stop_tx, stop_rx) = watch::channel(false);
         let escalator = tokio::spawn(escalator::run(state.clone(), stop_rx.clone()));
+        let pushes = state
+            .pusher
+            .clone()
+            .map(|pusher| tokio::spawn(push_queue::run(state.clone(), pusher, stop_rx.clone())));
         let app = router(state.clone());
         let mut server_stop = stop_rx;
         let server = tokio::spawn(async move {
@@ -164,6 +173,7 @@ impl Relay {
             stop: stop_tx,
             server,
             escalator,
+            pushes,
         })
     }
 }
@@ -204,6 +214,7 @@ pub struct RunningRelay {
     stop: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
     escalator: JoinHandle<()>,
+    pushes: Option<JoinHandle<()>>,
 }
 
 impl RunningRelay {
@@ -237,6 +248,9 @@ impl RunningRelay {
         let _ = self.stop.send(true);
         let served = self.server.await;
         let _ = self.escalator.await;
+        if let Some(pushes) = self.pushes {
+            let _ = pushes.await;
+        }
         match served {
             Ok(result) => result?,
             Err(e) => tracing::error!(error = %e, "server task failed"),

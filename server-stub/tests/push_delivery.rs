@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex};
 struct Recorder {
     sent: Mutex<Vec<(String, Vec<u8>)>>,
     answer_unregistered: Mutex<bool>,
+    answer_retry: Mutex<bool>,
 }
 
 #[derive(Clone)]
@@ -37,6 +38,8 @@ impl Pusher for Shared {
                 .push((device.push_token.unwrap_or_default(), sealed));
             if *me.answer_unregistered.lock().unwrap() {
                 PushResult::Unregistered
+            } else if *me.answer_retry.lock().unwrap() {
+                PushResult::Retry(Some(std::time::Duration::from_millis(200)))
             } else {
                 PushResult::Delivered
             }
@@ -136,5 +139,68 @@ async fn pages_are_pushed_sealed_and_dead_tokens_are_dropped() {
         metrics2.contains("klaxon_events_accepted_total{integration=\"events_v2\"} 3"),
         "{metrics2}"
     );
+    relay.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn pushes_are_retried_and_a_restart_sends_what_was_pending() {
+    let dir = tempfile::tempdir().unwrap();
+    let failing = Arc::new(Recorder::default());
+    *failing.answer_retry.lock().unwrap() = true;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let relay = Relay::new(roster(), db(dir.path()))
+        .admin_token(Some(ADMIN.into()))
+        .pusher(Arc::new(Shared(failing.clone())))
+        .start(listener)
+        .await
+        .unwrap();
+    let base = format!("http://{}", relay.local_addr());
+    let alice = enroll(&base, "alice").await;
+    let body = json!({"platform": "fcm", "token": "fcm-tok"});
+    assert_eq!(
+        alice
+            .send(&base, "PUT", "/v1/devices/push-token", Some(&body))
+            .await
+            .0,
+        204
+    );
+    post(
+        &base,
+        "/v2/enqueue",
+        &trigger(API_KEY, "retry", "retry me", "critical"),
+    )
+    .await;
+    // The provider keeps asking for a retry: the worker tries again.
+    assert!(eventually(3, || async { failing.sent.lock().unwrap().len() >= 2 }).await);
+    relay.shutdown().await.unwrap();
+
+    // A restart with a working provider sends the push that was pending.
+    let working = Arc::new(Recorder::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let relay = Relay::new(roster(), db(dir.path()))
+        .admin_token(Some(ADMIN.into()))
+        .pusher(Arc::new(Shared(working.clone())))
+        .start(listener)
+        .await
+        .unwrap();
+    assert!(eventually(3, || async { !working.sent.lock().unwrap().is_empty() }).await);
+    let (token, sealed) = working.sent.lock().unwrap()[0].clone();
+    assert_eq!(token, "fcm-tok");
+    let page = Page::from_json(&alice.identity.open(&sealed).unwrap()).unwrap();
+    assert_eq!((page.summary.as_str(), page.step_seq), ("retry me", 1));
+    // Delivered once: nothing more is pending for that step.
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let steps: Vec<u32> = working
+        .sent
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, s)| {
+            Page::from_json(&alice.identity.open(s).unwrap())
+                .unwrap()
+                .step_seq
+        })
+        .collect();
+    assert_eq!(steps.iter().filter(|s| **s == 1).count(), 1, "{steps:?}");
     relay.shutdown().await.unwrap();
 }

@@ -40,7 +40,7 @@ async fn a_fresh_file_is_wal_at_the_latest_version_and_reopens() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 1);
+    assert_eq!(version, 2);
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -61,7 +61,7 @@ async fn a_newer_schema_is_refused() {
     match SqliteStore::open(&path) {
         Err(StoreError::SchemaTooNew {
             found: 99,
-            known: 1,
+            known: 2,
         }) => {}
         other => panic!("expected SchemaTooNew, got {other:?}"),
     }
@@ -96,4 +96,49 @@ async fn concurrent_writes_are_group_committed_and_dedup_holds() {
     assert_eq!((opened, deduped), (200, 200));
     assert_eq!(store.alerts(None).await.unwrap().len(), 200);
     assert_eq!(store.pending_deadlines().await.unwrap(), 200);
+}
+
+fn schema(path: &std::path::Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT type, name, COALESCE(sql, '') FROM sqlite_master ORDER BY type, name")
+        .unwrap();
+    stmt.query_map([], |r| {
+        Ok(format!(
+            "{} {} {}",
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?
+        ))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_migrated_database_has_the_schema_of_a_fresh_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = dir.path().join("fresh.db");
+    drop(SqliteStore::open(&fresh).unwrap());
+    // A database left at version 1 by an older relay, with an alert in it.
+    let old = dir.path().join("old.db");
+    let conn = rusqlite::Connection::open(&old).unwrap();
+    conn.execute_batch(include_str!(
+        "../src/store/sqlite/migrations/0001_relay.sql"
+    ))
+    .unwrap();
+    conn.pragma_update(None, "user_version", 1).unwrap();
+    drop(conn);
+    let store = SqliteStore::open(&old).unwrap();
+    store
+        .ingest(
+            vec![trigger("kept")],
+            Arc::new(common::roster()),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    drop(store);
+    assert_eq!(schema(&old), schema(&fresh));
 }

@@ -95,6 +95,8 @@ pub struct Effects {
     /// The earliest deadline this write set (Unix ms), so the escalator is
     /// woken only when it must fire sooner than it planned.
     pub earliest_deadline_ms: Option<i64>,
+    /// Pushes were queued in the push outbox by this write.
+    pub pushes_queued: bool,
 }
 
 impl Effects {
@@ -105,6 +107,7 @@ impl Effects {
         self.cursor = self.cursor.max(other.cursor);
         self.ack_seconds.extend(other.ack_seconds);
         self.lag_seconds.extend(other.lag_seconds);
+        self.pushes_queued |= other.pushes_queued;
         self.earliest_deadline_ms = match (self.earliest_deadline_ms, other.earliest_deadline_ms) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -169,6 +172,41 @@ pub struct Device {
     pub push_platform: Option<PushPlatform>,
     /// Push token, if registered.
     pub push_token: Option<String>,
+}
+
+/// Names one queued push: this alert's step to this device.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PushKey {
+    /// The alert.
+    pub alert: String,
+    /// The escalation step (`Page::step_seq`).
+    pub step_seq: u32,
+    /// The device.
+    pub device: String,
+}
+
+/// A push waiting in the push outbox.
+#[derive(Debug, Clone)]
+pub struct PendingPush {
+    /// Which push.
+    pub key: PushKey,
+    /// The device, with its push token and sealing key.
+    pub device: Device,
+    /// The page to seal and send.
+    pub page: klaxon_core::page::Page,
+    /// Attempts so far.
+    pub attempts: u32,
+}
+
+/// What became of a push attempt, for the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushSettlement {
+    /// Done (delivered, or given up on): forget the row.
+    Done,
+    /// Try again at this instant.
+    RetryAt(DateTime<Utc>),
+    /// The token is dead: clear it and drop the device's queued pushes.
+    Unregistered,
 }
 
 /// A page of changes for a sync.
@@ -257,6 +295,17 @@ pub trait RelayStore: Send + Sync + 'static {
 
     /// One alert.
     fn alert(&self, id: String) -> StoreFuture<Option<StoredAlert>>;
+
+    /// Queued pushes due at `now` (at most `limit`), oldest first.
+    fn due_pushes(&self, now: DateTime<Utc>, limit: usize) -> StoreFuture<Vec<PendingPush>>;
+
+    /// Records what became of a push attempt.
+    fn settle_push(
+        &self,
+        key: PushKey,
+        settlement: PushSettlement,
+        attempts: u32,
+    ) -> StoreFuture<()>;
 
     /// Commits an empty write: `Ok` means the store is writable.
     fn probe(&self) -> StoreFuture<()>;

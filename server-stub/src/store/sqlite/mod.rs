@@ -11,7 +11,7 @@ mod ops;
 
 use super::{
     Changes, Device, DeviceAction, DeviceActionResult, Effects, IngestEvent, IngestOutcome, Invite,
-    RelayStore, StoreFuture, StoredAlert,
+    PendingPush, PushKey, PushSettlement, RelayStore, StoreFuture, StoredAlert,
 };
 use crate::errors::StoreError;
 use chrono::{DateTime, Utc};
@@ -20,12 +20,16 @@ use klaxon_core::{AlertStatus, Roster};
 use rusqlite::Connection;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
 /// The migrations, in order; migration `i` takes `user_version` from `i`
 /// to `i + 1`. Never edit a released file: add one.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_relay.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_relay.sql"),
+    include_str!("migrations/0002_push_outbox.sql"),
+];
 
 /// The schema version a fresh database gets.
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -77,6 +81,8 @@ type Job = Box<dyn FnOnce(&Connection, &mut WriterState) -> Reply + Send>;
 pub(crate) struct WriterState {
     /// The last change cursor handed out.
     pub(crate) last_change: u64,
+    /// Whether fired pages are queued for push (a pusher is configured).
+    pub(crate) push_enabled: Arc<AtomicBool>,
 }
 
 impl WriterState {
@@ -85,6 +91,11 @@ impl WriterState {
         self.last_change += 1;
         self.last_change
     }
+
+    /// Whether to queue pushes.
+    pub(crate) fn push_enabled(&self) -> bool {
+        self.push_enabled.load(Ordering::Relaxed)
+    }
 }
 
 /// The SQLite [`RelayStore`].
@@ -92,6 +103,7 @@ impl WriterState {
 pub struct SqliteStore {
     jobs: mpsc::Sender<Job>,
     readers: Arc<ReaderPool>,
+    push_enabled: Arc<AtomicBool>,
 }
 
 #[derive(Debug)]
@@ -141,8 +153,10 @@ impl SqliteStore {
             conn.query_row("SELECT COALESCE(MAX(changed), 0) FROM alerts", [], |r| {
                 r.get(0)
             })?;
+        let push_enabled = Arc::new(AtomicBool::new(false));
         let state = WriterState {
             last_change: u64::try_from(last_change).unwrap_or(0),
+            push_enabled: push_enabled.clone(),
         };
         let (jobs, rx) = mpsc::channel(QUEUE_DEPTH);
         std::thread::Builder::new()
@@ -155,7 +169,14 @@ impl SqliteStore {
                 path,
                 idle: Mutex::new(Vec::new()),
             }),
+            push_enabled,
         })
+    }
+
+    /// Queue fired pages for push from now on (the relay has a pusher).
+    /// Off by default, so a relay without APNs/FCM keeps no push rows.
+    pub fn enable_push(&self, enabled: bool) {
+        self.push_enabled.store(enabled, Ordering::Relaxed);
     }
 
     /// Queues a write; resolves after the batch holding it committed.
@@ -353,6 +374,19 @@ impl RelayStore for SqliteStore {
 
     fn alert(&self, id: String) -> StoreFuture<Option<StoredAlert>> {
         self.read(move |conn| ops::load_alert(conn, &id))
+    }
+
+    fn due_pushes(&self, now: DateTime<Utc>, limit: usize) -> StoreFuture<Vec<PendingPush>> {
+        self.read(move |conn| ops::due_pushes(conn, now, limit))
+    }
+
+    fn settle_push(
+        &self,
+        key: PushKey,
+        settlement: PushSettlement,
+        attempts: u32,
+    ) -> StoreFuture<()> {
+        self.write(move |conn, _| ops::settle_push(conn, &key, &settlement, attempts))
     }
 
     fn probe(&self) -> StoreFuture<()> {

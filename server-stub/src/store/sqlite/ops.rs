@@ -22,6 +22,18 @@ fn ms(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
 }
 
+/// A deadline in whole milliseconds, rounded up: a row claimed at its
+/// `due_ms` must never be claimed before the engine's own deadline (a
+/// claim a fraction of a millisecond early would find nothing to fire).
+fn deadline_ms(at: DateTime<Utc>) -> i64 {
+    let whole = at.timestamp_millis();
+    if at.timestamp_subsec_nanos().is_multiple_of(1_000_000) {
+        whole
+    } else {
+        whole + 1
+    }
+}
+
 fn alert_from_row(row: &Row<'_>) -> rusqlite::Result<(String, String, i64)> {
     Ok((row.get(0)?, row.get(1)?, row.get(2)?))
 }
@@ -91,7 +103,7 @@ fn save(
                 "INSERT INTO deadlines (alert_id, due_ms) VALUES (?1, ?2)
                  ON CONFLICT (alert_id) DO UPDATE SET due_ms = excluded.due_ms",
             )?
-            .execute(params![alert.id, ms(due)])?;
+            .execute(params![alert.id, deadline_ms(due)])?;
         }
         None => {
             conn.prepare_cached("DELETE FROM deadlines WHERE alert_id = ?1")?
@@ -109,12 +121,14 @@ fn new_alert_id() -> String {
 }
 
 /// Persists `advanced` if it differs from `before`, recording its effects.
+#[allow(clippy::too_many_arguments)]
 fn persist(
     conn: &Connection,
     state: &mut WriterState,
     before: Option<&Alert>,
     advanced: Advanced,
     details: &AlertDetails,
+    roster: &Roster,
     now: DateTime<Utc>,
     effects: &mut Effects,
 ) -> Result<(), StoreError> {
@@ -123,7 +137,7 @@ fn persist(
     }
     let changed = save(conn, state, &advanced.alert, details, advanced.deadline)?;
     if let Some(due) = advanced.deadline {
-        let due = ms(due);
+        let due = deadline_ms(due);
         effects.earliest_deadline_ms =
             Some(effects.earliest_deadline_ms.map_or(due, |e| e.min(due)));
     }
@@ -137,11 +151,123 @@ fn persist(
         }
     }
     if !advanced.pages.is_empty() {
-        effects.fired.push(Fired {
+        let fired = Fired {
             alert: advanced.alert,
             details: details.clone(),
             pages: advanced.pages,
+        };
+        if state.push_enabled() && queue_pushes(conn, &fired, roster, now)? {
+            effects.pushes_queued = true;
+        }
+        effects.fired.push(fired);
+    }
+    Ok(())
+}
+
+/// Queues the fired steps' pages for every push-registered device of the
+/// people paged, in the same transaction; true when any row was added.
+fn queue_pushes(
+    conn: &Connection,
+    fired: &Fired,
+    roster: &Roster,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let mut queued = false;
+    let mut devices = conn.prepare_cached(
+        "SELECT id FROM devices WHERE person = ?1 AND push_token IS NOT NULL
+         AND push_platform IN ('apns', 'fcm')",
+    )?;
+    let mut insert = conn.prepare_cached(
+        "INSERT OR IGNORE INTO push_outbox (alert_id, step_seq, device_id, page, next_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for step in &fired.pages {
+        let page = crate::delivery::page_for(fired, step.step_seq, roster);
+        let json = serde_json::to_string(&page)?;
+        for person in &step.people {
+            let ids: Vec<String> = devices
+                .query_map([person], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            for id in ids {
+                queued |=
+                    insert.execute(params![fired.alert.id, step.step_seq, id, json, ms(now)])? > 0;
+            }
+        }
+    }
+    Ok(queued)
+}
+
+/// Queued pushes due at `now`.
+pub(super) fn due_pushes(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<Vec<crate::store::PendingPush>, StoreError> {
+    let rows: Vec<(String, i64, String, String, i64)> = conn
+        .prepare_cached(
+            "SELECT alert_id, step_seq, device_id, page, attempts FROM push_outbox
+             WHERE next_ms <= ?1 ORDER BY next_ms LIMIT ?2",
+        )?
+        .query_map(
+            params![ms(now), i64::try_from(limit).unwrap_or(i64::MAX)],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (alert, step_seq, device_id, page, attempts) in rows {
+        let Some(device) = device(conn, &device_id)? else {
+            continue;
+        };
+        out.push(crate::store::PendingPush {
+            key: crate::store::PushKey {
+                alert,
+                step_seq: u32::try_from(step_seq)
+                    .map_err(|_| StoreError::Corrupt("push_outbox.step_seq"))?,
+                device: device_id,
+            },
+            device,
+            page: serde_json::from_str(&page)?,
+            attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
         });
+    }
+    Ok(out)
+}
+
+/// Records a push attempt's result.
+pub(super) fn settle_push(
+    conn: &Connection,
+    key: &crate::store::PushKey,
+    settlement: &crate::store::PushSettlement,
+    attempts: u32,
+) -> Result<(), StoreError> {
+    use crate::store::PushSettlement;
+    match settlement {
+        PushSettlement::Done => {
+            conn.prepare_cached(
+                "DELETE FROM push_outbox WHERE alert_id = ?1 AND step_seq = ?2 AND device_id = ?3",
+            )?
+            .execute(params![key.alert, key.step_seq, key.device])?;
+        }
+        PushSettlement::RetryAt(at) => {
+            conn.prepare_cached(
+                "UPDATE push_outbox SET attempts = ?4, next_ms = ?5
+                 WHERE alert_id = ?1 AND step_seq = ?2 AND device_id = ?3",
+            )?
+            .execute(params![
+                key.alert,
+                key.step_seq,
+                key.device,
+                attempts,
+                ms(*at)
+            ])?;
+        }
+        PushSettlement::Unregistered => {
+            set_push_token(conn, &key.device, None)?;
+            conn.execute(
+                "DELETE FROM push_outbox WHERE device_id = ?1",
+                [&key.device],
+            )?;
+        }
     }
     Ok(())
 }
@@ -170,6 +296,7 @@ pub(super) fn ingest(
                     before.as_ref(),
                     advanced,
                     &details,
+                    roster,
                     now,
                     &mut effects,
                 )?;
@@ -243,6 +370,7 @@ fn apply_integration(
         Some(&before),
         advanced,
         &open.details,
+        roster,
         now,
         effects,
     )?;
@@ -279,6 +407,7 @@ pub(super) fn apply_actions(
             Some(&before),
             advanced,
             &stored.details,
+            roster,
             now,
             &mut effects,
         )?;
@@ -321,10 +450,10 @@ pub(super) fn fire_due(
             // Nothing moved (an early wake-up, or a stale row): keep the
             // row consistent with what the engine says is next.
             match deadline {
-                Some(d) if ms(d) > due_ms || ms(d) > ms(now) => {
+                Some(d) if d > now => {
                     conn.execute(
                         "UPDATE deadlines SET due_ms = ?2 WHERE alert_id = ?1",
-                        params![id, ms(d)],
+                        params![id, deadline_ms(d)],
                     )?;
                 }
                 Some(_) => {
@@ -347,6 +476,7 @@ pub(super) fn fire_due(
             Some(&before),
             advanced,
             &stored.details,
+            roster,
             now,
             &mut effects,
         )?;

@@ -96,16 +96,16 @@ app_jar=$out/klaxon-android-app.jar
 app_sources=("$out/bindings/klaxon_ffi.kt" "$android"/app/src/main/java/org/klaxon/android/*.kt "$android"/host-tests/stubs/*.kt)
 if [ ! -f "$app_jar" ] || [ -n "$(find "${app_sources[@]}" -newer "$app_jar" 2>/dev/null)" ]; then
   echo "== kotlinc: the shell (${#app_sources[@]} files) against android-all $ANDROID_API_JAR_VERSION"
-  "$KOTLINC" -jvm-target 17 -nowarn -cp "$api_jar:$JARS$STDLIB" -d "$app_jar.tmp" "${app_sources[@]}"
-  mv "$app_jar.tmp" "$app_jar"
+  "$KOTLINC" -jvm-target 17 -nowarn -cp "$api_jar:$JARS$STDLIB" -d "$out/app.tmp.jar" "${app_sources[@]}"
+  mv "$out/app.tmp.jar" "$app_jar"
 fi
 
 test_jar=$out/klaxon-android-tests.jar
 test_sources=("$android"/host-tests/src/*.kt tests/kotlin/Support.kt)
 if [ ! -f "$test_jar" ] || [ "$app_jar" -nt "$test_jar" ] || [ -n "$(find "${test_sources[@]}" -newer "$test_jar" 2>/dev/null)" ]; then
   echo "== kotlinc: the Robolectric tests (${#test_sources[@]} files)"
-  "$KOTLINC" -jvm-target 17 -nowarn -cp "$app_jar:$api_jar:$ROBO$JARS$STDLIB" -d "$test_jar.tmp" "${test_sources[@]}"
-  mv "$test_jar.tmp" "$test_jar"
+  "$KOTLINC" -jvm-target 17 -nowarn -cp "$app_jar:$api_jar:$ROBO$JARS$STDLIB" -d "$out/tests.tmp.jar" "${test_sources[@]}"
+  mv "$out/tests.tmp.jar" "$test_jar"
 fi
 
 # --- 4. run -----------------------------------------------------------------
@@ -116,12 +116,16 @@ person=$(target/debug/klaxon roster who --config tests/fixtures/roster.toml --sc
   python3 -c 'import json,sys; print(json.load(sys.stdin)["people"][0])')
 # The environment tests/kotlin/Support.kt reads (the relay it starts, the CLI).
 export KLAXON_BIN=$PWD/target/debug/klaxon KLAXON_ROSTER=$PWD/tests/fixtures/roster.toml \
-  KLAXON_WORK=$work KLAXON_PORT=$port KLAXON_PERSON=$person
+  KLAXON_WORK=$work KLAXON_PORT=$port KLAXON_PERSON=$person \
+  KLAXON_ADMIN_TOKEN=android-test-$RANDOM$RANDOM
 
 echo "== Robolectric tests (Android $ANDROID_API_JAR_VERSION, relay on 127.0.0.1:$port)"
-# The framework jar is NOT on the classpath: Robolectric loads it itself, offline, from dependency.dir.
+# Robolectric runs the shell on the instrumented framework it loads itself,
+# offline, from dependency.dir; the plain API jar is on the classpath only
+# as AGP's android.jar would be (annotations such as @Config name android
+# classes before any sandbox exists).
 java -Xmx1g \
   -Djna.library.path="$PWD/target/debug" \
   -Drobolectric.offline=true -Drobolectric.dependency.dir="$tools/android-all" \
   -Drobolectric.logging.enabled=false \
-  -cp "$test_jar:$app_jar:$ROBO$JARS$STDLIB" org.klaxon.android.tests.MainKt
+  -cp "$test_jar:$app_jar:$ROBO$JARS$STDLIB:$api_jar" org.klaxon.android.tests.MainKt

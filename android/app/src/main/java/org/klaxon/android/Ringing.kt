@@ -42,6 +42,13 @@ object Ringing {
         }
     }
 
+    /** Silences every page at once (the user's "silence" of last resort; the pages stay open in core). */
+    fun stopAll(context: Context) {
+        val any = rings.isNotEmpty()
+        rings.clear()
+        if (any) context.stopService(Intent(context, RingingService::class.java))
+    }
+
     /** Drops an alert whose ring limit ran out (the service noticed); true when none ring any more. */
     fun expire(alert: String): Boolean {
         rings.remove(alert)

@@ -1,0 +1,196 @@
+// The shell on Robolectric's Android 14 against the REAL core (the host
+// cdylib through JNA) and a REAL relay (`klaxon serve`, via
+// tests/kotlin/Support.kt): each test enrolls a fresh phone, receives a
+// page sealed to it through KlaxonMessagingService (the FCM path), and
+// checks what Android was asked to do.
+package org.klaxon.android.tests
+
+import android.app.Application
+import android.app.Notification
+import android.app.NotificationManager
+import android.app.job.JobInfo
+import android.app.job.JobScheduler
+import android.content.BroadcastReceiver
+import android.content.Intent
+import android.media.AudioAttributes
+import kotlinx.coroutines.runBlocking
+import org.junit.After
+import org.junit.AfterClass
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertFalse
+import org.junit.Assert.assertNotNull
+import org.junit.Assert.assertNull
+import org.junit.Assert.assertTrue
+import org.junit.Before
+import org.junit.BeforeClass
+import org.junit.Test
+import org.junit.runner.RunWith
+import org.klaxon.android.Core
+import org.klaxon.android.FullScreenPageActivity
+import org.klaxon.android.KlaxonMessagingService
+import org.klaxon.android.PageActionReceiver
+import org.klaxon.android.PageNotifications
+import org.klaxon.android.Ringing
+import org.klaxon.android.RingingService
+import org.klaxon.android.SyncScheduler
+import org.klaxon.core.Pager
+import org.klaxon.tests.Env
+import org.klaxon.tests.Relay
+import org.klaxon.tests.klaxon
+import org.klaxon.tests.pageJson
+import org.klaxon.tests.seal
+import org.robolectric.Robolectric
+import org.robolectric.RobolectricTestRunner
+import org.robolectric.RuntimeEnvironment
+import org.robolectric.Shadows.shadowOf
+import org.robolectric.annotation.Config
+import java.io.File
+import java.util.Base64
+
+@RunWith(RobolectricTestRunner::class)
+@Config(sdk = [34], manifest = Config.NONE, shadows = [FullScreenIntentShadow::class])
+class ShellTest {
+    companion object {
+        private var relay: Relay? = null
+
+        /** One relay for the class; every test enrolls its own phone on it. */
+        fun relay(): Relay = relay ?: Relay(File(Env.tempDir("relay"), "relay.db")).also { it.start(); relay = it }
+
+        @AfterClass @JvmStatic fun stopRelay() {
+            relay?.close()
+            relay = null
+        }
+    }
+
+    private lateinit var app: Application
+    private lateinit var pager: Pager
+    private lateinit var notifications: NotificationManager
+
+    @Before fun enrollAFreshPhone() {
+        relay()
+        app = RuntimeEnvironment.getApplication()
+        notifications = app.getSystemService(NotificationManager::class.java)
+        // Robolectric gives each test a new app; the pager must be the new app's.
+        Core.close()
+        pager = Core.useRelay(app, Env.relayUrl)
+        val code = klaxon("invite", "--relay", Env.relayUrl, "--person", Env.person).trim()
+        runBlocking { pager.enroll(code, "robolectric") }
+        // A phone that granted what the app asks for (tests may take it away).
+        shadowOf(notifications).setNotificationPolicyAccessGranted(true)
+        FullScreenIntentShadow.allowed = true
+        Ringing.stopAll(app) // statics outlive Robolectric's per-test app
+        shadowOf(app).clearStartedServices()
+    }
+
+    @After fun closePager() = Core.close()
+
+    /** Delivers a page sealed to this phone as an FCM data message, as the relay sends it. */
+    private fun push(alert: String, priority: String) {
+        val sealed = seal(pager.enrollment()!!.sealingPublicKey, pageJson(alert, priority = priority, summary = "checkout 5xx above 5%"))
+        val data = mapOf(
+            "v" to "1", "alert" to alert, "priority" to priority,
+            "sealed" to Base64.getEncoder().encodeToString(sealed),
+        )
+        val service = Robolectric.buildService(KlaxonMessagingService::class.java).create().get()
+        service.onMessageReceived(com.google.firebase.messaging.RemoteMessage(data))
+    }
+
+    private fun posted(alert: String): Notification =
+        shadowOf(notifications).getNotification(alert, PageNotifications.ID)
+            ?: error("no notification for $alert; posted: ${shadowOf(notifications).allNotifications.size}")
+
+    private fun action(n: Notification, label: String): Notification.Action =
+        n.actions?.firstOrNull { it.title.toString() == label } ?: error("no $label action: ${n.actions?.map { it.title }}")
+
+    /** What tapping the button does: its PendingIntent's broadcast, delivered to the receiver it names. */
+    private fun tap(button: Notification.Action) {
+        val intent: Intent = shadowOf(button.actionIntent).savedIntent
+        assertEquals(PageActionReceiver::class.java.name, intent.component?.className)
+        assertTrue("a button is a broadcast (works without unlocking)", shadowOf(button.actionIntent).isBroadcastIntent)
+        val receiver = Class.forName(intent.component!!.className).getDeclaredConstructor().newInstance() as BroadcastReceiver
+        receiver.onReceive(app, intent)
+    }
+
+    @Test fun aCriticalPageRingsOnTheCriticalChannelThroughDndFullScreenWithItsActions() {
+        push("crit-1", "critical")
+        val n = posted("crit-1")
+        assertEquals("the channel core planned", "klaxon.critical", n.channelId)
+        val channel = notifications.getNotificationChannel("klaxon.critical")
+        assertEquals(NotificationManager.IMPORTANCE_HIGH, channel.importance)
+        assertTrue("critical bypasses Do Not Disturb", channel.canBypassDnd())
+        assertEquals("alarm stream", AudioAttributes.USAGE_ALARM, channel.audioAttributes.usage)
+        assertNotNull("a sound", channel.sound)
+        assertTrue("strong vibration", channel.shouldVibrate() && channel.vibrationPattern.sum() >= 3000)
+        assertEquals(Notification.VISIBILITY_PUBLIC, channel.lockscreenVisibility)
+        assertEquals("readable on the lock screen", Notification.VISIBILITY_PUBLIC, n.visibility)
+        assertEquals(Notification.CATEGORY_ALARM, n.category)
+        val fullScreen = n.fullScreenIntent ?: error("a critical page has a full-screen intent")
+        assertEquals(FullScreenPageActivity::class.java.name, shadowOf(fullScreen).savedIntent.component?.className)
+        action(n, "Acknowledge")
+        action(n, "Escalate")
+        assertTrue("core started the ring", Ringing.isRinging("crit-1"))
+        val started = shadowOf(app).nextStartedService
+        assertEquals(RingingService::class.java.name, started?.component?.className)
+    }
+
+    @Test fun acknowledgeOnTheLockScreenQueuesInCoresOutboxAndStopsTheRing() {
+        push("crit-2", "critical")
+        assertTrue(Ringing.isRinging("crit-2"))
+        shadowOf(app).clearStartedServices()
+
+        tap(action(posted("crit-2"), "Acknowledge"))
+
+        val queued = pager.pendingActions()
+        assertEquals(queued.toString(), 1, queued.size)
+        assertEquals("acknowledge", queued.single().action)
+        assertEquals("crit-2", queued.single().alert)
+        assertFalse("the ring stopped", Ringing.isRinging("crit-2"))
+        assertEquals(RingingService::class.java.name, shadowOf(app).nextStoppedService?.component?.className)
+        // Core's update: still shown, quiet, Acknowledge gone.
+        val after = posted("crit-2")
+        assertFalse(after.actions.any { it.title.toString() == "Acknowledge" })
+        assertTrue("an update does not sound again", after.flags and Notification.FLAG_ONLY_ALERT_ONCE != 0)
+        // A sync is scheduled for when there is a network.
+        val job = app.getSystemService(JobScheduler::class.java).getPendingJob(SyncScheduler.JOB_ID)
+            ?: error("no sync job scheduled")
+        assertEquals(JobInfo.NETWORK_TYPE_ANY, @Suppress("DEPRECATION") job.networkType)
+        // Durable: a pager reopened on the same state still has it.
+        Core.close()
+        assertEquals(listOf("acknowledge"), Core.pager(app).pendingActions().map { it.action })
+    }
+
+    @Test fun escalateStopsTheRingAndRemovesThePage() {
+        push("crit-3", "critical")
+        tap(action(posted("crit-3"), "Escalate"))
+        assertEquals(listOf("escalate"), pager.pendingActions().map { it.action })
+        assertFalse(Ringing.isRinging("crit-3"))
+        assertNull(shadowOf(notifications).getNotification("crit-3", PageNotifications.ID))
+    }
+
+    @Test fun aLowPageMakesNoSound() {
+        push("low-1", "low")
+        val n = posted("low-1")
+        assertEquals("klaxon.low", n.channelId)
+        val channel = notifications.getNotificationChannel("klaxon.low")
+        assertNull("no sound", channel.sound)
+        assertFalse("no vibration", channel.shouldVibrate())
+        assertTrue(channel.importance <= NotificationManager.IMPORTANCE_LOW)
+        assertFalse(channel.canBypassDnd())
+        assertNull("not full screen", n.fullScreenIntent)
+        assertFalse("no ring", Ringing.isRinging("low-1"))
+        assertNull("no ringing service", shadowOf(app).nextStartedService)
+    }
+
+    @Test fun withoutFullScreenPermissionACriticalPageIsAHeadsUpAndTheSelfCheckSaysSo() {
+        // Android 14+: the user (or Play policy) can withhold full-screen intents.
+        FullScreenIntentShadow.allowed = false
+        push("crit-4", "critical")
+        val n = posted("crit-4")
+        assertNull(n.fullScreenIntent)
+        assertEquals("still a heads-up channel", NotificationManager.IMPORTANCE_HIGH,
+            notifications.getNotificationChannel(n.channelId).importance)
+        org.klaxon.android.PlatformCapabilities.report(app)
+        val item = pager.health().items.first { it.check == "full_screen" }
+        assertTrue(item.toString(), item.level != org.klaxon.core.HealthLevel.OK)
+    }
+}

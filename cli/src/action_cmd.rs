@@ -8,10 +8,11 @@
 use crate::outcome::{BadInput, Report};
 use clap::Args;
 use klaxon_core::alert::Action;
+use klaxon_core::alert::IdempotencyKey;
 use klaxon_core::device::Device;
 use klaxon_core::outbox::ActionOutcome;
-use klaxon_core::SystemClock;
-use std::path::PathBuf;
+use klaxon_core::{Store, SystemClock};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// `klaxon ack|escalate|resolve` arguments.
@@ -62,12 +63,16 @@ pub fn run(args: ActionArgs, action: Action) -> Result<Report, BadInput> {
             .map_err(|e| BadInput::new(format!("cannot {} {}: {e}", action.verb(), args.alert)))?;
         let verb = action.verb();
         let alert = &args.alert;
-        let sync = device.sync().await;
-        let settled = match &sync {
-            Ok(report) => report.delivered.iter().rfind(|a| a.key == queued.key).cloned(),
-            Err(_) => None,
-        };
-        let outcome = settled.and_then(|a| a.outcome);
+        let mut sync = device.sync().await;
+        let mut outcome = settled_outcome(&args.state_dir, &queued.key);
+        if outcome.is_none() && sync.is_ok() {
+            // A running pager on this directory may have taken the action
+            // into its own delivery meanwhile; give that a moment, then try
+            // once more ourselves (the key makes a double delivery harmless).
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            sync = device.sync().await;
+            outcome = settled_outcome(&args.state_dir, &queued.key);
+        }
         Ok(match outcome {
             Some(ActionOutcome::Applied) => Report::output(format!("{verb} {alert}: applied\n")),
             Some(ActionOutcome::AlreadyDone) => Report::output(format!(
@@ -94,4 +99,12 @@ pub fn run(args: ActionArgs, action: Action) -> Result<Report, BadInput> {
             }
         })
     })
+}
+
+/// The action's final outcome as the outbox records it. Read from the store,
+/// not from this process's sync report: with several processes on one state
+/// directory, whichever syncs first delivers everyone's due actions.
+fn settled_outcome(state_dir: &Path, key: &IdempotencyKey) -> Option<ActionOutcome> {
+    let store = Store::open(state_dir.join(klaxon_core::device::DATABASE_FILE)).ok()?;
+    store.queued_action(key).ok().flatten()?.outcome
 }

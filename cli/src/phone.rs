@@ -545,12 +545,7 @@ async fn sync_loop(
             _ = tokio::time::sleep(OUTBOX_CHECK) => false,
         };
         let pending = device.pending_actions().unwrap_or_default();
-        for alert in shell.ringing() {
-            if pending.iter().any(|a| a.alert == alert) && shell.stop(&alert) {
-                let reason = stop_reason(&device, &alert);
-                let _ = events.send(PagerEvent::RingStop { alert, reason });
-            }
-        }
+        silence_settled(&device, &shell, &pending, &events);
         let online = connected.load(Ordering::SeqCst);
         let now = Utc::now();
         let due = pending.iter().any(|a| a.next_attempt_at <= now);
@@ -564,6 +559,8 @@ async fn sync_loop(
                 last_error = None;
                 report_sync(&device, &report, &mut known, primed, &events);
                 primed = true;
+                let pending = device.pending_actions().unwrap_or_default();
+                silence_settled(&device, &shell, &pending, &events);
             }
             Err(e) => {
                 // While the stream is down the disconnect already said it.
@@ -575,6 +572,29 @@ async fn sync_loop(
                 }
                 last_error = Some(message);
             }
+        }
+    }
+}
+
+/// Stops every ring whose alert is no longer ringing material: an action on
+/// it waits in the outbox, or the stored alert is no longer triggered. Core
+/// stops rings for what its own sync pulls; but another process on the same
+/// state directory (`klaxon ack`) may queue the action or pull the change
+/// (the sync cursor is shared), so the shell looks at the store itself.
+fn silence_settled(
+    device: &Device,
+    shell: &TerminalShell,
+    pending: &[QueuedAction],
+    events: &mpsc::UnboundedSender<PagerEvent>,
+) {
+    for alert in shell.ringing() {
+        let acted = pending.iter().any(|a| a.alert == alert);
+        let settled = device
+            .alert(&alert)
+            .is_ok_and(|e| e.view.status != AlertStatus::Triggered);
+        if (acted || settled) && shell.stop(&alert) {
+            let reason = stop_reason(device, &alert);
+            let _ = events.send(PagerEvent::RingStop { alert, reason });
         }
     }
 }

@@ -188,6 +188,18 @@ impl Pager {
         }
     }
 
+    /// Waits for the pager to exit by itself; its exit code.
+    fn exit_code(&mut self) -> Option<i32> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self._child.0.try_wait().unwrap() {
+                return status.code();
+            }
+            assert!(Instant::now() < deadline, "the pager did not exit");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     fn command(&mut self, line: &str) {
         writeln!(self.stdin, "{line}").unwrap();
         self.stdin.flush().unwrap();
@@ -314,6 +326,106 @@ fn a_critical_page_rings_until_acknowledged_and_an_offline_ack_applies_once() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
     assert!(text(&out.stdout).contains("rejected"));
     assert!(!text(&out.stderr).is_empty());
+
+    // Resolved elsewhere (the monitoring system): the ring stops here too.
+    send_critical(&base, "pager-3", "Certificate expires in 1 h");
+    let page = pager.wait_for("third page", |e| is(e, "page"));
+    let id3 = page["alert"].as_str().unwrap().to_string();
+    pager.wait_for("third ring", |e| {
+        is(e, "ring_start") && e["alert"] == id3.as_str()
+    });
+    let out = klaxon(&[
+        "send",
+        "--relay",
+        &base,
+        "--routing-key",
+        KEY,
+        "--action",
+        "resolve",
+        "--dedup-key",
+        "pager-3",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    pager.wait_for("resolved", |e| {
+        is(e, "resolved") && e["alert"] == id3.as_str()
+    });
+    if !pager
+        .seen
+        .iter()
+        .any(|e| is(e, "ring_stop") && e["alert"] == id3.as_str())
+    {
+        pager.wait_for("ring_stop after the resolve", |e| {
+            is(e, "ring_stop") && e["alert"] == id3.as_str()
+        });
+    }
+
+    // `quit` ends the pager cleanly.
+    pager.command("quit");
+    assert_eq!(pager.exit_code(), Some(0));
+}
+
+#[test]
+fn a_running_pager_and_parallel_ack_commands_share_one_state_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let _relay = serve(&dir.path().join("relay.db"), port);
+    let state = dir.path().join("shared-pager");
+    let mut pager = Pager::start(&base, &state, Some(&invite(&base, "alice")));
+    pager.wait_for("connected", |e| is(e, "connected"));
+
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        send_critical(&base, &format!("shared-{n}"), &format!("disk {n} full"));
+        let page = pager.wait_for("page", |e| is(e, "page"));
+        ids.push(page["alert"].as_str().unwrap().to_string());
+    }
+    // Four `klaxon ack` processes at once, all writing the outbox the
+    // running pager also writes (pages, sync cursor): WAL and the busy
+    // timeout queue the writers; none fails.
+    let state_arg = state.to_str().unwrap().to_string();
+    let runs: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            let (id, state_arg) = (id.clone(), state_arg.clone());
+            std::thread::spawn(move || klaxon(&["ack", &id, "--state-dir", &state_arg]))
+        })
+        .collect();
+    for run in runs {
+        let out = run.join().unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stdout).contains("applied"),
+            "{}",
+            text(&out.stdout)
+        );
+    }
+    // The pager hears of each acknowledgement and stops every ring.
+    for id in &ids {
+        let heard = |e: &Value| is(e, "acknowledged") && e["alert"] == id.as_str();
+        if !pager.seen.iter().any(heard) {
+            pager.wait_for("acknowledged", heard);
+        }
+    }
+    let a = alerts(&base);
+    for id in &ids {
+        let alert = a.iter().find(|a| a["id"] == id.as_str()).unwrap();
+        assert_eq!(alert["acknowledged_by"], "alice");
+        assert_eq!(timeline_count(&admin_alert(&base, id), "acknowledged"), 1);
+    }
+    for id in &ids {
+        let stopped = |e: &Value| is(e, "ring_stop") && e["alert"] == id.as_str();
+        if !pager.seen.iter().any(stopped) {
+            pager.wait_for("ring_stop", stopped);
+        }
+    }
+    let stops = pager.seen.iter().filter(|e| is(e, "ring_stop")).count();
+    assert_eq!(
+        stops,
+        ids.len(),
+        "one ring_stop per alert: {:#?}",
+        pager.seen
+    );
 }
 
 #[test]

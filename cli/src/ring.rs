@@ -24,11 +24,11 @@ pub struct Alarm {
 }
 
 impl Alarm {
-    /// The alarm for a pager whose stdout is JSON (`json_stdout`) or the
-    /// screen. With JSON on stdout the bell goes to stderr, if that is a
-    /// terminal.
+    /// The alarm for a pager whose stdout is JSON (`json_stdout`) or text.
+    /// The bell goes to whichever of stdout (not when it carries JSON) and
+    /// stderr is a terminal; into a file or pipe it would only be noise.
     pub fn new(json_stdout: bool) -> Alarm {
-        let bell = if !json_stdout {
+        let bell = if !json_stdout && std::io::stdout().is_terminal() {
             Bell::Stdout
         } else if std::io::stderr().is_terminal() {
             Bell::Stderr

@@ -136,12 +136,14 @@ impl Pusher for GatewayPusher {
                 return PushResult::Failed("seal".into());
             };
             let message = crate::push::PushMessage {
-                alert: match page.priority {
-                    klaxon_core::Priority::Critical => "Critical page".into(),
-                    klaxon_core::Priority::High => "Page".into(),
-                    klaxon_core::Priority::Low => "Low-priority alert".into(),
-                },
-                collapse_id: format!("{}-{}", page.alert, page.step_seq),
+                // The alert id travels in clear: it is all a "sync needed"
+                // push (a page over 4 KB) carries, and the lock-screen text
+                // is derived from the priority inside the push module.
+                alert: page.alert.clone(),
+                // One notification per alert: each escalation step's push
+                // replaces (and re-alerts) the previous one instead of piling
+                // up; the phone dedupes rings on (alert, step_seq) itself.
+                collapse_id: page.alert.clone(),
                 priority: page.priority,
                 sealed,
             };

@@ -4,6 +4,8 @@ import android.content.Context
 import android.media.AudioFocusRequest
 import android.media.AudioManager
 import android.media.MediaPlayer
+import android.os.Build
+import android.os.VibrationAttributes
 import android.os.VibrationEffect
 import android.os.Vibrator
 import android.util.Log
@@ -40,7 +42,14 @@ class AlarmPlayer(private val context: Context) {
             Log.e("Klaxon", "alarm sound failed; vibrating only", e)
             null
         }
-        vibrator?.vibrate(VibrationEffect.createWaveform(PageChannels.CRITICAL_VIBRATION, 0), PageChannels.ALARM_AUDIO)
+        val pattern = VibrationEffect.createWaveform(PageChannels.CRITICAL_VIBRATION, 0)
+        // Alarm usage: vibration that DND and "vibrate for notifications off" do not mute.
+        if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.TIRAMISU) {
+            vibrator?.vibrate(pattern, VibrationAttributes.createForUsage(VibrationAttributes.USAGE_ALARM))
+        } else {
+            @Suppress("DEPRECATION")
+            vibrator?.vibrate(pattern, PageChannels.ALARM_AUDIO)
+        }
     }
 
     /** Whether the loop is still sounding (another app's audio focus may have stopped it). */

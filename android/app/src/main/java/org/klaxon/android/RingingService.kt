@@ -38,16 +38,23 @@ class RingingService : Service() {
         super.onCreate()
         player = AlarmPlayer(this)
         volume = AlarmVolume(this)
+        // Also here, as early as possible: a ring stopped before onStartCommand
+        // must not leave Android waiting for startForeground (it would crash the app).
+        goForeground()
     }
 
-    override fun onStartCommand(intent: Intent?, flags: Int, startId: Int): Int {
-        // startForeground first: Android kills a service that is late with it.
+    private fun goForeground() {
         val notification = ongoing()
         if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.Q) {
             startForeground(ID, notification, ServiceInfo.FOREGROUND_SERVICE_TYPE_SPECIAL_USE)
         } else {
             startForeground(ID, notification)
         }
+    }
+
+    override fun onStartCommand(intent: Intent?, flags: Int, startId: Int): Int {
+        // startForeground first, on every start: Android kills a service that is late with it.
+        goForeground()
         if (wakeLock == null) {
             wakeLock = getSystemService(PowerManager::class.java)
                 .newWakeLock(PowerManager.PARTIAL_WAKE_LOCK, "klaxon:ring")

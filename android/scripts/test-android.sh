@@ -128,4 +128,5 @@ java -Xmx1g \
   -Djna.library.path="$PWD/target/debug" \
   -Drobolectric.offline=true -Drobolectric.dependency.dir="$tools/android-all" \
   -Drobolectric.logging.enabled=false \
+  -Dklaxon.manifest="$android/app/src/main/AndroidManifest.xml" \
   -cp "$test_jar:$app_jar:$ROBO$JARS$STDLIB:$api_jar" org.klaxon.android.tests.MainKt

@@ -181,6 +181,20 @@ class ShellTest {
         assertNull("no ringing service", shadowOf(app).nextStartedService)
     }
 
+    @Test fun aHighPageIsAHeadsUpThatRespectsDnd() {
+        push("high-1", "high")
+        val n = posted("high-1")
+        assertEquals("klaxon.high", n.channelId)
+        val channel = notifications.getNotificationChannel("klaxon.high")
+        assertEquals("heads-up", NotificationManager.IMPORTANCE_HIGH, channel.importance)
+        assertFalse("respects Do Not Disturb", channel.canBypassDnd())
+        assertTrue(channel.audioAttributes?.usage != AudioAttributes.USAGE_ALARM)
+        assertNull("not full screen", n.fullScreenIntent)
+        action(n, "Acknowledge")
+        action(n, "Escalate")
+        assertFalse("no ring loop", Ringing.isRinging("high-1"))
+    }
+
     @Test fun withoutFullScreenPermissionACriticalPageIsAHeadsUpAndTheSelfCheckSaysSo() {
         // Android 14+: the user (or Play policy) can withhold full-screen intents.
         FullScreenIntentShadow.allowed = false

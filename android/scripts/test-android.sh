@@ -41,8 +41,9 @@ stamp=$(sha1sum "$android/host-tests/pom.xml" | cut -c1-40)
 if [ "$(cat "$deps/.resolved" 2>/dev/null)" != "$stamp" ]; then
   echo "test-android: resolving Robolectric $ROBOLECTRIC and its dependencies (mvn)"
   rm -rf "$deps.tmp"
-  mvn -q -B -f "$android/host-tests/pom.xml" dependency:copy-dependencies \
-    -DoutputDirectory="$deps.tmp" -DincludeScope=runtime
+  mvn -q -B -f "$android/host-tests/pom.xml" org.apache.maven.plugins:maven-dependency-plugin:2.8:copy-dependencies \
+    -DoutputDirectory="$deps.tmp" -DincludeScope=runtime >"$tools/mvn.log" 2>&1 ||
+    { cat "$tools/mvn.log" >&2; echo "test-android: mvn failed (log above)" >&2; exit 1; }
   # androidx.test's monitor ships as an .aar: its classes.jar is what the JVM loads.
   for aar in "$deps.tmp"/*.aar; do
     [ -e "$aar" ] || continue

@@ -17,7 +17,10 @@ class SettingsActivity : Activity() {
         column.heading("Settings")
         column.show()
         Background.load({ Core.pager(this).settings() }) { result ->
-            val settings = result.getOrElse { return@load column.text("Settings could not be loaded: ${it.message}").let { } }
+            val settings = result.getOrElse {
+                column.text("Settings could not be loaded: ${it.message}")
+                return@load
+            }
             var current = settings
             fun switch(label: String, on: Boolean, change: (NotificationSettings, Boolean) -> NotificationSettings) =
                 column.add(Switch(this).apply {

@@ -27,3 +27,6 @@ bash scripts/test-kotlin.sh
 
 stage "iOS shell checks (tree-sitter parse, bindings usage vs fresh Swift bindings, memory)"
 bash ios/scripts/check-ios.sh
+
+stage "Android shell (compiles against android-all; Robolectric tests with the real core)"
+bash android/scripts/test-android.sh

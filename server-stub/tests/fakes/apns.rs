@@ -57,6 +57,10 @@ pub struct ApnsState {
     /// Plaintext that must never appear in a request.
     pub forbidden: Mutex<Vec<String>>,
     pub script: Script,
+    /// The device token of every request that reached the handler, in
+    /// order, whatever it was answered (so a test can tell that nothing
+    /// more was sent to a dead token).
+    pub requests: Mutex<Vec<String>>,
 }
 
 /// The running fake.
@@ -86,6 +90,7 @@ impl FakeApns {
             violations: Mutex::default(),
             forbidden: Mutex::default(),
             script: Script::default(),
+            requests: Mutex::default(),
         });
         let app = Router::new()
             .route("/3/device/{token}", post(push))
@@ -115,6 +120,27 @@ impl FakeApns {
     pub fn violations(&self) -> Vec<String> {
         self.state.violations.lock().unwrap().clone()
     }
+    /// How many requests, answered in any way, were addressed to `token`.
+    pub fn requests_to(&self, token: &str) -> usize {
+        let requests = self.state.requests.lock().unwrap();
+        requests.iter().filter(|t| *t == token).count()
+    }
+}
+
+/// A fresh P-256 key as Apple's `.p8` (PEM PKCS#8) and its public point
+/// (uncompressed), for [`FakeApns::start`].
+pub fn p8_key() -> (String, Vec<u8>) {
+    use ring::rand::SystemRandom;
+    use ring::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_FIXED_SIGNING};
+    let rng = SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+    let pair =
+        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).unwrap();
+    let pem = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        STANDARD.encode(pkcs8.as_ref())
+    );
+    (pem, pair.public_key().as_ref().to_vec())
 }
 
 fn reject(state: &ApnsState, status: StatusCode, reason: &str, detail: String) -> Response {
@@ -139,6 +165,7 @@ async fn push(
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
     };
+    state.requests.lock().unwrap().push(token.clone());
     let now = now(&state.clock);
     let bad = StatusCode::BAD_REQUEST;
     if version != Version::HTTP_2 {

@@ -1,0 +1,457 @@
+//! Push end to end: a real relay with the real `GatewayPusher` over a real
+//! `PushGateway` (configured the way `klaxon serve` configures it, from its
+//! variables), talking to the fake APNs (h2c) and fake FCM that enforce the
+//! providers' wire rules; the phones open what arrives with their own keys.
+//!
+//! Covers what the relay's recording-pusher test and the gateway's own tests
+//! cannot see alone: the clear alert field is the alert id, the collapse id
+//! is per alert (a later step replaces the earlier notification), the page
+//! opens only on the device it was sealed to, loudness survives the trip, a
+//! dead token is dropped by the relay, and an oversized page becomes a
+//! "sync needed" push that the phone can follow with a signed sync.
+
+mod common;
+mod fakes;
+
+use common::{alert_by_key, enroll, eventually, http, post, trigger, TestDevice, ADMIN, API_KEY};
+use fakes::apns::{p8_key, ApnsPush, FakeApns};
+use fakes::fcm::{FakeFcm, FcmSend};
+use klaxon_core::page::Page;
+use klaxon_core::{AlertStatus, Clock, Priority, Roster, SystemClock};
+use klaxon_relay::delivery::GatewayPusher;
+use klaxon_relay::push::jwt::Rs256Signer;
+use klaxon_relay::push::{
+    PushGateway, ENV_APNS_KEY_FILE, ENV_APNS_KEY_ID, ENV_APNS_TEAM_ID, ENV_APNS_TOPIC,
+    ENV_APNS_URL, ENV_FCM_SERVICE_ACCOUNT, ENV_FCM_URL,
+};
+use klaxon_relay::{Relay, RunningRelay};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+const KEY_ID: &str = "ABC123DEFG";
+const TEAM_ID: &str = "DEF123GHIJ";
+const TOPIC: &str = "dev.klaxon.app";
+const FCM_KEY: &str = include_str!("fixtures/TEST-ONLY-fcm-rsa-2048-a.pem");
+/// Alice's iPhone's APNs device token (64 hex digits, as Apple hands out).
+const IPHONE_TOKEN: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+/// Alice's Pixel's FCM registration token.
+const PIXEL_TOKEN: &str = "fcm:APA91bE2eEndToEndPixelRegistrationToken_x7Qv";
+const SUMMARY: &str = "Disk full on db-7: customer ledger writes failing";
+
+/// Alice is always on call; the one step pages her again after 2 s (one
+/// repeat), so the test sees step_seq 1 and 2 of an alert on her phones.
+const ROSTER: &str = r#"
+[[people]]
+id = "alice"
+name = "Alice Chen"
+
+[[people]]
+id = "bob"
+name = "Bob Okafor"
+
+[[schedules]]
+id = "primary"
+time_zone = "UTC"
+
+  [[schedules.layers]]
+  name = "always-alice"
+  rotation = "weekly"
+  length = 1
+  start = "2020-01-06T00:00:00"
+  participants = ["alice"]
+
+[[policies]]
+id = "infra"
+repeat = 1
+
+  [[policies.steps]]
+  delay = "2s"
+  targets = ["schedule:primary"]
+
+[[services]]
+id = "api"
+name = "Public API"
+policy = "infra"
+routing_key = "0123456789abcdef0123456789abcdef"
+runbook = "https://runbooks.example.com/api"
+"#;
+
+/// The fakes, the relay between them and the phones, and Alice's two
+/// enrolled devices with their push tokens registered.
+struct World {
+    _dir: tempfile::TempDir,
+    apns: FakeApns,
+    fcm: FakeFcm,
+    relay: RunningRelay,
+    base: String,
+    iphone: TestDevice,
+    pixel: TestDevice,
+}
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    // The providers and the gateway read the same (real) clock, as Apple's,
+    // Google's and the relay's clocks agree in production.
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let (p8, apns_public) = p8_key();
+    let apns = FakeApns::start(apns_public, KEY_ID, TEAM_ID, TOPIC, clock.clone()).await;
+    let fcm_public = Rs256Signer::from_pem(FCM_KEY).unwrap().public_key();
+    let fcm = FakeFcm::start(fcm_public, clock.clone()).await;
+
+    // Configure the gateway exactly as `klaxon serve` does: key files and
+    // variables (here looked up from a map instead of the environment).
+    let key_file = dir.path().join("AuthKey_ABC123DEFG.p8");
+    std::fs::write(&key_file, p8).unwrap();
+    let account_file = dir.path().join("firebase-service-account.json");
+    std::fs::write(&account_file, fcm.service_account_json(FCM_KEY)).unwrap();
+    let vars: HashMap<&str, String> = HashMap::from([
+        (ENV_APNS_KEY_FILE, key_file.to_string_lossy().into_owned()),
+        (ENV_APNS_KEY_ID, KEY_ID.to_string()),
+        (ENV_APNS_TEAM_ID, TEAM_ID.to_string()),
+        (ENV_APNS_TOPIC, TOPIC.to_string()),
+        (ENV_APNS_URL, apns.url.clone()),
+        (
+            ENV_FCM_SERVICE_ACCOUNT,
+            account_file.to_string_lossy().into_owned(),
+        ),
+        (ENV_FCM_URL, fcm.url.clone()),
+    ]);
+    let gateway = PushGateway::from_lookup(|name| vars.get(name).cloned(), clock).unwrap();
+    assert!(gateway.has_apns() && gateway.has_fcm());
+
+    let roster = Roster::parse(ROSTER).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let relay = Relay::new(roster, dir.path().join("relay.db"))
+        .admin_token(Some(ADMIN.into()))
+        .pusher(Arc::new(GatewayPusher(Arc::new(gateway))))
+        .start(listener)
+        .await
+        .unwrap();
+    let base = format!("http://{}", relay.local_addr());
+
+    // Two phones of the on-call person, each with its own identity.
+    let iphone = enroll(&base, "alice").await;
+    let pixel = enroll(&base, "alice").await;
+    assert_ne!(iphone.id, pixel.id);
+    for (device, platform, token) in [
+        (&iphone, "apns", IPHONE_TOKEN),
+        (&pixel, "fcm", PIXEL_TOKEN),
+    ] {
+        let body = json!({"platform": platform, "token": token});
+        let (status, answer) = device
+            .send(&base, "PUT", "/v1/devices/push-token", Some(&body))
+            .await;
+        assert_eq!(status, 204, "{answer}");
+    }
+    World {
+        _dir: dir,
+        apns,
+        fcm,
+        relay,
+        base,
+        iphone,
+        pixel,
+    }
+}
+
+impl World {
+    /// Sends an Events v2 trigger and returns the id the relay gave the alert.
+    async fn trigger(&self, dedup: &str, summary: &str, severity: &str) -> String {
+        let (status, body) = post(
+            &self.base,
+            "/v2/enqueue",
+            &trigger(API_KEY, dedup, summary, severity),
+        )
+        .await;
+        assert_eq!(status, 202, "{body}");
+        let alert = alert_by_key(&self.base, dedup).await.expect("listed");
+        alert["id"].as_str().unwrap().to_string()
+    }
+
+    /// APNs pushes accepted for this alert (by the clear alert field).
+    fn apns_for(&self, alert: &str) -> Vec<ApnsPush> {
+        self.apns
+            .accepted()
+            .into_iter()
+            .filter(|p| p.body["klaxon"]["alert"] == alert)
+            .collect()
+    }
+
+    /// FCM messages accepted for this alert (by the clear alert field).
+    fn fcm_for(&self, alert: &str) -> Vec<FcmSend> {
+        self.fcm
+            .accepted()
+            .into_iter()
+            .filter(|m| m.data("alert") == Some(alert))
+            .collect()
+    }
+
+    /// Waits until the fakes accepted `apns` and `fcm` pushes for `alert`.
+    async fn wait_for(&self, alert: &str, apns: usize, fcm: usize, secs: u64) -> bool {
+        eventually(secs, || async {
+            self.apns_for(alert).len() >= apns && self.fcm_for(alert).len() >= fcm
+        })
+        .await
+    }
+
+    /// What the fakes received so far, for failure messages: the clear
+    /// alert field of each push, and every refusal.
+    fn seen(&self) -> String {
+        let apns: Vec<String> = self
+            .apns
+            .accepted()
+            .iter()
+            .map(|p| p.body["klaxon"]["alert"].to_string())
+            .collect();
+        let fcm: Vec<String> = self
+            .fcm
+            .accepted()
+            .iter()
+            .map(|m| format!("{:?}", m.data("alert")))
+            .collect();
+        format!(
+            "APNs alerts {apns:?}, refused {:?}; FCM alerts {fcm:?}, refused {:?}",
+            self.apns.violations(),
+            self.fcm.violations()
+        )
+    }
+
+    /// Neither fake refused anything (wrong header, leaked text, bad token).
+    fn assert_no_violations(&self) {
+        assert!(
+            self.apns.violations().is_empty(),
+            "{:?}",
+            self.apns.violations()
+        );
+        assert!(
+            self.fcm.violations().is_empty(),
+            "{:?}",
+            self.fcm.violations()
+        );
+    }
+
+    async fn metrics(&self) -> String {
+        http()
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+}
+
+/// Opens a sealed page with `device`'s identity, checking the other
+/// device's identity cannot.
+fn open(sealed: &[u8], device: &TestDevice, other: &TestDevice) -> Page {
+    assert!(
+        other.identity.open(sealed).is_err(),
+        "a page sealed to {} opened on {}",
+        device.id,
+        other.id
+    );
+    Page::from_json(&device.identity.open(sealed).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_critical_page_travels_sealed_through_apns_and_fcm_to_the_right_phones() {
+    let w = world().await;
+    w.apns.forbid(SUMMARY);
+    w.fcm.forbid(SUMMARY);
+
+    let alert = w.trigger("disk-db7", SUMMARY, "critical").await;
+    assert!(
+        w.wait_for(&alert, 1, 1, 5).await,
+        "step 1 pushes for {alert}: {}",
+        w.seen()
+    );
+    // Step 2 is 2 s away: exactly one push each so far, both for this alert.
+    assert_eq!(w.apns.accepted().len(), 1);
+    assert_eq!(w.fcm.accepted().len(), 1);
+    w.assert_no_violations();
+
+    // APNs: the iPhone's token, the alert id in clear, one collapse id per
+    // alert, loud, generic text, the page sealed to the iPhone only.
+    let push = w.apns.accepted().remove(0);
+    assert_eq!(push.device_token, IPHONE_TOKEN);
+    assert_eq!(push.body["klaxon"]["alert"], alert.as_str());
+    assert_eq!(push.header("apns-collapse-id"), alert);
+    assert_eq!(push.header("apns-priority"), "10");
+    assert_eq!(push.header("apns-push-type"), "alert");
+    assert_eq!(push.header("apns-topic"), TOPIC);
+    assert_eq!(push.body["aps"]["interruption-level"], "critical");
+    assert_eq!(
+        push.body["aps"]["sound"],
+        json!({"critical": 1, "name": "klaxon.caf", "volume": 1.0})
+    );
+    assert_eq!(push.body["aps"]["alert"]["body"], "Critical page");
+    assert!(!push.body.to_string().contains(SUMMARY));
+    assert!(!push.body.to_string().contains("Disk full"));
+    let page = open(&push.sealed().unwrap(), &w.iphone, &w.pixel);
+    assert_eq!(page.alert, alert);
+    assert_eq!(page.summary, SUMMARY);
+    assert_eq!(page.priority, Priority::Critical);
+    assert_eq!(page.status, AlertStatus::Triggered);
+    assert_eq!(page.step_seq, 1);
+    assert_eq!(page.service_name, "Public API");
+    assert_eq!(
+        page.runbook.as_deref(),
+        Some("https://runbooks.example.com/api")
+    );
+
+    // FCM: the Pixel's token, a data-only HIGH message, the same id in
+    // clear and as collapse key, the page sealed to the Pixel only.
+    let sent = w.fcm.accepted().remove(0);
+    assert_eq!(sent.message["token"], PIXEL_TOKEN);
+    assert!(sent.message.get("notification").is_none());
+    assert_eq!(sent.message["android"]["priority"], "HIGH");
+    assert_eq!(sent.message["android"]["collapse_key"], alert.as_str());
+    assert_eq!(sent.data("alert"), Some(alert.as_str()));
+    assert_eq!(sent.data("priority"), Some("critical"));
+    assert!(sent.data("sync").is_none());
+    assert!(!sent.message.to_string().contains(SUMMARY));
+    let page = open(&sent.sealed().unwrap(), &w.pixel, &w.iphone);
+    assert_eq!(page.alert, alert);
+    assert_eq!(page.summary, SUMMARY);
+    assert_eq!(page.priority, Priority::Critical);
+    assert_eq!(page.step_seq, 1);
+
+    // Nobody acknowledges: the step fires again 2 s later and its push
+    // replaces the first notification (same collapse id) as step_seq 2.
+    assert!(w.wait_for(&alert, 2, 2, 6).await, "step 2: {}", w.seen());
+    let apns2 = w.apns_for(&alert).remove(1);
+    assert_eq!(apns2.device_token, IPHONE_TOKEN);
+    assert_eq!(apns2.header("apns-collapse-id"), alert);
+    assert_eq!(apns2.header("apns-priority"), "10");
+    assert_eq!(apns2.body["aps"]["interruption-level"], "critical");
+    let page = open(&apns2.sealed().unwrap(), &w.iphone, &w.pixel);
+    assert_eq!((page.alert.as_str(), page.step_seq), (alert.as_str(), 2));
+    assert_eq!(page.summary, SUMMARY);
+    let fcm2 = w.fcm_for(&alert).remove(1);
+    assert_eq!(fcm2.message["android"]["collapse_key"], alert.as_str());
+    assert_eq!(fcm2.message["android"]["priority"], "HIGH");
+    let page = open(&fcm2.sealed().unwrap(), &w.pixel, &w.iphone);
+    assert_eq!((page.alert.as_str(), page.step_seq), (alert.as_str(), 2));
+    assert_eq!(
+        alert_by_key(&w.base, "disk-db7").await.unwrap()["paged"],
+        json!(["alice", "alice"])
+    );
+    w.assert_no_violations();
+
+    // The iPhone's app is uninstalled: Apple answers 410 for its token.
+    w.apns.unregister(IPHONE_TOKEN);
+    let second = w
+        .trigger("cpu-api", "CPU above 95% on api-3", "critical")
+        .await;
+    assert_ne!(second, alert);
+    assert!(w.wait_for(&second, 0, 1, 5).await, "{}", w.seen());
+    let sent = w.fcm_for(&second).remove(0);
+    // Each alert collapses on its own id.
+    assert_eq!(sent.message["android"]["collapse_key"], second.as_str());
+    assert_eq!(
+        open(&sent.sealed().unwrap(), &w.pixel, &w.iphone).summary,
+        "CPU above 95% on api-3"
+    );
+    let store = w.relay.state().store.clone();
+    let iphone_id = w.iphone.id.clone();
+    assert!(
+        eventually(5, || async {
+            store
+                .device(iphone_id.clone())
+                .await
+                .unwrap()
+                .unwrap()
+                .push_token
+                .is_none()
+        })
+        .await,
+        "the relay removed the dead APNs token"
+    );
+    let pixel = store.device(w.pixel.id.clone()).await.unwrap().unwrap();
+    assert_eq!(pixel.push_token.as_deref(), Some(PIXEL_TOKEN));
+    assert_eq!(
+        w.apns.requests_to(IPHONE_TOKEN),
+        3,
+        "two delivered, one 410"
+    );
+
+    // Later pages (this alert's step 2, a new alert) still reach the Pixel
+    // and never go to the dead token again.
+    let third = w
+        .trigger("mem-api", "Memory pressure on api-1", "critical")
+        .await;
+    assert!(w.wait_for(&third, 0, 1, 5).await, "{}", w.seen());
+    assert!(w.wait_for(&second, 0, 2, 6).await, "{}", w.seen());
+    let sent = w.fcm_for(&third).remove(0);
+    assert_eq!(sent.message["android"]["collapse_key"], third.as_str());
+    assert_eq!(
+        open(&sent.sealed().unwrap(), &w.pixel, &w.iphone).step_seq,
+        1
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(w.apns.requests_to(IPHONE_TOKEN), 3, "nothing more to it");
+    assert!(w.apns_for(&second).is_empty() && w.apns_for(&third).is_empty());
+    let metrics = w.metrics().await;
+    assert!(
+        metrics.contains("klaxon_push_failures_total{reason=\"unregistered\"} 1"),
+        "{metrics}"
+    );
+    w.assert_no_violations();
+    w.relay.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_page_too_big_for_4kb_goes_as_a_sync_needed_push_with_only_the_alert_id() {
+    let w = world().await;
+    // 1,000 four-byte characters: within Events v2's 1,024-character limit,
+    // but about 4 KB of JSON before sealing and base64 add their third.
+    let summary = format!("Disk full {}", "\u{1F525}".repeat(1000));
+    w.apns.forbid(&summary);
+    w.fcm.forbid(&summary);
+    let alert = w.trigger("huge", &summary, "critical").await;
+    assert!(
+        w.wait_for(&alert, 1, 1, 5).await,
+        "sync-needed pushes for {alert}: {}",
+        w.seen()
+    );
+    w.assert_no_violations();
+
+    let push = w.apns_for(&alert).remove(0);
+    assert_eq!(push.device_token, IPHONE_TOKEN);
+    assert!(push.body_len <= 4096, "{} bytes", push.body_len);
+    // Only the alert id, and still as loud as the page it stands for.
+    assert_eq!(
+        push.body["klaxon"],
+        json!({"v": 1, "alert": alert, "sync": true})
+    );
+    assert!(push.sealed().is_none());
+    assert_eq!(push.body["aps"]["interruption-level"], "critical");
+    assert_eq!(push.header("apns-priority"), "10");
+    assert_eq!(push.header("apns-collapse-id"), alert);
+
+    let sent = w.fcm_for(&alert).remove(0);
+    assert_eq!(sent.message["token"], PIXEL_TOKEN);
+    assert_eq!(
+        sent.message["data"],
+        json!({"v": "1", "alert": alert, "priority": "critical", "sync": "1"})
+    );
+    assert_eq!(sent.message["android"]["priority"], "HIGH");
+    assert_eq!(sent.message["android"]["collapse_key"], alert.as_str());
+
+    // The id is enough: the phone's signed sync returns the whole page.
+    let (status, synced) = w.iphone.send(&w.base, "GET", "/v1/sync", None).await;
+    assert_eq!(status, 200, "{synced}");
+    let found: Vec<&Value> = synced["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["id"] == alert.as_str())
+        .collect();
+    assert_eq!(found.len(), 1, "{synced}");
+    assert_eq!(found[0]["summary"], summary.as_str());
+    assert_eq!(found[0]["priority"], "critical");
+    w.relay.shutdown().await.unwrap();
+}

@@ -108,7 +108,7 @@ async fn demo(dir: &Path) -> Result<(), String> {
     let say = Narrator {
         start: Instant::now(),
     };
-    println!("Klaxon demo: a relay, two phones, one critical page (about 10 s).\n");
+    println!("Klaxon demo: a relay, two phones, one critical page (about 6 s).\n");
 
     // The relay, in-process, on a free loopback port.
     let roster = Roster::parse(DEMO_ROSTER).map_err(|e| format!("the sample roster: {e}"))?;

@@ -1,10 +1,11 @@
-//! `klaxon serve --config F [--db PATH] [--listen ADDR]`: runs the relay on
-//! the roster, with embedded SQLite, until SIGINT or SIGTERM, then shuts
-//! down gracefully (in-flight requests finish and their writes commit).
+//! `klaxon serve --config F [--db PATH] [--listen ADDR] [--log-format text|json]`:
+//! runs the relay on the roster, with embedded SQLite, until SIGINT or
+//! SIGTERM, then shuts down gracefully (in-flight requests finish and their
+//! writes commit). Logs go to stderr as key=value text or JSON lines.
 
 use crate::outcome::{BadInput, Report};
 use crate::relay_client::ADMIN_TOKEN_ENV;
-use clap::Args;
+use clap::{Args, ValueEnum};
 use klaxon_core::Roster;
 use klaxon_relay::delivery::GatewayPusher;
 use klaxon_relay::ingest::RateLimit;
@@ -41,6 +42,40 @@ pub struct ServeArgs {
         default_value_t = 10000.0
     )]
     rate_burst: f64,
+    /// How log lines on stderr look: `text` (key=value, for people) or
+    /// `json` (one JSON object per line, for log collectors).
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        env = "KLAXON_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text
+    )]
+    log_format: LogFormat,
+}
+
+/// The shape of `klaxon serve`'s log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable `LEVEL target: message key=value` lines.
+    Text,
+    /// One JSON object per line: `timestamp`, `level`, `target` and
+    /// `fields` (the message and the event's key/values).
+    Json,
+}
+
+/// Installs the global tracing subscriber: `KLAXON_LOG` filter (default
+/// `info`), stderr, in the chosen format.
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KLAXON_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
 }
 
 /// Runs the relay until a signal.
@@ -53,13 +88,7 @@ pub fn run(args: ServeArgs) -> Result<Report, BadInput> {
             "--rate-limit must be above 0 and --rate-burst at least 1",
         ));
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("KLAXON_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging(args.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -94,7 +123,14 @@ pub fn run(args: ServeArgs) -> Result<Report, BadInput> {
             .start(listener)
             .await
             .map_err(|e| BadInput::new(format!("--db {}: {e}", args.db.display())))?;
-        eprintln!("klaxon relay listening on http://{}", relay.local_addr());
+        match args.log_format {
+            LogFormat::Text => {
+                eprintln!("klaxon relay listening on http://{}", relay.local_addr());
+            }
+            // Every stderr line stays a JSON object: the address is in the
+            // relay's own `relay listening` event instead.
+            LogFormat::Json => {}
+        }
         relay
             .run_until(shutdown_signal())
             .await

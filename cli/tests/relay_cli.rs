@@ -218,3 +218,135 @@ fn refusals_are_one_line_and_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("/nonexistent/roster.toml"));
 }
+
+#[test]
+fn serve_logs_json_lines_with_log_format_json() {
+    use std::io::BufRead as _;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let roster = format!(
+        "{}/../server-stub/tests/fixtures_relay.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_klaxon"))
+        .args(["serve", "--config", &roster, "--db"])
+        .arg(dir.path().join("json.db"))
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args(["--log-format", "json"])
+        .env("KLAXON_ADMIN_TOKEN", ADMIN)
+        .env("KLAXON_LOG", "info")
+        .env_remove("KLAXON_LOG_FORMAT")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let stderr = child.stderr.take().unwrap();
+    let serve = Serve(child);
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines: Vec<String> = Vec::new();
+    let wait_for = |lines: &mut Vec<String>, message: &str| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let seen = lines.iter().any(|l| {
+                serde_json::from_str::<Value>(l).is_ok_and(|v| v["fields"]["message"] == message)
+            });
+            if seen {
+                return;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) => lines.push(line),
+                Err(_) => panic!("no {message:?} log line; stderr so far: {lines:#?}"),
+            }
+        }
+    };
+    wait_for(&mut lines, "relay listening");
+
+    // A page makes the relay log an event with its own fields.
+    let base = format!("http://127.0.0.1:{port}");
+    let out = klaxon(
+        &[
+            "send",
+            "--relay",
+            &base,
+            "--routing-key",
+            KEY,
+            "--summary",
+            "json logs",
+            "--severity",
+            "critical",
+            "--dedup-key",
+            "json-1",
+        ],
+        false,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    wait_for(&mut lines, "paging");
+
+    // A graceful stop logs too; then every line the process wrote is read.
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    wait_for(&mut lines, "relay shutting down");
+    drop(serve);
+    reader.join().unwrap();
+    lines.extend(rx.try_iter());
+
+    assert!(lines.len() >= 3, "{lines:#?}");
+    let events: Vec<Value> = lines
+        .iter()
+        .map(|l| match serde_json::from_str::<Value>(l) {
+            Ok(v) if v.is_object() => v,
+            _ => panic!("stderr line is not a JSON object: {l:?}\nall: {lines:#?}"),
+        })
+        .collect();
+    for e in &events {
+        assert!(
+            matches!(e["level"].as_str(), Some("INFO" | "WARN" | "ERROR")),
+            "{e}"
+        );
+        assert!(e["fields"].is_object(), "{e}");
+        assert!(e["fields"]["message"].is_string(), "{e}");
+        assert!(e["timestamp"].is_string(), "{e}");
+        assert!(e["target"].is_string(), "{e}");
+    }
+    let find = |message: &str| {
+        events
+            .iter()
+            .find(|e| e["fields"]["message"] == message)
+            .unwrap_or_else(|| panic!("no {message:?} in {events:#?}"))
+    };
+    let listening = find("relay listening");
+    assert_eq!(listening["level"], "INFO");
+    assert_eq!(listening["fields"]["addr"], format!("127.0.0.1:{port}"));
+    let paging = find("paging");
+    assert_eq!(paging["fields"]["priority"], "critical");
+    assert_eq!(paging["fields"]["step_seq"], 1);
+    assert!(paging["fields"]["alert"]
+        .as_str()
+        .is_some_and(|a| !a.is_empty()));
+
+    // The environment variable picks the format too; a wrong one is bad usage.
+    let out = Command::new(env!("CARGO_BIN_EXE_klaxon"))
+        .args(["serve", "--config", &roster])
+        .env("KLAXON_LOG_FORMAT", "yaml")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("json"), "{}", text(&out.stderr));
+}

@@ -78,8 +78,22 @@ impl Pager {
     /// stores the page and returns the plan to follow. Null: a repeat —
     /// show and ring nothing. The notification sink is told to present it
     /// and, when the plan rings, to start ringing.
+    ///
+    /// A sync-needed push (a page too large to push) raises `InvalidInput`
+    /// here; `receive_push` answers every kind of push as a result and is
+    /// the one to use.
     pub fn handle_push(&self, payload: Vec<u8>) -> Result<Option<NotificationPlan>> {
         Ok(self.device.handle_push(&payload)?.map(Into::into))
+    }
+
+    /// Handles a push (any form `handle_push` takes) and says what it was:
+    /// `Show(plan)` — a new page, already presented (and rung) through the
+    /// sink; `Duplicate` — a repeat, do nothing; `SyncNeeded(alert)` — the
+    /// page was too large to push: call `sync()`, which fetches, presents
+    /// and rings it. Raises `InvalidInput` for a push that is not Klaxon's
+    /// or not sealed to this device, `NotEnrolled` before enrolling.
+    pub fn receive_push(&self, payload: Vec<u8>) -> Result<PushResult> {
+        Ok(self.device.receive_push(&payload)?.into())
     }
 
     /// Listens on the relay's event stream while the app is in the
@@ -145,11 +159,25 @@ impl Pager {
             .collect())
     }
 
-    /// The shifts of `schedule` in `[from, to)`, clipped to the window.
+    /// Every schedule this device's person can see (their teams'), in
+    /// roster order: id, name, time zone, who is on call now and the next
+    /// handoff with who takes over — from the last synced roster.
+    /// `InvalidInput` before the first sync.
+    pub fn schedules(&self) -> Result<Vec<ScheduleInfo>> {
+        Ok(self
+            .device
+            .schedules()?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// The shifts of `schedule` in `[from, to)`, clipped to the window,
+    /// each with the person's id and display name.
     pub fn roster(&self, schedule: String, from: SystemTime, to: SystemTime) -> Result<Vec<Shift>> {
         Ok(self
             .device
-            .roster(&schedule, from.into(), to.into())?
+            .named_shifts(&schedule, from.into(), to.into())?
             .into_iter()
             .map(Into::into)
             .collect())
@@ -198,4 +226,16 @@ impl Pager {
     pub fn health(&self) -> Result<Health> {
         Ok(self.device.health()?.into())
     }
+}
+
+/// Every notification channel (Android) / category (iOS) a plan can name,
+/// loudest first, one per priority: create them all once at app start, so
+/// the user can tune them (the critical channel's sound, Do-Not-Disturb)
+/// before the first page. Ids match `NotificationPlan.channelId`.
+#[uniffi::export]
+pub fn notification_channels() -> Vec<NotificationChannelInfo> {
+    klaxon_core::notify::channels()
+        .into_iter()
+        .map(Into::into)
+        .collect()
 }

@@ -436,18 +436,85 @@ impl From<core_device::OnCall> for OnCallPerson {
 pub struct Shift {
     /// Person id.
     pub person: String,
+    /// The person's display name (their id when the roster has no name).
+    pub person_name: String,
     /// First instant on call.
     pub start: SystemTime,
     /// First instant off call.
     pub end: SystemTime,
 }
 
-impl From<wire::ShiftView> for Shift {
-    fn from(s: wire::ShiftView) -> Shift {
+impl From<core_device::NamedShift> for Shift {
+    fn from(s: core_device::NamedShift) -> Shift {
         Shift {
-            person: s.person,
+            person: s.person.id,
+            person_name: s.person.name,
             start: time(s.start),
             end: time(s.end),
+        }
+    }
+}
+
+/// A person in the device's teams.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Person {
+    /// Person id.
+    pub id: String,
+    /// Display name (the id when the roster has no name).
+    pub name: String,
+}
+
+impl From<wire::PersonView> for Person {
+    fn from(p: wire::PersonView) -> Person {
+        Person {
+            id: p.id,
+            name: p.name,
+        }
+    }
+}
+
+/// The next change of who is on call in a schedule.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Handoff {
+    /// When it changes.
+    pub at: SystemTime,
+    /// Who is on call from then on; empty: nobody (a gap starts).
+    pub people: Vec<Person>,
+}
+
+impl From<core_device::NextHandoff> for Handoff {
+    fn from(h: core_device::NextHandoff) -> Handoff {
+        Handoff {
+            at: time(h.at),
+            people: h.people.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A schedule this device's person can see, for the roster screen.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ScheduleInfo {
+    /// Schedule id (what `whoIsOnCall` and `roster` take).
+    pub id: String,
+    /// Display name, when the roster gives one; show the id otherwise.
+    pub name: Option<String>,
+    /// IANA time zone its handoffs are written in ("America/Chicago").
+    pub time_zone: String,
+    /// Who is on call now; empty: nobody.
+    pub on_call: Vec<OnCallPerson>,
+    /// The next change of who is on call within the synced ~30 days; null
+    /// when nothing changes before then.
+    pub next_handoff: Option<Handoff>,
+}
+
+impl From<core_device::ScheduleInfo> for ScheduleInfo {
+    fn from(s: core_device::ScheduleInfo) -> ScheduleInfo {
+        ScheduleInfo {
+            id: s.id,
+            name: s.name,
+            time_zone: s.time_zone,
+            on_call: s.on_call.into_iter().map(Into::into).collect(),
+            next_handoff: s.next_handoff.map(Into::into),
         }
     }
 }
@@ -457,6 +524,8 @@ impl From<wire::ShiftView> for Shift {
 pub struct MyShift {
     /// Schedule id.
     pub schedule: String,
+    /// The schedule's display name, when the roster gives one.
+    pub schedule_name: Option<String>,
     /// First instant on call.
     pub start: SystemTime,
     /// First instant off call.
@@ -467,6 +536,7 @@ impl From<core_device::MyShift> for MyShift {
     fn from(s: core_device::MyShift) -> MyShift {
         MyShift {
             schedule: s.schedule,
+            schedule_name: s.schedule_name,
             start: time(s.start),
             end: time(s.end),
         }
@@ -677,6 +747,73 @@ impl From<core_device::Listened> for ListenReport {
             plans: l.plans.into_iter().map(Into::into).collect(),
             pages: l.pages,
             changed: l.changed,
+        }
+    }
+}
+
+/// What `receivePush` made of one push. Kotlin: a sealed class
+/// (`PushResult.Show`, `PushResult.Duplicate`, `PushResult.SyncNeeded`);
+/// Swift: an enum (`.show(plan:)`, `.duplicate`, `.syncNeeded(alert:)`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum PushResult {
+    /// A new page, or a newer state of one: show it as `plan` says. The
+    /// sink was already told to present (and ring, or update, or cancel).
+    Show {
+        /// The instruction for the notification.
+        plan: NotificationPlan,
+    },
+    /// A repeat of a page already handled: show and ring nothing.
+    Duplicate,
+    /// The page was too large for the push service, which carried only its
+    /// alert id (a sync-needed push). Call `sync()` now: it fetches the page
+    /// and presents and rings it through the sink once (its plan is in
+    /// `SyncReport.plans`). Until then, keep the push's own generic, loud text.
+    SyncNeeded {
+        /// The alert the page belongs to.
+        alert: String,
+    },
+}
+
+impl From<core_device::PushOutcome> for PushResult {
+    fn from(o: core_device::PushOutcome) -> PushResult {
+        match o {
+            core_device::PushOutcome::Show(plan) => PushResult::Show {
+                plan: (*plan).into(),
+            },
+            core_device::PushOutcome::Duplicate => PushResult::Duplicate,
+            core_device::PushOutcome::SyncNeeded { alert } => PushResult::SyncNeeded { alert },
+        }
+    }
+}
+
+/// A notification channel (Android) / category (iOS) that plans can name,
+/// for creating every channel once at app start, before the first page.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct NotificationChannelInfo {
+    /// The id plans carry in `NotificationPlan.channelId`.
+    pub channel_id: String,
+    /// The priority whose pages use it.
+    pub priority: Priority,
+    /// The channel's name in the system's notification settings.
+    pub name: String,
+    /// One sentence on what it does, for the same settings screen.
+    pub description: String,
+    /// The sound its triggered pages play (the channel's default sound).
+    pub sound: Sound,
+    /// Its pages may break through silent mode and Do-Not-Disturb: ask for
+    /// bypass-DND (Android) on this channel only.
+    pub override_dnd_capable: bool,
+}
+
+impl From<core_notify::ChannelSpec> for NotificationChannelInfo {
+    fn from(c: core_notify::ChannelSpec) -> NotificationChannelInfo {
+        NotificationChannelInfo {
+            channel_id: c.channel_id,
+            priority: c.priority.into(),
+            name: c.name,
+            description: c.description,
+            sound: c.sound.into(),
+            override_dnd_capable: c.override_dnd_capable,
         }
     }
 }

@@ -182,10 +182,74 @@ pub struct OnCall {
 pub struct MyShift {
     /// Schedule id.
     pub schedule: String,
+    /// The schedule's display name, when the roster gives one.
+    pub schedule_name: Option<String>,
     /// First instant on call.
     pub start: DateTime<Utc>,
     /// First instant off call.
     pub end: DateTime<Utc>,
+}
+
+/// One on-call shift with the person's display name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedShift {
+    /// The person (id and display name; the id again when the roster has
+    /// no name for them).
+    pub person: PersonView,
+    /// First instant on call.
+    pub start: DateTime<Utc>,
+    /// First instant off call.
+    pub end: DateTime<Utc>,
+}
+
+/// The next change of who is on call in a schedule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextHandoff {
+    /// When it changes.
+    pub at: DateTime<Utc>,
+    /// Who is on call from then on (empty: nobody, a gap starts).
+    pub people: Vec<PersonView>,
+}
+
+/// A schedule the device's person can see, as the roster screen lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleInfo {
+    /// Schedule id.
+    pub id: String,
+    /// Display name, when the roster gives one.
+    pub name: Option<String>,
+    /// IANA time zone its handoffs are written in.
+    pub time_zone: String,
+    /// Who is on call now (empty: nobody).
+    pub on_call: Vec<OnCall>,
+    /// The next change of who is on call within the synced window (about
+    /// 30 days); `None` when nothing changes before the window ends.
+    pub next_handoff: Option<NextHandoff>,
+}
+
+/// What core made of one push ([`Device::receive_push`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushOutcome {
+    /// A new page, or a newer state of one: show it as planned (the shell
+    /// was already told to present / ring / update / cancel).
+    Show(Box<NotificationPlan>),
+    /// A repeat of a page already handled: show and ring nothing.
+    Duplicate,
+    /// A sync-needed push (docs/push.md): the page was too large for the
+    /// push service, which carried only its alert id. Call
+    /// [`Device::sync`]; it fetches, presents and rings the page once.
+    SyncNeeded {
+        /// The alert the page belongs to.
+        alert: String,
+    },
+}
+
+/// A push payload, opened.
+enum Opened {
+    /// The page's JSON.
+    Page(Vec<u8>),
+    /// A sync-needed push for this alert.
+    SyncNeeded(String),
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -310,10 +374,42 @@ impl Device {
     ///
     /// `payload` is the sealed bytes, or their base64 / base64url text as
     /// push data messages carry them.
+    ///
+    /// A sync-needed push (no page inside, docs/push.md) is an
+    /// [`Error::Invalid`] asking for `sync()`; [`Device::receive_push`]
+    /// answers it as a result instead.
     pub fn handle_push(&self, payload: &[u8]) -> Result<Option<NotificationPlan>> {
+        match self.receive_push(payload)? {
+            PushOutcome::Show(plan) => Ok(Some(*plan)),
+            PushOutcome::Duplicate => Ok(None),
+            PushOutcome::SyncNeeded { alert } => Err(Error::Invalid(format!(
+                "this push carries no page for alert {alert} (it was too large to push): call \
+                 sync(), which rings it"
+            ))),
+        }
+    }
+
+    /// Handles one push like [`Device::handle_push`], with every kind of
+    /// Klaxon push as a result: a page to show, a repeat, or a sync-needed
+    /// push (the page was too large; call [`Device::sync`], which presents
+    /// and rings it). A sync-needed push counts as a push received for the
+    /// self-check.
+    pub fn receive_push(&self, payload: &[u8]) -> Result<PushOutcome> {
         let creds = self.require_credentials()?;
-        let json = open_payload(&creds, payload)?;
-        self.handle_page_json(&json)
+        match open_payload(&creds, payload)? {
+            Opened::Page(json) => Ok(match self.handle_page_json(&json)? {
+                Some(plan) => PushOutcome::Show(Box::new(plan)),
+                None => PushOutcome::Duplicate,
+            }),
+            Opened::SyncNeeded(alert) => {
+                lock(&self.store).set_setting(
+                    more_keys::LAST_PUSH,
+                    &self.clock.now(),
+                    Durability::Normal,
+                )?;
+                Ok(PushOutcome::SyncNeeded { alert })
+            }
+        }
     }
 
     /// Handles a page that arrived unsealed over the device's own
@@ -630,16 +726,60 @@ impl Device {
             .iter()
             .filter(|s| s.start <= now && now < s.end)
             .map(|s| OnCall {
-                person: roster
-                    .people
-                    .iter()
-                    .find(|p| p.id == s.person)
-                    .cloned()
-                    .unwrap_or_else(|| PersonView {
-                        id: s.person.clone(),
-                        name: s.person.clone(),
-                    }),
+                person: person_view(&roster, &s.person),
                 until: s.end,
+            })
+            .collect())
+    }
+
+    /// Every schedule the device's person can see (the synced roster view
+    /// holds only their teams' schedules), in roster order: name, zone, who
+    /// is on call now and the next handoff with who takes over.
+    pub fn schedules(&self) -> Result<Vec<ScheduleInfo>> {
+        let roster = self.synced_roster()?;
+        let now = self.clock.now();
+        Ok(roster
+            .schedules
+            .iter()
+            .map(|sched| ScheduleInfo {
+                id: sched.id.clone(),
+                name: sched.name.clone(),
+                time_zone: sched.time_zone.clone(),
+                on_call: sched
+                    .shifts
+                    .iter()
+                    .filter(|s| s.start <= now && now < s.end)
+                    .map(|s| OnCall {
+                        person: person_view(&roster, &s.person),
+                        until: s.end,
+                    })
+                    .collect(),
+                next_handoff: next_handoff(&sched.shifts, now, roster.to).map(|(at, ids)| {
+                    NextHandoff {
+                        at,
+                        people: ids.iter().map(|id| person_view(&roster, id)).collect(),
+                    }
+                }),
+            })
+            .collect())
+    }
+
+    /// The shifts of `schedule` in `[from, to)` with the people's names,
+    /// clipped to the window (only as far as the synced window reaches).
+    pub fn named_shifts(
+        &self,
+        schedule: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<NamedShift>> {
+        let shifts = self.roster(schedule, from, to)?;
+        let roster = self.synced_roster()?;
+        Ok(shifts
+            .into_iter()
+            .map(|s| NamedShift {
+                person: person_view(&roster, &s.person),
+                start: s.start,
+                end: s.end,
             })
             .collect())
     }
@@ -686,6 +826,7 @@ impl Device {
                     .filter(|s| s.person == person && s.start < to && s.end > from)
                     .map(|s| MyShift {
                         schedule: sched.id.clone(),
+                        schedule_name: sched.name.clone(),
                         start: s.start.max(from),
                         end: s.end.min(to),
                     })
@@ -840,9 +981,9 @@ fn pending_of(store: &Store) -> Result<Vec<QueuedAction>> {
 /// the raw sealed bytes; their base64 / base64url text; or the push's JSON
 /// envelope — the FCM data map `{"v":"1","alert":..,"sealed":"<base64>"}` or
 /// the APNs body with the same fields under `"klaxon"`.
-fn open_payload(creds: &Credentials, payload: &[u8]) -> Result<Vec<u8>> {
+fn open_payload(creds: &Credentials, payload: &[u8]) -> Result<Opened> {
     let first = match creds.identity.open(payload) {
-        Ok(json) => return Ok(json),
+        Ok(json) => return Ok(Opened::Page(json)),
         Err(e) => e,
     };
     let text = std::str::from_utf8(payload).map(str::trim).unwrap_or("");
@@ -856,11 +997,12 @@ fn open_payload(creds: &Credentials, payload: &[u8]) -> Result<Vec<u8>> {
         match fields.get("sealed").and_then(|v| v.as_str()) {
             Some(sealed) => sealed.to_string(),
             None if fields.get("sync").is_some() => {
-                return Err(Error::Invalid(
-                    "this push carries no page (it was too large to push): call sync(), which \
-                     rings it"
-                        .into(),
-                ))
+                return match fields.get("alert").and_then(|v| v.as_str()) {
+                    Some(alert) if !alert.trim().is_empty() => Ok(Opened::SyncNeeded(alert.into())),
+                    _ => Err(Error::Invalid(
+                        "a sync-needed push without an alert id: call sync()".into(),
+                    )),
+                }
             }
             None => {
                 return Err(Error::Invalid(
@@ -875,7 +1017,57 @@ fn open_payload(creds: &Credentials, payload: &[u8]) -> Result<Vec<u8>> {
         .decode(&sealed_text)
         .or_else(|_| URL_SAFE_NO_PAD.decode(sealed_text.trim_end_matches('=')))
         .map_err(|_| Error::from(first))?;
-    Ok(creds.identity.open(&decoded)?)
+    Ok(Opened::Page(creds.identity.open(&decoded)?))
+}
+
+/// A person's view from the roster: id and display name (the id again when
+/// the roster does not know them).
+fn person_view(roster: &RosterView, id: &str) -> PersonView {
+    roster
+        .people
+        .iter()
+        .find(|p| p.id == id)
+        .cloned()
+        .unwrap_or_else(|| PersonView {
+            id: id.to_string(),
+            name: id.to_string(),
+        })
+}
+
+/// The first instant after `now` and before `window_end` (the synced
+/// window's edge, which is not a handoff) at which the set of people on
+/// call in `shifts` differs from the set now; with that new set, in shift
+/// order.
+fn next_handoff(
+    shifts: &[crate::wire::ShiftView],
+    now: DateTime<Utc>,
+    window_end: DateTime<Utc>,
+) -> Option<(DateTime<Utc>, Vec<String>)> {
+    let on_call_at = |t: DateTime<Utc>| {
+        let mut ids: Vec<String> = Vec::new();
+        for s in shifts.iter().filter(|s| s.start <= t && t < s.end) {
+            if !ids.contains(&s.person) {
+                ids.push(s.person.clone());
+            }
+        }
+        ids
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let current = sorted(on_call_at(now));
+    let mut instants: Vec<DateTime<Utc>> = shifts
+        .iter()
+        .flat_map(|s| [s.start, s.end])
+        .filter(|t| *t > now && *t < window_end)
+        .collect();
+    instants.sort();
+    instants.dedup();
+    instants.into_iter().find_map(|t| {
+        let people = on_call_at(t);
+        (sorted(people.clone()) != current).then_some((t, people))
+    })
 }
 
 /// The page a synced alert stands for when it is triggered and its latest
@@ -1374,11 +1566,18 @@ mod tests {
             fcm.into_bytes(),
             apns.into_bytes(),
         ] {
-            assert_eq!(open_payload(&creds, &payload).unwrap(), b"{}");
+            assert!(
+                matches!(open_payload(&creds, &payload).unwrap(), Opened::Page(j) if j == b"{}")
+            );
         }
-        let sync = br#"{"v":"1","alert":"a1","sync":"1"}"#;
+        let fcm_sync = br#"{"v":"1","alert":"a1","priority":"critical","sync":"1"}"#;
+        let apns_sync = br#"{"aps":{},"klaxon":{"v":1,"alert":"a1","sync":true}}"#;
+        for sync in [&fcm_sync[..], &apns_sync[..]] {
+            assert!(matches!(open_payload(&creds, sync), Ok(Opened::SyncNeeded(a)) if a == "a1"));
+        }
+        let no_id = br#"{"v":"1","sync":"1"}"#;
         assert!(
-            matches!(open_payload(&creds, sync), Err(Error::Invalid(m)) if m.contains("sync()"))
+            matches!(open_payload(&creds, no_id), Err(Error::Invalid(m)) if m.contains("sync()"))
         );
         assert!(open_payload(&creds, b"garbage").is_err());
     }
@@ -1416,5 +1615,141 @@ mod tests {
         merge_page_into_view(&mut store, &newer, t0()).unwrap();
         let view = store.synced_alert("a1").unwrap().unwrap();
         assert_eq!((view.status, view.revision), (AlertStatus::Acknowledged, 3));
+    }
+
+    fn shift(person: &str, from_h: i64, to_h: i64) -> crate::wire::ShiftView {
+        crate::wire::ShiftView {
+            person: person.into(),
+            start: t0() + Duration::hours(from_h),
+            end: t0() + Duration::hours(to_h),
+        }
+    }
+
+    #[test]
+    fn the_next_handoff_is_the_first_change_of_who_is_on_call() {
+        let end = t0() + Duration::days(30);
+        // alice now until +8 h, bob joins at +4 h (a change), alice leaves at +8 h.
+        let shifts = [shift("alice", -2, 8), shift("bob", 4, 12)];
+        assert_eq!(
+            next_handoff(&shifts, t0(), end),
+            Some((
+                t0() + Duration::hours(4),
+                vec!["alice".to_string(), "bob".to_string()]
+            ))
+        );
+        // Back-to-back shifts of the same person are no handoff; a gap is one.
+        let shifts = [
+            shift("alice", -2, 8),
+            shift("alice", 8, 16),
+            shift("bob", 20, 30),
+        ];
+        assert_eq!(
+            next_handoff(&shifts, t0(), end),
+            Some((t0() + Duration::hours(16), vec![]))
+        );
+        // The window's edge is not a handoff.
+        let shifts = [shift("alice", -2, 24 * 30)];
+        assert_eq!(next_handoff(&shifts, t0(), end), None);
+    }
+
+    #[test]
+    fn schedules_list_names_zones_who_is_on_call_and_the_next_handoff() {
+        let dir = tempfile::tempdir().unwrap();
+        let roster = RosterView {
+            from: t0(),
+            to: t0() + Duration::days(30),
+            people: vec![
+                PersonView {
+                    id: "alice".into(),
+                    name: "Alice Chen".into(),
+                },
+                PersonView {
+                    id: "bob".into(),
+                    name: "Bob Okafor".into(),
+                },
+            ],
+            services: vec![],
+            schedules: vec![
+                crate::wire::ScheduleView {
+                    id: "primary".into(),
+                    name: Some("Platform primary".into()),
+                    time_zone: "America/Chicago".into(),
+                    shifts: vec![
+                        shift("alice", -1, 6),
+                        shift("bob", 6, 30),
+                        shift("zed", 30, 40),
+                    ],
+                },
+                crate::wire::ScheduleView {
+                    id: "office".into(),
+                    name: None,
+                    time_zone: "Europe/London".into(),
+                    shifts: vec![],
+                },
+            ],
+        };
+        {
+            let mut store = Store::open(dir.path().join(DATABASE_FILE)).unwrap();
+            store
+                .set_setting(keys::ROSTER, &roster, Durability::Normal)
+                .unwrap();
+        }
+        let device = Device::open(
+            dir.path(),
+            "http://127.0.0.1:9",
+            Arc::new(ManualClock::new(t0())),
+        )
+        .unwrap();
+        let list = device.schedules().unwrap();
+        assert_eq!(list.len(), 2);
+        let primary = &list[0];
+        assert_eq!(
+            (
+                primary.id.as_str(),
+                primary.name.as_deref(),
+                primary.time_zone.as_str()
+            ),
+            ("primary", Some("Platform primary"), "America/Chicago")
+        );
+        assert_eq!(primary.on_call.len(), 1);
+        assert_eq!(primary.on_call[0].person.name, "Alice Chen");
+        assert_eq!(primary.on_call[0].until, t0() + Duration::hours(6));
+        let next = primary.next_handoff.as_ref().unwrap();
+        assert_eq!(next.at, t0() + Duration::hours(6));
+        assert_eq!(next.people[0].name, "Bob Okafor");
+        assert_eq!((list[1].name.as_ref(), list[1].on_call.len()), (None, 0));
+        assert_eq!(list[1].next_handoff, None);
+
+        let shifts = device
+            .named_shifts("primary", t0(), t0() + Duration::days(2))
+            .unwrap();
+        let names: Vec<&str> = shifts.iter().map(|s| s.person.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["Alice Chen", "Bob Okafor", "zed"],
+            "unknown ids stand for themselves"
+        );
+        assert_eq!(shifts[0].start, t0(), "clipped to the window");
+        assert!(matches!(
+            device.named_shifts("nope", t0(), t0() + Duration::days(1)),
+            Err(Error::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn an_unenrolled_device_refuses_a_sync_needed_push_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let device = Device::open(
+            dir.path(),
+            "http://127.0.0.1:9",
+            Arc::new(ManualClock::new(t0())),
+        )
+        .unwrap();
+        let push = br#"{"v":"1","alert":"a1","sync":"1"}"#;
+        assert!(matches!(device.receive_push(push), Err(Error::NotEnrolled)));
+        assert!(
+            matches!(device.schedules(), Err(Error::Invalid(_))),
+            "no roster yet"
+        );
     }
 }

@@ -197,6 +197,59 @@ pub fn channel_id(priority: Priority) -> &'static str {
     }
 }
 
+/// One notification channel (Android) / category (iOS) a plan can name:
+/// what a shell creates up front, so the user can tune it (the critical
+/// channel's sound, DND bypass) before the first page arrives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelSpec {
+    /// The id plans carry in [`NotificationPlan::channel_id`].
+    pub channel_id: String,
+    /// The priority whose pages use it.
+    pub priority: Priority,
+    /// What the user sees in the system's notification settings.
+    pub name: String,
+    /// One sentence on what the channel does.
+    pub description: String,
+    /// The sound its pages play when triggered.
+    pub sound: Sound,
+    /// Pages on it may break through silent mode and Do-Not-Disturb (the
+    /// shell asks for bypass-DND on this channel alone; whether a given page
+    /// does is still the plan's `override_dnd`).
+    pub override_dnd_capable: bool,
+}
+
+/// Every channel a plan can name, loudest first, one per priority; ids come
+/// from [`channel_id`], the single source of truth.
+pub fn channels() -> Vec<ChannelSpec> {
+    [Priority::Critical, Priority::High, Priority::Low]
+        .into_iter()
+        .map(|priority| {
+            let (name, description, sound) = match priority {
+                Priority::Critical => (
+                    "Critical pages",
+                    "Rings on the alarm stream through silent mode and Do Not Disturb until you \
+                     acknowledge.",
+                    Sound::Alarm,
+                ),
+                Priority::High => (
+                    "Pages",
+                    "Loud heads-up pages; they respect Do Not Disturb.",
+                    Sound::Default,
+                ),
+                Priority::Low => ("Low-priority pages", "Silent notifications.", Sound::Silent),
+            };
+            ChannelSpec {
+                channel_id: channel_id(priority).to_string(),
+                priority,
+                name: name.to_string(),
+                description: description.to_string(),
+                sound,
+                override_dnd_capable: priority == Priority::Critical,
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,5 +366,37 @@ mod tests {
             &NotificationSettings::default(),
         );
         assert!(resolved.actions.is_empty());
+    }
+
+    #[test]
+    fn every_plan_names_a_listed_channel_and_only_critical_bypasses_dnd() {
+        let specs = channels();
+        assert_eq!(specs.len(), 3);
+        for priority in [Priority::Critical, Priority::High, Priority::Low] {
+            for status in [AlertStatus::Triggered, AlertStatus::Acknowledged] {
+                let p = plan(&page(priority, status), &NotificationSettings::default());
+                let spec = specs.iter().find(|c| c.channel_id == p.channel_id);
+                assert_eq!(spec.map(|c| c.priority), Some(priority));
+                assert!(!p.override_dnd || spec.is_some_and(|c| c.override_dnd_capable));
+            }
+        }
+        let triggered = |pr| {
+            plan(
+                &page(pr, AlertStatus::Triggered),
+                &NotificationSettings::default(),
+            )
+        };
+        for spec in &specs {
+            assert_eq!(spec.sound, triggered(spec.priority).sound);
+            assert!(!spec.name.is_empty() && !spec.description.is_empty());
+        }
+        assert_eq!(
+            specs
+                .iter()
+                .filter(|c| c.override_dnd_capable)
+                .map(|c| c.priority)
+                .collect::<Vec<_>>(),
+            [Priority::Critical]
+        );
     }
 }

@@ -177,6 +177,11 @@ pub struct ShiftView {
 pub struct ScheduleView {
     /// Schedule id.
     pub id: String,
+    /// Display name from the roster file's optional `name`. Absent when the
+    /// roster gives none, and from relays older than this field (serde
+    /// default), so old and new clients and relays read each other.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// IANA time zone the schedule's handoffs are written in.
     pub time_zone: String,
     /// Shifts in the window, ordered by start.
@@ -280,4 +285,23 @@ pub enum StreamEvent {
         /// The newest change's cursor.
         cursor: u64,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_schedule_view_without_a_name_reads_and_writes_as_before() {
+        let old = r#"{"id":"primary","time_zone":"America/Chicago","shifts":[]}"#;
+        let view: ScheduleView = serde_json::from_str(old).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(view.name, None);
+        assert_eq!(serde_json::to_string(&view).ok().as_deref(), Some(old));
+        let named = ScheduleView {
+            name: Some("Platform primary".into()),
+            ..view
+        };
+        let json = serde_json::to_string(&named).unwrap_or_default();
+        assert!(json.contains(r#""name":"Platform primary""#));
+    }
 }

@@ -130,6 +130,9 @@ impl Validator {
     fn schedule(&mut self, path: &str, t: &Table) -> Option<Schedule> {
         self.unknown_keys(t, path, &["id", "name", "time_zone", "layers", "overrides"]);
         let id = self.id(t, path, "schedule");
+        let name = self
+            .opt_str(t, path, "name")
+            .filter(|n| !n.trim().is_empty());
         if let Some(id) = &id {
             if !self.schedules.insert(id.clone()) {
                 self.problem(
@@ -165,7 +168,7 @@ impl Validator {
             .iter()
             .filter_map(|(p, t)| self.override_(p, t))
             .collect();
-        Some(Schedule::new(id?, zone?, layers, overrides))
+        Some(Schedule::new(id?, zone?, layers, overrides).with_name(name))
     }
 
     fn layer(&mut self, path: &str, t: &Table, index: usize) -> Option<Layer> {

@@ -113,6 +113,7 @@ pub struct Handoff {
 #[derive(Debug, Clone)]
 pub struct Schedule {
     id: String,
+    name: Option<String>,
     time_zone: Tz,
     layers: Vec<Layer>,
     overrides: Vec<Override>,
@@ -132,6 +133,7 @@ impl Schedule {
         let compiled = timeline::Compiled::new(time_zone, &layers, &overrides);
         Schedule {
             id,
+            name: None,
             time_zone,
             layers,
             overrides,
@@ -139,9 +141,21 @@ impl Schedule {
         }
     }
 
+    /// The same schedule with a display name (the roster file's optional
+    /// `name`, "Platform primary"); `None` keeps only the id.
+    pub fn with_name(mut self, name: Option<String>) -> Schedule {
+        self.name = name;
+        self
+    }
+
     /// The schedule's id.
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// Its display name, when the roster gives one.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
     }
 
     /// The IANA zone its wall-clock times are in.

@@ -92,6 +92,7 @@ pub fn roster_view(state: &AppState, person: &str, now: DateTime<Utc>) -> Roster
             people.extend(shifts.iter().map(|sh| sh.person.clone()));
             ScheduleView {
                 id: s.id().to_string(),
+                name: s.name().map(str::to_string),
                 time_zone: s.time_zone().name().to_string(),
                 shifts,
             }

@@ -91,6 +91,11 @@ struct World {
 }
 
 async fn world() -> World {
+    world_with(ROSTER).await
+}
+
+/// [`world`] on another roster.
+async fn world_with(roster: &str) -> World {
     let dir = tempfile::tempdir().unwrap();
     // The providers and the gateway read the same (real) clock, as Apple's,
     // Google's and the relay's clocks agree in production.
@@ -121,7 +126,7 @@ async fn world() -> World {
     let gateway = PushGateway::from_lookup(|name| vars.get(name).cloned(), clock).unwrap();
     assert!(gateway.has_apns() && gateway.has_fcm());
 
-    let roster = Roster::parse(ROSTER).unwrap();
+    let roster = Roster::parse(roster).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let relay = Relay::new(roster, dir.path().join("relay.db"))
         .admin_token(Some(ADMIN.into()))
@@ -453,5 +458,76 @@ async fn a_page_too_big_for_4kb_goes_as_a_sync_needed_push_with_only_the_alert_i
     assert_eq!(found.len(), 1, "{synced}");
     assert_eq!(found[0]["summary"], summary.as_str());
     assert_eq!(found[0]["priority"], "critical");
+    w.relay.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn loudness_follows_the_events_severity_through_both_providers() {
+    let w = world().await;
+    // Events v2 severity -> priority -> what each provider is told.
+    for (dedup, severity, priority, level, apns_priority, android) in [
+        (
+            "err",
+            "error",
+            Priority::High,
+            "time-sensitive",
+            "10",
+            "HIGH",
+        ),
+        ("warn", "warning", Priority::Low, "passive", "5", "NORMAL"),
+    ] {
+        let summary = format!("a {severity} page");
+        w.apns.forbid(&summary);
+        w.fcm.forbid(&summary);
+        let alert = w.trigger(dedup, &summary, severity).await;
+        assert!(w.wait_for(&alert, 1, 1, 5).await, "{}", w.seen());
+        let push = w.apns_for(&alert).remove(0);
+        assert_eq!(push.body["aps"]["interruption-level"], level);
+        assert_eq!(push.header("apns-priority"), apns_priority);
+        assert_eq!(push.header("apns-collapse-id"), alert);
+        let page = open(&push.sealed().unwrap(), &w.iphone, &w.pixel);
+        assert_eq!(
+            (page.priority, page.summary.as_str()),
+            (priority, summary.as_str())
+        );
+        let sent = w.fcm_for(&alert).remove(0);
+        assert_eq!(sent.message["android"]["priority"], android);
+        assert_eq!(sent.data("priority"), Some(priority.as_str()));
+        let page = open(&sent.sealed().unwrap(), &w.pixel, &w.iphone);
+        assert_eq!(page.priority, priority);
+    }
+    w.assert_no_violations();
+    w.relay.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_throttled_push_is_retried_after_the_providers_retry_after() {
+    // No second step during this test: every push seen is step 1's.
+    let w = world_with(&ROSTER.replace("delay = \"2s\"", "delay = \"1h\"")).await;
+    // Apple throttles the first request and asks for 1 s.
+    w.apns.script(429, Some("1"), "TooManyRequests");
+    let sent_at = std::time::Instant::now();
+    let alert = w.trigger("throttled", SUMMARY, "critical").await;
+    assert!(w.wait_for(&alert, 0, 1, 5).await, "{}", w.seen());
+    assert!(w.wait_for(&alert, 1, 1, 5).await, "{}", w.seen());
+    let waited = sent_at.elapsed();
+    assert!(
+        waited >= Duration::from_millis(900),
+        "retried after {waited:?}"
+    );
+    assert_eq!(w.apns.requests_to(IPHONE_TOKEN), 2, "one 429, one delivery");
+    let push = w.apns_for(&alert).remove(0);
+    let page = open(&push.sealed().unwrap(), &w.iphone, &w.pixel);
+    assert_eq!((page.alert.as_str(), page.step_seq), (alert.as_str(), 1));
+    // Delivered once: the retried row is gone.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(w.apns_for(&alert).len(), 1);
+    assert_eq!(w.apns.requests_to(IPHONE_TOKEN), 2);
+    assert_eq!(w.fcm_for(&alert).len(), 1);
+    let metrics = w.metrics().await;
+    assert!(
+        metrics.contains("klaxon_push_failures_total{reason=\"retry\"} 1"),
+        "{metrics}"
+    );
     w.relay.shutdown().await.unwrap();
 }

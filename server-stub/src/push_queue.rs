@@ -79,7 +79,9 @@ async fn settle(state: &AppState, pending: PendingPush, result: PushResult, now:
         PushResult::Unregistered => {
             state.metrics.push_failed("unregistered");
             tracing::info!(device = %pending.key.device, "push token unregistered; removing it");
-            PushSettlement::Unregistered
+            PushSettlement::Unregistered {
+                token: pending.device.push_token.clone(),
+            }
         }
         PushResult::Retry(after) => {
             state.metrics.push_failed("retry");

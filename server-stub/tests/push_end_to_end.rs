@@ -531,3 +531,44 @@ async fn a_throttled_push_is_retried_after_the_providers_retry_after() {
     );
     w.relay.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_token_registered_while_a_push_to_the_old_one_is_in_flight_survives_its_410() {
+    let w = world_with(&ROSTER.replace("delay = \"2s\"", "delay = \"1h\"")).await;
+    const NEW_TOKEN: &str = "a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1";
+    // The app was reinstalled: Apple already calls the old token dead, and
+    // the push to it is on the wire when the phone registers its new one.
+    w.apns.unregister(IPHONE_TOKEN);
+    let hold = w.apns.state.gate.write().await;
+    let alert = w.trigger("rotated", SUMMARY, "critical").await;
+    assert!(
+        eventually(5, || async { w.apns.requests_to(IPHONE_TOKEN) == 1 }).await,
+        "the push to the old token is in flight"
+    );
+    let body = json!({"platform": "apns", "token": NEW_TOKEN});
+    let (status, answer) = w
+        .iphone
+        .send(&w.base, "PUT", "/v1/devices/push-token", Some(&body))
+        .await;
+    assert_eq!(status, 204, "{answer}");
+    drop(hold);
+
+    // The 410 was about the old token: the new one is kept, and the page
+    // goes to it.
+    assert!(w.wait_for(&alert, 1, 1, 5).await, "{}", w.seen());
+    let push = w.apns_for(&alert).remove(0);
+    assert_eq!(push.device_token, NEW_TOKEN);
+    let page = open(&push.sealed().unwrap(), &w.iphone, &w.pixel);
+    assert_eq!((page.alert.as_str(), page.step_seq), (alert.as_str(), 1));
+    let iphone = w
+        .relay
+        .state()
+        .store
+        .device(w.iphone.id.clone())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(iphone.push_token.as_deref(), Some(NEW_TOKEN));
+    assert_eq!(w.apns.requests_to(IPHONE_TOKEN), 1);
+    w.relay.shutdown().await.unwrap();
+}

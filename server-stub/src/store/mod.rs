@@ -205,8 +205,14 @@ pub enum PushSettlement {
     Done,
     /// Try again at this instant.
     RetryAt(DateTime<Utc>),
-    /// The token is dead: clear it and drop the device's queued pushes.
-    Unregistered,
+    /// The token this push went to is dead. If the device still has it,
+    /// clear it and drop the device's queued pushes; if the device
+    /// registered another token while the push was on its way, keep that
+    /// one and send this row again at once, to it.
+    Unregistered {
+        /// The token the provider called dead (as the push read it).
+        token: Option<String>,
+    },
 }
 
 /// A page of changes for a sync.

@@ -61,6 +61,9 @@ pub struct ApnsState {
     /// order, whatever it was answered (so a test can tell that nothing
     /// more was sent to a dead token).
     pub requests: Mutex<Vec<String>>,
+    /// Requests wait here before they are answered while a test holds the
+    /// write half (to keep a push in flight).
+    pub gate: tokio::sync::RwLock<()>,
 }
 
 /// The running fake.
@@ -91,6 +94,7 @@ impl FakeApns {
             forbidden: Mutex::default(),
             script: Script::default(),
             requests: Mutex::default(),
+            gate: tokio::sync::RwLock::default(),
         });
         let app = Router::new()
             .route("/3/device/{token}", post(push))
@@ -166,6 +170,7 @@ async fn push(
             .map(str::to_string)
     };
     state.requests.lock().unwrap().push(token.clone());
+    let _pass = state.gate.read().await;
     let now = now(&state.clock);
     let bad = StatusCode::BAD_REQUEST;
     if version != Version::HTTP_2 {

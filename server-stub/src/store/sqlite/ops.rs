@@ -261,12 +261,31 @@ pub(super) fn settle_push(
                 ms(*at)
             ])?;
         }
-        PushSettlement::Unregistered => {
-            set_push_token(conn, &key.device, None)?;
-            conn.execute(
-                "DELETE FROM push_outbox WHERE device_id = ?1",
-                [&key.device],
+        PushSettlement::Unregistered { token } => {
+            // Only the token the provider called dead: a phone that
+            // registered a new one meanwhile (reinstall, rotation) keeps it.
+            let cleared = conn.execute(
+                "UPDATE devices SET push_platform = NULL, push_token = NULL
+                 WHERE id = ?1 AND push_token IS ?2",
+                params![key.device, token],
             )?;
+            if cleared > 0 {
+                conn.execute(
+                    "DELETE FROM push_outbox WHERE device_id = ?1",
+                    [&key.device],
+                )?;
+            } else {
+                conn.prepare_cached(
+                    "UPDATE push_outbox SET attempts = ?4, next_ms = 0
+                     WHERE alert_id = ?1 AND step_seq = ?2 AND device_id = ?3",
+                )?
+                .execute(params![
+                    key.alert,
+                    key.step_seq,
+                    key.device,
+                    attempts
+                ])?;
+            }
         }
     }
     Ok(())

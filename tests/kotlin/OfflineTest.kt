@@ -43,6 +43,24 @@ class OfflineTest {
         }
     }
 
+    @Test fun everyChannelAPlanCanNameIsListedUpFront() {
+        // A free function: Android creates the channels at app start, before any Pager or page.
+        val channels = notificationChannels()
+        assertEquals(listOf("klaxon.critical", "klaxon.high", "klaxon.low"), channels.map { it.channelId })
+        assertEquals(listOf(Priority.CRITICAL, Priority.HIGH, Priority.LOW), channels.map { it.priority })
+        assertEquals(listOf(Sound.ALARM, Sound.DEFAULT, Sound.SILENT), channels.map { it.sound })
+        assertEquals("only the critical channel bypasses DND",
+            listOf(true, false, false), channels.map { it.overrideDndCapable })
+        assertTrue(channels.all { it.name.isNotBlank() && it.description.isNotBlank() })
+    }
+
+    @Test fun pushesAndSchedulesNeedEnrollmentAndASync(): Unit = pager().use { p ->
+        assertThrows(ApiException.NotEnrolled::class.java) {
+            p.receivePush("""{"v":"1","alert":"a1","sync":"1"}""".toByteArray())
+        }
+        assertThrows(ApiException.InvalidInput::class.java) { p.schedules() }
+    }
+
     @Test fun settingsRoundTripAndOverrideDndIsSeparateFromKeepRinging(): Unit = pager().use { p ->
         val defaults = p.settings()
         assertTrue(defaults.allowOverrideDnd && defaults.keepRingingUntilAcknowledged)

@@ -88,6 +88,29 @@ class RelayTest {
         assertThrows(ApiException.InvalidInput::class.java) { pager.whoIsOnCall("no-such-schedule") }
     }
 
+    @Test fun t1b_schedulesListNamesZonesWhoIsOnCallAndTheNextHandoff() {
+        // Only the schedules of the person's teams: the fixture's infra policy
+        // pages "primary"; "daily" is in no policy, so the relay does not send it.
+        val schedules = pager.schedules()
+        assertEquals(listOf("primary"), schedules.map { it.id })
+        assertEquals("America/Chicago", schedules.single().timeZone)
+        val primary = schedules.first()
+        val me = primary.onCall.single { it.id == Env.person }
+        assertEquals("whoIsOnCall and schedules agree", pager.whoIsOnCall("primary"), primary.onCall)
+        assertNotEquals("a display name, not the id", me.id, me.name)
+        val next = primary.nextHandoff ?: error("a weekly rotation hands off within 30 days")
+        assertTrue(next.at.isAfter(Instant.now()))
+        assertNotEquals("who is on call changes then", primary.onCall.map { it.id }.toSet(),
+            next.people.map { it.id }.toSet())
+        assertTrue(next.people.all { it.name.isNotBlank() })
+        // Shifts carry the person's name as well as the id.
+        val now = Instant.now()
+        val shifts = pager.roster("primary", now, now.plus(Duration.ofDays(14)))
+        assertTrue(shifts.any { it.person == Env.person && it.personName == me.name })
+        assertTrue(shifts.all { it.personName.isNotBlank() && it.personName != it.person })
+        assertTrue(pager.myShifts(now, now.plus(Duration.ofDays(14))).all { it.schedule in schedules.map { s -> s.id } })
+    }
+
     @Test fun t2_aCriticalPageArrivesWithItsFullPlanAndRings(): Unit = runBlocking {
         // listen() is a suspend call into Rust's tokio runtime; it runs
         // while this coroutine waits for the relay to see the stream.
@@ -155,6 +178,17 @@ class RelayTest {
         // A stale "triggered" after "acknowledged" must not ring.
         assertNotNull(pager.handlePush(seal(key, pageJson("sealed-1", status = "acknowledged", revision = 3))))
         assertNull(pager.handlePush(seal(key, pageJson("sealed-1", status = "triggered", revision = 2))))
+        // receivePush answers every kind of push as a result.
+        val shown = pager.receivePush(seal(key, pageJson("sealed-5")))
+        assertEquals("sealed-5", (shown as PushResult.Show).plan.alert)
+        assertTrue(sink.calls.contains("present:sealed-5"))
+        assertEquals(PushResult.Duplicate, pager.receivePush(seal(key, pageJson("sealed-5"))))
+        // A sync-needed push, as FCM carries it and as the APNs userInfo's "klaxon" dictionary.
+        val fcmSync = """{"v":"1","alert":"big-1","priority":"critical","sync":"1"}"""
+        assertEquals(PushResult.SyncNeeded("big-1"), pager.receivePush(fcmSync.toByteArray()))
+        val apnsSync = """{"aps":{"alert":"Critical page"},"klaxon":{"v":1,"alert":"big-2","sync":true}}"""
+        assertEquals(PushResult.SyncNeeded("big-2"), pager.receivePush(apnsSync.toByteArray()))
+        assertThrows(ApiException.InvalidInput::class.java) { pager.receivePush(byteArrayOf(1, 2, 3)) }
         // Settings change the plan: no DND override, brief ring, hidden details.
         pager.setSettings(pager.settings().copy(allowOverrideDnd = false, keepRingingUntilAcknowledged = false,
             hideDetailsOnLockScreen = true))

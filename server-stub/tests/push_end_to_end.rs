@@ -572,3 +572,134 @@ async fn a_token_registered_while_a_push_to_the_old_one_is_in_flight_survives_it
     assert_eq!(w.apns.requests_to(IPHONE_TOKEN), 1);
     w.relay.shutdown().await.unwrap();
 }
+
+/// An enrollment code for `person`, from the admin API.
+async fn invite(base: &str, person: &str) -> String {
+    let r = http()
+        .post(format!("{base}/v1/admin/invites"))
+        .bearer_auth(ADMIN)
+        .json(&json!({"person": person}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let invite: Value = r.json().await.unwrap();
+    invite["code"].as_str().unwrap().to_string()
+}
+
+/// A phone's core (what the iOS and Android shells link), enrolled with a
+/// one-time code, its push token registered by its own sync.
+async fn core_phone(
+    base: &str,
+    dir: &std::path::Path,
+    platform: klaxon_core::wire::PushPlatform,
+    token: &str,
+) -> Arc<klaxon_core::device::Device> {
+    let device = klaxon_core::device::Device::open(dir, base, Arc::new(SystemClock)).unwrap();
+    let code = invite(base, "alice").await;
+    let enrollment = device.enroll(&code, "Alice's phone").await.unwrap();
+    assert_eq!(enrollment.person, "alice");
+    device
+        .report_capabilities(klaxon_core::device::Capabilities {
+            notifications_allowed: true,
+            dnd_access: true,
+            full_screen_allowed: true,
+            battery_optimisation_exempt: true,
+            push_platform: platform,
+            push_token: Some(token.to_string()),
+            push_token_issued_at: None,
+            reported_at: chrono::Utc::now(),
+        })
+        .unwrap();
+    let device = Arc::new(device);
+    device.sync().await.unwrap();
+    device
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_phones_core_opens_what_apns_and_fcm_deliver() {
+    use klaxon_core::device::PushOutcome;
+    use klaxon_core::wire::PushPlatform;
+    const CORE_IPHONE: &str = "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfc0c1c2c3c4c5c6c7c8c9cacbcccdcecf";
+    const CORE_PIXEL: &str = "fcm:core-pixel-registration-token";
+    let w = world_with(&ROSTER.replace("delay = \"2s\"", "delay = \"1h\"")).await;
+    let dirs = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let iphone = core_phone(&w.base, dirs.0.path(), PushPlatform::Apns, CORE_IPHONE).await;
+    let pixel = core_phone(&w.base, dirs.1.path(), PushPlatform::Fcm, CORE_PIXEL).await;
+    w.apns.forbid(SUMMARY);
+    w.fcm.forbid(SUMMARY);
+
+    let alert = w.trigger("core-open", SUMMARY, "critical").await;
+    let (apns_body, fcm_data) = {
+        let mut found = None;
+        assert!(
+            eventually(5, || {
+                let apns = w.apns_for(&alert);
+                let fcm = w.fcm_for(&alert);
+                let pair = (
+                    apns.into_iter().find(|p| p.device_token == CORE_IPHONE),
+                    fcm.into_iter().find(|m| m.message["token"] == CORE_PIXEL),
+                );
+                if let (Some(a), Some(f)) = pair {
+                    found = Some((a.body, f.message["data"].clone()));
+                }
+                std::future::ready(found.is_some())
+            })
+            .await,
+            "{}",
+            w.seen()
+        );
+        found.unwrap()
+    };
+    // Each phone's core opens exactly the bytes its provider delivered (the
+    // APNs body, the FCM data map) and plans a critical ring.
+    for (phone, payload, other) in [(&iphone, &apns_body, &pixel), (&pixel, &fcm_data, &iphone)] {
+        let bytes = serde_json::to_vec(payload).unwrap();
+        assert!(
+            other.receive_push(&bytes).is_err(),
+            "opened by the wrong phone"
+        );
+        match phone.receive_push(&bytes).unwrap() {
+            PushOutcome::Show(plan) => {
+                assert_eq!(plan.alert, alert);
+                assert_eq!(plan.summary, SUMMARY);
+                assert_eq!(plan.priority, Priority::Critical);
+                assert!(plan.override_dnd && plan.full_screen && plan.ring.is_some());
+            }
+            other => panic!("{other:?}"),
+        }
+        // The same push again (the provider redelivers): rings nothing.
+        assert_eq!(phone.receive_push(&bytes).unwrap(), PushOutcome::Duplicate);
+    }
+
+    // A page too big to push: the phone learns the alert id and its sync
+    // brings the page and rings it once.
+    let summary = format!("Disk full {}", "\u{1F525}".repeat(1000));
+    let big = w.trigger("core-big", &summary, "critical").await;
+    assert!(w.wait_for(&big, 2, 2, 5).await, "{}", w.seen());
+    let body = w
+        .apns_for(&big)
+        .into_iter()
+        .find(|p| p.device_token == CORE_IPHONE)
+        .unwrap()
+        .body;
+    assert_eq!(
+        iphone
+            .receive_push(&serde_json::to_vec(&body).unwrap())
+            .unwrap(),
+        PushOutcome::SyncNeeded { alert: big.clone() }
+    );
+    let report = iphone.sync().await.unwrap();
+    let rung: Vec<_> = report.plans.iter().filter(|p| p.alert == big).collect();
+    assert_eq!(rung.len(), 1, "{:?}", report.plans);
+    assert_eq!(rung[0].summary, summary);
+    assert!(rung[0].ring.is_some());
+    // The page its push already brought does not ring again from the sync.
+    assert!(
+        report.plans.iter().all(|p| p.alert != alert),
+        "{:?}",
+        report.plans
+    );
+    w.assert_no_violations();
+    w.relay.shutdown().await.unwrap();
+}

@@ -59,11 +59,15 @@ final class NotificationService: UNNotificationServiceExtension {
                 basedOn: original, alertID: alertID, summary: opener.knownSummary(alertID: alertID)
             ))
         case .syncNeeded(let alertID):
+            // Until the page arrives, the relay's generic, correctly loud text.
             let grouped = RepeatedPageContent.grouped(original, alertID: alertID)
             lock.withLock { bestAttempt = grouped }
             Task {
-                await opener.fetchLargePage()
-                self.deliver(grouped)
+                if let plan = await opener.fetchLargePage(alertID: alertID) {
+                    self.deliver(builder.content(for: plan, basedOn: original))
+                } else {
+                    self.deliver(grouped)
+                }
             }
         case .unreadable:
             deliver(original)

@@ -4,11 +4,11 @@ import Foundation
 enum PushOutcome {
     /// A new page (or a newer state of one): show it as planned.
     case page(NotificationPlan)
-    /// A repeat of a page already shown (`handlePush` returned nil).
+    /// A repeat of a page already shown (`PushResult.duplicate`).
     case repeatedPage(alertID: String?)
-    /// The page was too large for APNs; the relay sent only its id and the
-    /// device must fetch it with `sync()`.
-    case syncNeeded(alertID: String?)
+    /// The page was too large for APNs; the relay sent only its id
+    /// (`PushResult.syncNeeded`) and the device must fetch it with `sync()`.
+    case syncNeeded(alertID: String)
     /// Not a page for this device (a foreign push, a bad payload, not
     /// enrolled, storage failure): leave the relay's generic text.
     case unreadable(String)
@@ -23,21 +23,23 @@ struct PushOpener {
     /// This process's pager.
     let pager: Pager
 
-    /// Opens, deduplicates, stores and plans the push.
+    /// Opens, deduplicates, stores and plans the push; core tells a page,
+    /// a repeat and a sync-needed push apart (`Pager.receivePush`).
     func open(userInfo: [AnyHashable: Any]) -> PushOutcome {
         guard let fields = userInfo["klaxon"] as? [String: Any] else {
             return .unreadable("the push has no \"klaxon\" dictionary")
         }
-        let alertID = fields["alert"] as? String
-        if fields["sealed"] == nil, fields["sync"] != nil {
-            return .syncNeeded(alertID: alertID)
-        }
         do {
             let payload = try JSONSerialization.data(withJSONObject: ["klaxon": fields])
-            guard let plan = try pager.handlePush(payload: payload) else {
-                return .repeatedPage(alertID: alertID)
+            let result = try pager.receivePush(payload: payload)
+            switch result {
+            case .show(let plan):
+                return .page(plan)
+            case .duplicate:
+                return .repeatedPage(alertID: fields["alert"] as? String)
+            case .syncNeeded(let alert):
+                return .syncNeeded(alertID: alert)
             }
-            return .page(plan)
         } catch let error as ApiError {
             return .unreadable(Self.describe(error))
         } catch {
@@ -45,14 +47,19 @@ struct PushOpener {
         }
     }
 
-    /// Fetches a page that was too large to push, so the app lists it with
-    /// its actions. Network is allowed here; the extension's time budget
-    /// (about 30 s) bounds it.
-    func fetchLargePage() async {
+    /// Fetches a page that was too large to push and returns its plan, so
+    /// the notification shows it like any page (core stores it, and the
+    /// app's next sync does not ring it again). Network is allowed here;
+    /// the extension's time budget (about 30 s) bounds it. Nil: the sync
+    /// failed or did not bring that alert's page (it was already handled,
+    /// or acknowledged meanwhile).
+    func fetchLargePage(alertID: String) async -> NotificationPlan? {
         do {
-            _ = try await pager.sync()
+            let report = try await pager.sync()
+            return report.plans.first { $0.alert == alertID }
         } catch {
             // The generic loud notification still shows; the app syncs on open.
+            return nil
         }
     }
 

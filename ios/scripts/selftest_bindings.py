@@ -17,8 +17,10 @@ from check_bindings import check
 
 # (name, pattern, replacement, text expected in a failure line)
 MUTATIONS = [
-    ("renamed method Pager.handlePush",
-     r"\bfunc handlePush\(", "func handlePushPayload(", "Pager.handlePush(payload:)"),
+    ("renamed method Pager.receivePush",
+     r"\bfunc receivePush\(", "func receivePushPayload(", "Pager.receivePush(payload:)"),
+    ("renamed enum case PushResult.syncNeeded",
+     r"(public enum PushResult[^}]*?)\bcase syncNeeded\b", r"\1case fetchNeeded", "PushResult.syncNeeded"),
     ("renamed field NotificationPlan.lockScreen",
      r"public var lockScreen: LockScreenText", "public var lockScreenText: LockScreenText",
      "NotificationPlan.lockScreen"),

@@ -29,11 +29,13 @@ import org.klaxon.android.Core
 import org.klaxon.android.FullScreenPageActivity
 import org.klaxon.android.KlaxonMessagingService
 import org.klaxon.android.PageActionReceiver
+import org.klaxon.android.PageChannels
 import org.klaxon.android.PageNotifications
 import org.klaxon.android.Ringing
 import org.klaxon.android.RingingService
 import org.klaxon.android.SyncScheduler
 import org.klaxon.core.Pager
+import org.klaxon.core.notificationChannels
 import org.klaxon.tests.Env
 import org.klaxon.tests.Relay
 import org.klaxon.tests.klaxon
@@ -206,5 +208,47 @@ class ShellTest {
         org.klaxon.android.PlatformCapabilities.report(app)
         val item = pager.health().items.first { it.check == "full_screen" }
         assertTrue(item.toString(), item.level != org.klaxon.core.HealthLevel.OK)
+    }
+
+    @Test fun everyPageChannelCoreListsExistsBeforeTheFirstPage() {
+        PageChannels.ensureAll(app) // what KlaxonApplication.onCreate does
+        val channels = notificationChannels()
+        assertEquals(3, channels.size)
+        for (spec in channels) {
+            val channel = notifications.getNotificationChannel(spec.channelId) ?: error("no ${spec.channelId}")
+            assertEquals(spec.name, channel.name.toString())
+            assertEquals(spec.description, channel.description)
+            assertEquals(spec.overrideDndCapable, channel.canBypassDnd())
+        }
+        val critical = notifications.getNotificationChannel("klaxon.critical")
+        assertEquals(AudioAttributes.USAGE_ALARM, critical.audioAttributes.usage)
+        // A user's change to the channel survives the next start.
+        critical.importance = NotificationManager.IMPORTANCE_DEFAULT
+        notifications.createNotificationChannel(critical)
+        PageChannels.ensureAll(app)
+        assertEquals(NotificationManager.IMPORTANCE_DEFAULT,
+            notifications.getNotificationChannel("klaxon.critical").importance)
+    }
+
+    @Test fun aSyncNeededPushFetchesTheLargePageAndRingsItAtOnce() {
+        // The relay has a critical page for this person that no push carried
+        // (too large for FCM): the push says only "sync needed" and its alert id.
+        klaxon("send", "--relay", Env.relayUrl, "--routing-key", Env.routingKey,
+            "--summary", "a page too large to push", "--severity", "critical", "--dedup-key", "android-large")
+        val data = mapOf("v" to "1", "alert" to "large-1", "priority" to "critical", "sync" to "1")
+        val service = Robolectric.buildService(KlaxonMessagingService::class.java).create().get()
+        // The relay pages a moment after `send` returns; it would push "sync needed" again then.
+        val deadline = System.nanoTime() + 10_000_000_000L
+        var alert: org.klaxon.core.Alert? = null
+        while (alert == null && System.nanoTime() < deadline) {
+            service.onMessageReceived(com.google.firebase.messaging.RemoteMessage(data))
+            alert = pager.alerts().firstOrNull { it.summary == "a page too large to push" && Ringing.isRinging(it.id) }
+            if (alert == null) Thread.sleep(200)
+        }
+        alert ?: error("the sync did not bring the page: ${pager.alerts().map { it.summary }}")
+        val n = posted(alert.id)
+        assertEquals("klaxon.critical", n.channelId)
+        assertTrue("core rang it", Ringing.isRinging(alert.id))
+        assertTrue("no push was needed to carry the page", pager.health().lastSyncAt != null)
     }
 }

@@ -1,31 +1,27 @@
 import SwiftUI
 
-/// Who is on call: now and next per schedule, and my own shifts, all from
-/// the roster core synced.
-///
-/// The bindings have no "list schedules" call, so the schedules shown are
-/// the ones the person has shifts in plus any they add by id (kept in the
-/// app's preferences).
+/// Who is on call: now and next for every schedule the person can see
+/// (core's `schedules()`, by name), and my own shifts, all from the roster
+/// core synced.
 struct RosterView: View {
     @EnvironmentObject private var model: PagerModel
-    @AppStorage("klaxon.extraSchedules") private var extraSchedules = ""
-    @State private var newSchedule = ""
 
     private var myShifts: [MyShift] {
         let now = Date()
         return (try? model.pager?.myShifts(from: now, to: now.addingTimeInterval(30 * 86_400))) ?? []
     }
 
-    private var schedules: [String] {
-        let added = extraSchedules.split(separator: ",").map(String.init)
-        var seen = Set<String>()
-        return (myShifts.map(\.schedule) + added).filter { seen.insert($0).inserted }
+    private var schedules: [ScheduleInfo] {
+        (try? model.pager?.schedules()) ?? []
     }
 
     var body: some View {
         NavigationStack {
             List {
-                ForEach(schedules, id: \.self) { schedule in
+                if schedules.isEmpty {
+                    Text("No schedules yet: pull to sync with the relay.").foregroundStyle(.secondary)
+                }
+                ForEach(schedules, id: \.id) { schedule in
                     ScheduleSection(schedule: schedule)
                 }
                 Section("My shifts (next 30 days)") {
@@ -34,20 +30,8 @@ struct RosterView: View {
                     }
                     ForEach(myShifts, id: \.start) { shift in
                         VStack(alignment: .leading) {
-                            Text(shift.schedule).font(.headline)
+                            Text(shift.scheduleName ?? shift.schedule).font(.headline)
                             Text(ShiftText.span(start: shift.start, end: shift.end)).font(.caption)
-                        }
-                    }
-                }
-                Section("Show another schedule") {
-                    HStack {
-                        TextField("schedule id", text: $newSchedule)
-                            .textInputAutocapitalization(.never)
-                        Button("Add") {
-                            let id = newSchedule.trimmingCharacters(in: .whitespaces)
-                            guard !id.isEmpty else { return }
-                            extraSchedules = (extraSchedules.isEmpty ? id : extraSchedules + "," + id)
-                            newSchedule = ""
                         }
                     }
                 }
@@ -58,31 +42,44 @@ struct RosterView: View {
     }
 }
 
-/// One schedule: who is on call now, and the next handoffs this week.
+/// One schedule: who is on call now, the next handoff, and the shifts of
+/// the coming week, by name.
 struct ScheduleSection: View {
     @EnvironmentObject private var model: PagerModel
-    let schedule: String
+    let schedule: ScheduleInfo
 
     var body: some View {
         let now = Date()
-        let onCall = (try? model.pager?.whoIsOnCall(schedule: schedule)) ?? []
-        let upcoming = ((try? model.pager?.roster(schedule: schedule, from: now, to: now.addingTimeInterval(7 * 86_400))) ?? [])
+        let upcoming = ((try? model.pager?.roster(schedule: schedule.id, from: now, to: now.addingTimeInterval(7 * 86_400))) ?? [])
             .filter { $0.start > now }
             .prefix(3)
-        Section(schedule) {
-            if onCall.isEmpty {
-                Text("Nobody on call now (or not synced yet).").foregroundStyle(.secondary)
+        Section(schedule.name ?? schedule.id) {
+            if schedule.onCall.isEmpty {
+                Text("Nobody on call now.").foregroundStyle(.secondary)
             }
-            ForEach(onCall, id: \.id) { person in
+            ForEach(schedule.onCall, id: \.id) { person in
                 VStack(alignment: .leading) {
                     Text("Now: \(person.name)").font(.headline)
                     Text("until \(person.until.formatted(date: .abbreviated, time: .shortened))").font(.caption)
                 }
             }
-            ForEach(Array(upcoming), id: \.start) { shift in
-                Text("Next: \(shift.person) — \(ShiftText.span(start: shift.start, end: shift.end))").font(.callout)
+            if let handoff = schedule.nextHandoff {
+                Text("Next: \(HandoffText.people(handoff.people)) from \(handoff.at.formatted(date: .abbreviated, time: .shortened))")
+                    .font(.callout)
             }
+            ForEach(Array(upcoming), id: \.start) { shift in
+                Text("\(shift.personName) — \(ShiftText.span(start: shift.start, end: shift.end))").font(.caption)
+            }
+            Text("Schedule time zone: \(schedule.timeZone); times in this iPhone's zone.")
+                .font(.caption2).foregroundStyle(.secondary)
         }
+    }
+}
+
+/// Words for who takes over at a handoff.
+enum HandoffText {
+    static func people(_ people: [Person]) -> String {
+        people.isEmpty ? "nobody" : people.map(\.name).joined(separator: ", ")
     }
 }
 

@@ -6,13 +6,17 @@ import android.app.NotificationManager
 import android.content.Context
 import android.graphics.Color
 import android.media.AudioAttributes
+import org.klaxon.core.NotificationChannelInfo
 import org.klaxon.core.NotificationPlan
-import org.klaxon.core.Priority
+import org.klaxon.core.Sound
+import org.klaxon.core.notificationChannels
 
 /**
- * One notification channel per priority, with the id core's plan names.
- * A channel is created the first time a plan needs it; after that Android
- * owns its settings (the user may change them), so it is never rebuilt —
+ * One notification channel per priority, exactly the list core gives
+ * (`notificationChannels()`: ids, names, descriptions, sound, which one may
+ * bypass Do-Not-Disturb), all created at app start so the user can tune the
+ * critical channel before the first page. After that Android owns their
+ * settings (the user may change them), so a channel is never rebuilt —
  * except to re-apply bypass-DND once the user grants Do-Not-Disturb access,
  * which Android ignores from apps without that access.
  */
@@ -29,16 +33,28 @@ object PageChannels {
         .setContentType(AudioAttributes.CONTENT_TYPE_SONIFICATION)
         .build()
 
+    /** Core's channel list; it never changes within a process. */
+    val specs: List<NotificationChannelInfo> by lazy { notificationChannels() }
+
+    /** Creates every page channel core lists (app start); existing ones are left to the user. */
+    fun ensureAll(context: Context) {
+        specs.forEach { ensure(context, it) }
+    }
+
     /** Makes sure [plan]'s channel exists; returns its id. */
     fun ensure(context: Context, plan: NotificationPlan): String {
+        specs.firstOrNull { it.channelId == plan.channelId }?.let { ensure(context, it) }
+        return plan.channelId
+    }
+
+    private fun ensure(context: Context, spec: NotificationChannelInfo) {
         val manager = context.getSystemService(NotificationManager::class.java)
-        val existing = manager.getNotificationChannel(plan.channelId)
-        val dndNowGranted = existing != null && plan.priority == Priority.CRITICAL &&
+        val existing = manager.getNotificationChannel(spec.channelId)
+        val dndNowGranted = existing != null && spec.overrideDndCapable &&
             !existing.canBypassDnd() && manager.isNotificationPolicyAccessGranted
         if (existing == null || dndNowGranted) {
-            manager.createNotificationChannel(channel(context, plan.channelId, plan.priority))
+            manager.createNotificationChannel(channel(spec))
         }
-        return plan.channelId
     }
 
     /** The service channel, for the ring loop's and the stream's ongoing notifications. */
@@ -59,35 +75,34 @@ object PageChannels {
         return SERVICE_CHANNEL
     }
 
-    /** The channel for [priority]: how loud each priority is comes from ARCHITECTURE.md. */
-    fun channel(context: Context, id: String, priority: Priority): NotificationChannel = when (priority) {
-        Priority.CRITICAL -> NotificationChannel(
-            id, Words.CHANNEL_CRITICAL, NotificationManager.IMPORTANCE_HIGH,
-        ).apply {
-            description = Words.CHANNEL_CRITICAL_ABOUT
-            setBypassDnd(true)
-            setSound(AlarmSound.uri(), ALARM_AUDIO)
-            enableVibration(true)
-            vibrationPattern = CRITICAL_VIBRATION
-            enableLights(true)
-            lightColor = Color.RED
-            lockscreenVisibility = Notification.VISIBILITY_PUBLIC
-        }
-        Priority.HIGH -> NotificationChannel(
-            id, Words.CHANNEL_HIGH, NotificationManager.IMPORTANCE_HIGH,
-        ).apply {
-            // Default notification sound and stream: heads-up, and DND still applies.
-            description = Words.CHANNEL_HIGH_ABOUT
-            enableVibration(true)
-            lockscreenVisibility = Notification.VISIBILITY_PRIVATE
-        }
-        Priority.LOW -> NotificationChannel(
-            id, Words.CHANNEL_LOW, NotificationManager.IMPORTANCE_LOW,
-        ).apply {
-            description = Words.CHANNEL_LOW_ABOUT
-            setSound(null, null)
-            enableVibration(false)
-            lockscreenVisibility = Notification.VISIBILITY_PRIVATE
+    /**
+     * The Android channel for core's [spec]: the words and the loudness are
+     * core's (ARCHITECTURE.md's priorities); vibration, lights and lock-screen
+     * visibility are this platform's rendering of them.
+     */
+    fun channel(spec: NotificationChannelInfo): NotificationChannel {
+        val importance = if (spec.sound == Sound.SILENT) NotificationManager.IMPORTANCE_LOW
+        else NotificationManager.IMPORTANCE_HIGH
+        return NotificationChannel(spec.channelId, spec.name, importance).apply {
+            description = spec.description
+            when (spec.sound) {
+                Sound.ALARM -> {
+                    setSound(AlarmSound.uri(), ALARM_AUDIO)
+                    enableVibration(true)
+                    vibrationPattern = CRITICAL_VIBRATION
+                    enableLights(true)
+                    lightColor = Color.RED
+                }
+                // Default notification sound and stream: heads-up, and DND still applies.
+                Sound.DEFAULT -> enableVibration(true)
+                Sound.SILENT -> {
+                    setSound(null, null)
+                    enableVibration(false)
+                }
+            }
+            setBypassDnd(spec.overrideDndCapable)
+            lockscreenVisibility = if (spec.overrideDndCapable) Notification.VISIBILITY_PUBLIC
+            else Notification.VISIBILITY_PRIVATE
         }
     }
 }

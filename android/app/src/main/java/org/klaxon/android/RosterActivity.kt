@@ -7,8 +7,10 @@ import java.time.Duration
 import java.time.Instant
 
 /**
- * Who is on call: now and next for each schedule, and my own shifts for
- * the coming weeks, in this phone's time zone (core stores UTC).
+ * Who is on call: for every schedule this person can see (core's
+ * `schedules()`), who is on call now and who takes over next, by name; and
+ * my own shifts for the coming weeks, in this phone's time zone (core
+ * stores UTC).
  */
 class RosterActivity : Activity() {
     private lateinit var column: Column
@@ -27,17 +29,17 @@ class RosterActivity : Activity() {
 
     private fun load(pager: Pager): Roster {
         val now = Instant.now()
-        val mine = pager.myShifts(now, now.plus(WEEKS))
-        // The bindings have no list of schedules yet: show those this person is on.
-        val schedules = mine.map { it.schedule }.distinct().map { schedule ->
-            val current = pager.whoIsOnCall(schedule)
-            val nowText = current.joinToString { "${it.name} until ${Times.local(it.until)}" }.ifEmpty { "nobody" }
-            val currentIds = current.map { it.id }.toSet()
-            val next = pager.roster(schedule, now, now.plus(WEEKS)).firstOrNull { it.person !in currentIds }
-            val nextText = next?.let { "${it.person} from ${Times.local(it.start)}" } ?: "nobody in the next weeks"
-            schedule to "Now: $nowText\nNext: $nextText"
+        val schedules = pager.schedules().map { schedule ->
+            val nowText = schedule.onCall.joinToString { "${it.name} until ${Times.local(it.until)}" }.ifEmpty { "nobody" }
+            val nextText = schedule.nextHandoff?.let { handoff ->
+                val who = handoff.people.joinToString { it.name }.ifEmpty { "nobody" }
+                "$who from ${Times.local(handoff.at)}"
+            } ?: "no change in the next weeks"
+            (schedule.name ?: schedule.id) to "Now: $nowText\nNext: $nextText\nTimes in this phone's zone (schedule: ${schedule.timeZone})"
         }
-        return Roster(schedules, mine.map { "${it.schedule}: ${Times.local(it.start)} – ${Times.local(it.end)}" })
+        val mine = pager.myShifts(now, now.plus(WEEKS))
+            .map { "${it.scheduleName ?: it.schedule}: ${Times.local(it.start)} – ${Times.local(it.end)}" }
+        return Roster(schedules, mine)
     }
 
     private fun render(roster: Roster) {

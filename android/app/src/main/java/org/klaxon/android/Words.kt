@@ -6,12 +6,7 @@ package org.klaxon.android
  * compiler; moving them to strings.xml for translation is a later step.
  */
 object Words {
-    const val CHANNEL_CRITICAL = "Critical pages"
-    const val CHANNEL_CRITICAL_ABOUT = "Rings on the alarm stream through silent mode and Do Not Disturb until you acknowledge."
-    const val CHANNEL_HIGH = "Pages"
-    const val CHANNEL_HIGH_ABOUT = "Loud heads-up pages; they respect Do Not Disturb."
-    const val CHANNEL_LOW = "Low-priority pages"
-    const val CHANNEL_LOW_ABOUT = "Silent notifications."
+    // The page channels' names and descriptions come from core (notificationChannels()).
     const val CHANNEL_SERVICE = "Klaxon status"
     const val CHANNEL_SERVICE_ABOUT = "Shown while a page rings or while Klaxon listens to the relay."
     const val ACKNOWLEDGE = "Acknowledge"

@@ -41,6 +41,7 @@ stamp=$(sha1sum "$android/host-tests/pom.xml" | cut -c1-40)
 if [ "$(cat "$deps/.resolved" 2>/dev/null)" != "$stamp" ]; then
   echo "test-android: resolving Robolectric $ROBOLECTRIC and its dependencies (mvn)"
   rm -rf "$deps.tmp"
+  mkdir -p "$tools"
   mvn -q -B -f "$android/host-tests/pom.xml" org.apache.maven.plugins:maven-dependency-plugin:2.8:copy-dependencies \
     -DoutputDirectory="$deps.tmp" -DincludeScope=runtime >"$tools/mvn.log" 2>&1 ||
     { cat "$tools/mvn.log" >&2; echo "test-android: mvn failed (log above)" >&2; exit 1; }

@@ -422,29 +422,57 @@ impl Device {
         let now = self.clock.now();
         let page = Page::from_json(json)
             .map_err(|e| Error::Invalid(format!("the push payload is not a page: {e}")))?;
-        let delivery = {
+        let (delivery, known) = {
             let mut store = lock(&self.store);
             let settings = store.notification_settings()?;
+            // What the device knew before this page: a sync (or an earlier
+            // push) may already have brought a newer state of the alert.
+            let known = store.synced_alert(&page.alert)?;
             let delivery = page::receive(&mut store, &settings, json, now)?;
             store.set_setting(more_keys::LAST_PUSH, &now, Durability::Normal)?;
             if let Delivery::Show(_) = &delivery {
                 merge_page_into_view(&mut store, &page, now)?;
             }
-            delivery
+            (delivery, known)
         };
+        // A page older than a non-triggered state already stored (the
+        // acknowledgement synced before this push arrived) never rings: the
+        // stored state is what the alert is.
+        let newer = known
+            .filter(|view| view.revision > page.revision && view.status != AlertStatus::Triggered);
+        let quiet = page.status != AlertStatus::Triggered || page.status_update;
         let plan = match delivery {
-            Delivery::Duplicate => return Ok(None),
+            Delivery::Duplicate => {
+                // A repeat changes nothing; but if this process still
+                // rings the alert, a repeated "it moved on" stops it.
+                if (quiet || newer.is_some()) && self.is_ringing(&page.alert) {
+                    self.stop_ring(&page.alert);
+                }
+                return Ok(None);
+            }
             Delivery::Show(plan) => *plan,
         };
+        if let Some(view) = newer {
+            let plan = self.plan_for(&view, view.status)?;
+            self.stop_ring(&page.alert);
+            if view.status == AlertStatus::Resolved {
+                self.tell(|s| s.cancel(&page.alert));
+            } else {
+                self.tell(|s| s.update(&plan));
+            }
+            return Ok(Some(plan));
+        }
         match page.status {
-            AlertStatus::Triggered => {
+            AlertStatus::Triggered if !page.status_update => {
                 self.tell(|s| s.present(&plan));
                 if let Some(ring) = &plan.ring {
                     self.ringing_set().insert(plan.alert.clone());
                     self.tell(|s| s.start_ringing(&plan.alert, ring));
                 }
             }
-            AlertStatus::Acknowledged => {
+            // Escalated to other people (still triggered, the plan is
+            // silenced) or acknowledged: stop, and show it quietly.
+            AlertStatus::Triggered | AlertStatus::Acknowledged => {
                 self.stop_ring(&plan.alert);
                 self.tell(|s| s.update(&plan));
             }
@@ -599,6 +627,7 @@ impl Device {
                 }
             }
         }
+        self.stop_rings_the_store_has_settled(&pending)?;
         Ok(SyncReport {
             delivered,
             alerts_changed: u32::try_from(pulled.alerts.len()).unwrap_or(u32::MAX),
@@ -606,6 +635,37 @@ impl Device {
             pending_actions: pending.len().try_into().unwrap_or(u32::MAX),
             plans,
         })
+    }
+
+    /// Stops every ring of this process whose alert, as stored now, is no
+    /// longer triggered or has an action queued on it. The stored state,
+    /// not what this sync pulled: two processes on one state directory
+    /// share the cursor, so the other one's sync (or its queued
+    /// acknowledgement) may be the only trace of the change.
+    fn stop_rings_the_store_has_settled(&self, pending: &[QueuedAction]) -> Result<()> {
+        let ringing: Vec<String> = self.ringing_set().iter().cloned().collect();
+        for alert in ringing {
+            let view = lock(&self.store).synced_alert(&alert)?;
+            let queued = pending.iter().rev().find(|a| a.alert == alert);
+            let status = match (&view, queued) {
+                (Some(view), _) if view.status != AlertStatus::Triggered => view.status,
+                (_, Some(action)) => match action.action {
+                    Action::Acknowledge | Action::Snooze { .. } => AlertStatus::Acknowledged,
+                    Action::Resolve | Action::Escalate | Action::Decline => AlertStatus::Resolved,
+                },
+                _ => continue,
+            };
+            self.stop_ring(&alert);
+            match (&view, status) {
+                (Some(view), AlertStatus::Acknowledged) => {
+                    let plan = self.plan_for(view, status)?;
+                    self.tell(|s| s.update(&plan));
+                }
+                // Resolved, or escalated/declined here (as `act` does).
+                _ => self.tell(|s| s.cancel(&alert)),
+            }
+        }
+        Ok(())
     }
 
     async fn register_push_token(&self, creds: &Credentials) -> Result<()> {
@@ -1098,6 +1158,7 @@ fn missed_page(view: &AlertView, person: &str) -> Option<Page> {
         status: AlertStatus::Triggered,
         revision: view.revision,
         runbook: view.runbook.clone(),
+        status_update: false,
     })
 }
 
@@ -1597,6 +1658,7 @@ mod tests {
             status: AlertStatus::Triggered,
             revision: 2,
             runbook: None,
+            status_update: false,
         };
         merge_page_into_view(&mut store, &page, t0()).unwrap();
         let stale = Page {

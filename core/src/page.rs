@@ -1,6 +1,7 @@
 //! Pages as a device receives them: parse the push, drop repeats (the same
 //! alert, escalation step and state never rings twice however often the push
-//! arrives), keep a record, and say what the shell must show.
+//! arrives), keep a record, and say what the shell must show. A status
+//! update (`Page::status_update`) is planned silent: it never rings.
 
 use crate::alert::AlertStatus;
 use crate::error::Result;
@@ -35,6 +36,12 @@ pub struct Page {
     /// Runbook link.
     #[serde(default)]
     pub runbook: Option<String>,
+    /// A status update, not a page: the alert moved on (acknowledged,
+    /// resolved, or escalated to other people) and this push only stops
+    /// the ring and refreshes the notification. A device never rings for
+    /// one, whatever `status` says (docs/push.md, "Status updates").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub status_update: bool,
 }
 
 impl Page {
@@ -77,8 +84,22 @@ pub fn receive(
     if !store.record_page(&page, now)? {
         return Ok(Delivery::Duplicate);
     }
-    Ok(Delivery::Show(Box::new(notify::plan(
-        &page.content(),
-        settings,
-    ))))
+    let plan = notify::plan(&page.content(), settings);
+    Ok(Delivery::Show(Box::new(if page.status_update {
+        silenced(plan)
+    } else {
+        plan
+    })))
+}
+
+/// A plan that shows the alert without a sound, a ring or a full-screen
+/// takeover: what a status update replaces a ringing notification with.
+/// (Acknowledged and resolved plans are silent already; this matters for
+/// an alert escalated to other people, which is still `triggered`.)
+pub fn silenced(mut plan: NotificationPlan) -> NotificationPlan {
+    plan.sound = notify::Sound::Silent;
+    plan.ring = None;
+    plan.full_screen = false;
+    plan.override_dnd = false;
+    plan
 }

@@ -37,7 +37,44 @@ pub trait Pusher: Send + Sync + 'static {
 
 /// The page a step sends, from the alert as it stands after the step.
 pub fn page_for(fired: &Fired, step_seq: u32, roster: &klaxon_core::Roster) -> Page {
-    let alert = &fired.alert;
+    page_of(&fired.alert, &fired.details, step_seq, roster)
+}
+
+/// The status-update push of an alert that moved on (acknowledged,
+/// resolved, or escalated past the device's person): the alert as it
+/// stands now, at its latest step, marked so the phone never rings for it
+/// (docs/push.md, "Status updates").
+pub fn status_page_for(
+    alert: &klaxon_core::Alert,
+    details: &klaxon_core::wire::AlertDetails,
+    roster: &klaxon_core::Roster,
+) -> Page {
+    Page {
+        status_update: true,
+        ..page_of(alert, details, latest_step_seq(alert), roster)
+    }
+}
+
+/// The `step_seq` of the alert's latest firing (0 before any).
+pub fn latest_step_seq(alert: &klaxon_core::Alert) -> u32 {
+    alert
+        .timeline
+        .entries()
+        .iter()
+        .rev()
+        .find_map(|entry| match &entry.event {
+            klaxon_core::alert::Event::Notified { step_seq, .. } => Some(*step_seq),
+            _ => None,
+        })
+        .unwrap_or(0)
+}
+
+fn page_of(
+    alert: &klaxon_core::Alert,
+    details: &klaxon_core::wire::AlertDetails,
+    step_seq: u32,
+    roster: &klaxon_core::Roster,
+) -> Page {
     let service = roster.service(&alert.service);
     Page {
         alert: alert.id.clone(),
@@ -49,11 +86,11 @@ pub fn page_for(fired: &Fired, step_seq: u32, roster: &klaxon_core::Roster) -> P
         priority: alert.priority,
         status: alert.status,
         revision: alert.timeline.revision(),
-        runbook: fired
-            .details
+        runbook: details
             .runbook
             .clone()
             .or_else(|| service.and_then(|s| s.runbook.clone())),
+        status_update: false,
     }
 }
 
@@ -145,6 +182,9 @@ impl Pusher for GatewayPusher {
                 // up; the phone dedupes rings on (alert, step_seq) itself.
                 collapse_id: page.alert.clone(),
                 priority: page.priority,
+                // A status update replaces the ringing notification
+                // silently (same collapse id) instead of paging again.
+                status_update: page.status_update,
                 sealed,
             };
             match gateway.send(&target, &message).await {

@@ -703,3 +703,264 @@ async fn the_phones_core_opens_what_apns_and_fcm_deliver() {
     w.assert_no_violations();
     w.relay.shutdown().await.unwrap();
 }
+
+/// A phone shell that records what core tells it.
+#[derive(Default)]
+struct RecordingShell {
+    calls: std::sync::Mutex<Vec<String>>,
+}
+
+impl RecordingShell {
+    fn calls(&self) -> Vec<String> {
+        self.calls.lock().unwrap().clone()
+    }
+    fn count(&self, prefix: &str) -> usize {
+        self.calls()
+            .iter()
+            .filter(|c| c.starts_with(prefix))
+            .count()
+    }
+    fn record(&self, call: String) -> Result<(), String> {
+        self.calls.lock().unwrap().push(call);
+        Ok(())
+    }
+}
+
+impl klaxon_core::device::Shell for RecordingShell {
+    fn present(&self, plan: &klaxon_core::notify::NotificationPlan) -> Result<(), String> {
+        self.record(format!("present {}", plan.alert))
+    }
+    fn update(&self, plan: &klaxon_core::notify::NotificationPlan) -> Result<(), String> {
+        self.record(format!("update {} {:?}", plan.alert, plan.sound))
+    }
+    fn cancel(&self, alert: &str) -> Result<(), String> {
+        self.record(format!("cancel {alert}"))
+    }
+    fn start_ringing(
+        &self,
+        alert: &str,
+        _ring: &klaxon_core::notify::RingLoop,
+    ) -> Result<(), String> {
+        self.record(format!("start {alert}"))
+    }
+    fn stop_ringing(&self, alert: &str) -> Result<(), String> {
+        self.record(format!("stop {alert}"))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_acknowledgement_sends_each_pushed_phone_one_silent_status_push_that_stops_its_ring() {
+    use klaxon_core::alert::Action;
+    use klaxon_core::device::PushOutcome;
+    use klaxon_core::wire::PushPlatform;
+    const CORE_IPHONE: &str = "d0d1d2d3d4d5d6d7d8d9dadbdcdddedfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf";
+    const CORE_PIXEL: &str = "fcm:status-pixel-registration-token";
+    const BOB_PIXEL: &str = "fcm:bob-never-paged-token";
+    let w = world_with(&ROSTER.replace("delay = \"2s\"", "delay = \"1h\"")).await;
+    let dirs = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let iphone = core_phone(&w.base, dirs.0.path(), PushPlatform::Apns, CORE_IPHONE).await;
+    let pixel = core_phone(&w.base, dirs.1.path(), PushPlatform::Fcm, CORE_PIXEL).await;
+    let (iphone_shell, pixel_shell) = (
+        Arc::new(RecordingShell::default()),
+        Arc::new(RecordingShell::default()),
+    );
+    iphone.set_shell(Some(iphone_shell.clone()));
+    pixel.set_shell(Some(pixel_shell.clone()));
+    // Bob has a phone with a token but is never paged for this alert.
+    let bob = enroll(&w.base, "bob").await;
+    let body = json!({"platform": "fcm", "token": BOB_PIXEL});
+    let (status, _) = bob
+        .send(&w.base, "PUT", "/v1/devices/push-token", Some(&body))
+        .await;
+    assert_eq!(status, 204);
+    w.apns.forbid(SUMMARY);
+    w.fcm.forbid(SUMMARY);
+
+    // Alice has four phones with tokens: the page reaches each once.
+    let alert = w.trigger("status-ack", SUMMARY, "critical").await;
+    assert!(w.wait_for(&alert, 2, 2, 5).await, "{}", w.seen());
+    let apns_to = |token: &str| -> Vec<ApnsPush> {
+        w.apns_for(&alert)
+            .into_iter()
+            .filter(|p| p.device_token == token)
+            .collect()
+    };
+    let fcm_to = |token: &str| -> Vec<FcmSend> {
+        w.fcm_for(&alert)
+            .into_iter()
+            .filter(|m| m.message["token"] == token)
+            .collect()
+    };
+    let page_bytes = (
+        serde_json::to_vec(&apns_to(CORE_IPHONE)[0].body).unwrap(),
+        serde_json::to_vec(&fcm_to(CORE_PIXEL)[0].message["data"]).unwrap(),
+    );
+    assert!(matches!(
+        iphone.receive_push(&page_bytes.0).unwrap(),
+        PushOutcome::Show(_)
+    ));
+    assert!(matches!(
+        pixel.receive_push(&page_bytes.1).unwrap(),
+        PushOutcome::Show(_)
+    ));
+    assert_eq!(pixel_shell.count("start"), 1, "{:?}", pixel_shell.calls());
+
+    // Alice acknowledges on her iPhone; its sync delivers the action.
+    iphone.act(&alert, Action::Acknowledge).unwrap();
+    iphone.sync().await.unwrap();
+    assert!(w.wait_for(&alert, 4, 4, 5).await, "{}", w.seen());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    w.assert_no_violations();
+    // Exactly one status push per phone that was pushed the page, also to
+    // the iPhone that acknowledged; none to Bob.
+    for token in [IPHONE_TOKEN, CORE_IPHONE] {
+        let pushes = apns_to(token);
+        assert_eq!(pushes.len(), 2, "{token}: {}", w.seen());
+        let push = &pushes[1];
+        assert_eq!(push.header("apns-push-type"), "alert");
+        assert_eq!(push.header("apns-priority"), "5");
+        assert_eq!(push.header("apns-collapse-id"), alert);
+        assert_eq!(push.body["aps"]["interruption-level"], "passive");
+        assert!(push.body["aps"].get("sound").is_none());
+        assert_eq!(push.body["aps"]["mutable-content"], 1);
+        assert_eq!(push.body["aps"]["content-available"], 1);
+        assert_eq!(push.body["klaxon"]["alert"], alert.as_str());
+    }
+    let page = open(
+        &apns_to(IPHONE_TOKEN)[1].sealed().unwrap(),
+        &w.iphone,
+        &w.pixel,
+    );
+    assert_eq!(
+        (page.status, page.step_seq, page.status_update),
+        (AlertStatus::Acknowledged, 1, true)
+    );
+    for token in [PIXEL_TOKEN, CORE_PIXEL] {
+        let sent = fcm_to(token);
+        assert_eq!(sent.len(), 2, "{token}: {}", w.seen());
+        assert!(sent[1].message.get("notification").is_none());
+        assert_eq!(sent[1].message["android"]["priority"], "HIGH");
+        assert_eq!(sent[1].message["android"]["collapse_key"], alert.as_str());
+    }
+    assert!(fcm_to(BOB_PIXEL).is_empty());
+    let page = open(
+        &fcm_to(PIXEL_TOKEN)[1].sealed().unwrap(),
+        &w.pixel,
+        &w.iphone,
+    );
+    assert_eq!(page.status, AlertStatus::Acknowledged);
+
+    // The Pixel (still ringing) opens its status push: the ring stops, the
+    // notification goes silent, nothing rings; the redelivery is ignored.
+    let status_bytes = serde_json::to_vec(&fcm_to(CORE_PIXEL)[1].message["data"]).unwrap();
+    match pixel.receive_push(&status_bytes).unwrap() {
+        PushOutcome::Show(plan) => {
+            assert!(plan.ring.is_none() && !plan.full_screen);
+            assert_eq!(plan.sound, klaxon_core::notify::Sound::Silent);
+        }
+        other => panic!("{other:?}"),
+    }
+    let after = pixel_shell.calls();
+    assert_eq!(pixel_shell.count("start"), 1, "{after:?}");
+    assert_eq!(pixel_shell.count("stop"), 1, "{after:?}");
+    assert_eq!(
+        pixel.receive_push(&status_bytes).unwrap(),
+        PushOutcome::Duplicate
+    );
+    assert_eq!(pixel_shell.calls(), after, "a repeat changes nothing");
+    // The iPhone that acknowledged gets it harmlessly: no ring.
+    let status_bytes = serde_json::to_vec(&apns_to(CORE_IPHONE)[1].body).unwrap();
+    let _ = iphone.receive_push(&status_bytes).unwrap();
+    assert_eq!(iphone_shell.count("start"), 1, "{:?}", iphone_shell.calls());
+
+    // The same acknowledgement again (monitoring repeats it) pushes nothing;
+    // resolving sends one more each.
+    let (status, _) = post(
+        &w.base,
+        "/v2/enqueue",
+        &common::action(API_KEY, "status-ack", "acknowledge"),
+    )
+    .await;
+    assert_eq!(status, 202);
+    let (status, _) = post(
+        &w.base,
+        "/v2/enqueue",
+        &common::action(API_KEY, "status-ack", "resolve"),
+    )
+    .await;
+    assert_eq!(status, 202);
+    assert!(w.wait_for(&alert, 6, 6, 5).await, "{}", w.seen());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(w.apns_for(&alert).len(), 6, "{}", w.seen());
+    assert_eq!(w.fcm_for(&alert).len(), 6, "{}", w.seen());
+    let page = open(
+        &apns_to(IPHONE_TOKEN)[2].sealed().unwrap(),
+        &w.iphone,
+        &w.pixel,
+    );
+    assert_eq!(
+        (page.status, page.status_update),
+        (AlertStatus::Resolved, true)
+    );
+    let resolved = serde_json::to_vec(&fcm_to(CORE_PIXEL)[2].message["data"]).unwrap();
+    pixel.receive_push(&resolved).unwrap();
+    assert_eq!(pixel_shell.count("cancel"), 1, "{:?}", pixel_shell.calls());
+    assert_eq!(pixel_shell.count("start"), 1);
+    w.assert_no_violations();
+    w.relay.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_escalation_to_someone_else_sends_the_previous_phones_a_silent_status_push() {
+    // Step 1 pages Alice (for 1 s), step 2 pages Bob.
+    let roster = ROSTER.replace("repeat = 1", "repeat = 0").replace(
+        "  delay = \"2s\"\n  targets = [\"schedule:primary\"]\n",
+        "  delay = \"1s\"\n  targets = [\"schedule:primary\"]\n\n  [[policies.steps]]\n  delay = \"1h\"\n  targets = [\"person:bob\"]\n",
+    );
+    assert!(roster.contains("person:bob"));
+    let w = world_with(&roster).await;
+    const BOB_PIXEL: &str = "fcm:bob-escalated-to-token";
+    let bob = enroll(&w.base, "bob").await;
+    let body = json!({"platform": "fcm", "token": BOB_PIXEL});
+    let (status, _) = bob
+        .send(&w.base, "PUT", "/v1/devices/push-token", Some(&body))
+        .await;
+    assert_eq!(status, 204);
+
+    let alert = w.trigger("status-escalate", SUMMARY, "critical").await;
+    // Step 1 to Alice's two phones, then step 2: Bob's page and a status
+    // push to each of Alice's phones.
+    assert!(w.wait_for(&alert, 2, 3, 6).await, "{}", w.seen());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    w.assert_no_violations();
+    let apns = w.apns_for(&alert);
+    assert_eq!(apns.len(), 2, "{}", w.seen());
+    assert_eq!(apns[1].header("apns-priority"), "5");
+    assert_eq!(apns[1].body["aps"]["interruption-level"], "passive");
+    let page = open(&apns[1].sealed().unwrap(), &w.iphone, &w.pixel);
+    assert_eq!(
+        (page.status, page.step_seq, page.status_update),
+        (AlertStatus::Triggered, 2, true)
+    );
+    let fcm = w.fcm_for(&alert);
+    assert_eq!(fcm.len(), 3, "{}", w.seen());
+    let to_bob: Vec<&FcmSend> = fcm
+        .iter()
+        .filter(|m| m.message["token"] == BOB_PIXEL)
+        .collect();
+    assert_eq!(to_bob.len(), 1);
+    let page = Page::from_json(&bob.identity.open(&to_bob[0].sealed().unwrap()).unwrap()).unwrap();
+    assert_eq!(
+        (page.step_seq, page.status_update),
+        (2, false),
+        "Bob's is a page"
+    );
+    let to_pixel: Vec<&FcmSend> = fcm
+        .iter()
+        .filter(|m| m.message["token"] == PIXEL_TOKEN)
+        .collect();
+    assert_eq!(to_pixel.len(), 2);
+    let page = open(&to_pixel[1].sealed().unwrap(), &w.pixel, &w.iphone);
+    assert_eq!((page.step_seq, page.status_update), (2, true));
+    w.relay.shutdown().await.unwrap();
+}

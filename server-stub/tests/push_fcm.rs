@@ -57,6 +57,7 @@ fn message(device: &DeviceIdentity, priority: Priority, plaintext: &[u8]) -> Pus
         alert: "01JALERT".into(),
         collapse_id: "01JALERT".into(),
         priority,
+        status_update: false,
         sealed: seal(&device.sealing_public_key(), plaintext).unwrap(),
     }
 }

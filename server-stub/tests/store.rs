@@ -40,7 +40,7 @@ async fn a_fresh_file_is_wal_at_the_latest_version_and_reopens() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -61,7 +61,7 @@ async fn a_newer_schema_is_refused() {
     match SqliteStore::open(&path) {
         Err(StoreError::SchemaTooNew {
             found: 99,
-            known: 2,
+            known: 3,
         }) => {}
         other => panic!("expected SchemaTooNew, got {other:?}"),
     }
@@ -141,4 +141,52 @@ async fn a_migrated_database_has_the_schema_of_a_fresh_one() {
         .unwrap();
     drop(store);
     assert_eq!(schema(&old), schema(&fresh));
+}
+
+#[tokio::test]
+async fn a_pending_push_survives_the_status_push_migration_as_a_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v2.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(include_str!(
+        "../src/store/sqlite/migrations/0001_relay.sql"
+    ))
+    .unwrap();
+    conn.execute_batch(include_str!(
+        "../src/store/sqlite/migrations/0002_push_outbox.sql"
+    ))
+    .unwrap();
+    conn.pragma_update(None, "user_version", 2).unwrap();
+    conn.execute(
+        "INSERT INTO devices (id, person, name, signing_key, sealing_key, enrolled_ms)
+         VALUES ('d1', 'alice', 'phone', zeroblob(32), zeroblob(32), 0)",
+        [],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO push_outbox (alert_id, step_seq, device_id, page, attempts, next_ms)
+         VALUES ('a1', 2, 'd1', '{}', 1, 5)",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    drop(SqliteStore::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let row: (String, i64, i64, String, i64, i64) = conn
+        .query_row(
+            "SELECT alert_id, step_seq, revision, device_id, attempts, next_ms FROM push_outbox",
+            [],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            },
+        )
+        .unwrap();
+    assert_eq!(row, ("a1".into(), 2, 0, "d1".into(), 1, 5));
 }

@@ -178,6 +178,7 @@ fn page(step_seq: u32, status: AlertStatus) -> Page {
         status,
         revision: 2,
         runbook: None,
+        status_update: false,
     }
 }
 

@@ -176,7 +176,7 @@ impl ApnsClient {
             .header("authorization", format!("bearer {jwt}"))
             .header("apns-topic", &self.config.topic)
             .header("apns-push-type", "alert")
-            .header("apns-priority", apns_priority(message.priority))
+            .header("apns-priority", message_priority(message))
             .header("apns-collapse-id", collapse_id(&message.collapse_id))
             .header("apns-expiration", expiration.to_string())
             .header("content-type", "application/json")
@@ -220,13 +220,23 @@ pub fn apns_priority(priority: Priority) -> &'static str {
     }
 }
 
+/// `apns-priority` of a message: a status update goes at 5 (Apple's
+/// priority for a passive, soundless notification); a page by its priority.
+pub fn message_priority(message: &PushMessage) -> &'static str {
+    if message.status_update {
+        "5"
+    } else {
+        apns_priority(message.priority)
+    }
+}
+
 /// The JSON body for a page: `aps` with a generic alert, interruption level
 /// and sound by priority, `mutable-content` so the extension runs, and the
 /// sealed page in [`PAYLOAD_KEY`]. Falls back to [`sync_payload`] when the
 /// page would push the body over [`MAX_PAYLOAD`].
 pub fn payload(message: &PushMessage) -> Vec<u8> {
     let mut body = json!({
-        "aps": aps(message.priority),
+        "aps": message_aps(message),
         PAYLOAD_KEY: {
             "v": 1,
             "alert": message.alert,
@@ -245,10 +255,30 @@ pub fn payload(message: &PushMessage) -> Vec<u8> {
 /// `"sync": true`, so the extension fetches the page from the relay.
 pub fn sync_payload(message: &PushMessage) -> Value {
     json!({
-        "aps": aps(message.priority),
+        "aps": message_aps(message),
         PAYLOAD_KEY: {"v": 1, "alert": message.alert, "sync": true},
     })
 }
+
+/// The `aps` dictionary of a message. A status update is an alert push
+/// (only those reach the notification service extension, which replaces the
+/// ringing notification through core) that is `passive` and soundless, so
+/// it never rings; `content-available` also wakes a running app so it can
+/// stop an in-app ring loop.
+fn message_aps(message: &PushMessage) -> Value {
+    if !message.status_update {
+        return aps(message.priority);
+    }
+    json!({
+        "alert": {"title": "Klaxon", "body": STATUS_UPDATE_TEXT},
+        "mutable-content": 1,
+        "content-available": 1,
+        "interruption-level": "passive",
+    })
+}
+
+/// The generic line of a status update until the extension replaces it.
+pub const STATUS_UPDATE_TEXT: &str = "Page updated";
 
 /// The `aps` dictionary for a priority.
 fn aps(priority: Priority) -> Value {
@@ -282,6 +312,7 @@ mod tests {
             alert: "01HZX".into(),
             collapse_id: "01HZX".into(),
             priority,
+            status_update: false,
             sealed: vec![7; sealed],
         }
     }

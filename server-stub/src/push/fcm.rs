@@ -307,6 +307,10 @@ pub fn data(message: &PushMessage) -> BTreeMap<&'static str, String> {
 /// whose text Google could read and which Android would show without the
 /// app), with the Android delivery priority, collapse key and TTL.
 pub fn request_body(token: &str, message: &PushMessage, ttl: Duration) -> Value {
+    // A status update of a critical or high page is HIGH too: it stops a
+    // ring and changes the notification the person sees (a user-visible
+    // change, which is what FCM's high priority is for), and a NORMAL
+    // message may wait in Doze while the alarm keeps looping.
     let priority = match message.priority {
         Priority::Critical | Priority::High => "HIGH",
         // Low pages are silent: let Android batch them (Doze-friendly).

@@ -65,6 +65,10 @@ pub struct PushMessage {
     pub collapse_id: String,
     /// How loud: decides interruption level, sound and provider priority.
     pub priority: Priority,
+    /// A status update (the alert was acknowledged, resolved or escalated
+    /// to others), not a page: sent silently with the same collapse id so
+    /// it replaces the ringing notification (docs/push.md, "Status updates").
+    pub status_update: bool,
     /// The page sealed to this device's key (`klaxon_core::crypto::seal`).
     pub sealed: Vec<u8>,
 }

@@ -174,13 +174,16 @@ pub struct Device {
     pub push_token: Option<String>,
 }
 
-/// Names one queued push: this alert's step to this device.
+/// Names one queued push: this alert's step (or status update) to this device.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PushKey {
     /// The alert.
     pub alert: String,
     /// The escalation step (`Page::step_seq`).
     pub step_seq: u32,
+    /// 0 for a page; the alert's timeline revision for a status update
+    /// (one per alert, revision and device).
+    pub revision: u32,
     /// The device.
     pub device: String,
 }

@@ -29,6 +29,7 @@ use tokio::sync::{mpsc, oneshot};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_relay.sql"),
     include_str!("migrations/0002_push_outbox.sql"),
+    include_str!("migrations/0003_status_pushes.sql"),
 ];
 
 /// The schema version a fresh database gets.

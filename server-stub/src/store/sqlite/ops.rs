@@ -150,6 +150,13 @@ fn persist(
             effects.ack_seconds.push(secs);
         }
     }
+    if state.push_enabled() {
+        if let Some(before) = before {
+            if queue_status_pushes(conn, before, &advanced, details, roster, now)? {
+                effects.pushes_queued = true;
+            }
+        }
+    }
     if !advanced.pages.is_empty() {
         let fired = Fired {
             alert: advanced.alert,
@@ -178,9 +185,11 @@ fn queue_pushes(
          AND push_platform IN ('apns', 'fcm')",
     )?;
     let mut insert = conn.prepare_cached(
-        "INSERT OR IGNORE INTO push_outbox (alert_id, step_seq, device_id, page, next_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT OR IGNORE INTO push_outbox (alert_id, step_seq, revision, device_id, page, next_ms)
+         VALUES (?1, ?2, 0, ?3, ?4, ?5)",
     )?;
+    let mut paged = conn
+        .prepare_cached("INSERT OR IGNORE INTO push_paged (alert_id, device_id) VALUES (?1, ?2)")?;
     for step in &fired.pages {
         let page = crate::delivery::page_for(fired, step.step_seq, roster);
         let json = serde_json::to_string(&page)?;
@@ -191,8 +200,76 @@ fn queue_pushes(
             for id in ids {
                 queued |=
                     insert.execute(params![fired.alert.id, step.step_seq, id, json, ms(now)])? > 0;
+                paged.execute(params![fired.alert.id, id])?;
             }
         }
+    }
+    Ok(queued)
+}
+
+/// Queues status-update pushes when a write moved an alert on: it left
+/// `triggered` or changed state (acknowledged, snoozed, resolved) → every
+/// device that was pushed a page of it; a later step fired (escalated by a
+/// timer or by someone) → those devices whose person that step does not
+/// page. Each gets the alert as it now stands, marked `status_update`, once
+/// per (alert, revision, device); their page pushes still waiting are
+/// dropped (the update supersedes them). True when any row was added.
+fn queue_status_pushes(
+    conn: &Connection,
+    before: &Alert,
+    advanced: &Advanced,
+    details: &AlertDetails,
+    roster: &Roster,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let alert = &advanced.alert;
+    let moved_on = alert.status != before.status && alert.status != AlertStatus::Triggered;
+    let paged_now: HashSet<&str> = advanced
+        .pages
+        .iter()
+        .flat_map(|step| step.people.iter().map(String::as_str))
+        .collect();
+    let escalated = alert.status == AlertStatus::Triggered && !advanced.pages.is_empty();
+    if !moved_on && !escalated {
+        return Ok(false);
+    }
+    let devices: Vec<(String, String)> = conn
+        .prepare_cached(
+            "SELECT d.id, d.person FROM push_paged p JOIN devices d ON d.id = p.device_id
+             WHERE p.alert_id = ?1 AND d.push_token IS NOT NULL
+             AND d.push_platform IN ('apns', 'fcm') ORDER BY d.id",
+        )?
+        .query_map([&alert.id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let page = crate::delivery::status_page_for(alert, details, roster);
+    let json = serde_json::to_string(&page)?;
+    let mut drop_pages = conn.prepare_cached(
+        "DELETE FROM push_outbox WHERE alert_id = ?1 AND device_id = ?2 AND revision = 0",
+    )?;
+    let mut insert = conn.prepare_cached(
+        "INSERT OR IGNORE INTO push_outbox (alert_id, step_seq, revision, device_id, page, next_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    let mut queued = false;
+    for (device, person) in devices {
+        if !moved_on && paged_now.contains(person.as_str()) {
+            // Paged again by the new step: its page push rings it.
+            continue;
+        }
+        drop_pages.execute(params![alert.id, device])?;
+        queued |= insert.execute(params![
+            alert.id,
+            page.step_seq,
+            page.revision,
+            device,
+            json,
+            ms(now)
+        ])? > 0;
+    }
+    if alert.status == AlertStatus::Resolved {
+        // Final: nothing more will be pushed for it.
+        conn.prepare_cached("DELETE FROM push_paged WHERE alert_id = ?1")?
+            .execute([&alert.id])?;
     }
     Ok(queued)
 }
@@ -203,18 +280,28 @@ pub(super) fn due_pushes(
     now: DateTime<Utc>,
     limit: usize,
 ) -> Result<Vec<crate::store::PendingPush>, StoreError> {
-    let rows: Vec<(String, i64, String, String, i64)> = conn
+    type Row = (String, i64, i64, String, String, i64);
+    let rows: Vec<Row> = conn
         .prepare_cached(
-            "SELECT alert_id, step_seq, device_id, page, attempts FROM push_outbox
+            "SELECT alert_id, step_seq, revision, device_id, page, attempts FROM push_outbox
              WHERE next_ms <= ?1 ORDER BY next_ms LIMIT ?2",
         )?
         .query_map(
             params![ms(now), i64::try_from(limit).unwrap_or(i64::MAX)],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            },
         )?
         .collect::<Result<_, _>>()?;
     let mut out = Vec::with_capacity(rows.len());
-    for (alert, step_seq, device_id, page, attempts) in rows {
+    for (alert, step_seq, revision, device_id, page, attempts) in rows {
         let Some(device) = device(conn, &device_id)? else {
             continue;
         };
@@ -223,6 +310,8 @@ pub(super) fn due_pushes(
                 alert,
                 step_seq: u32::try_from(step_seq)
                     .map_err(|_| StoreError::Corrupt("push_outbox.step_seq"))?,
+                revision: u32::try_from(revision)
+                    .map_err(|_| StoreError::Corrupt("push_outbox.revision"))?,
                 device: device_id,
             },
             device,
@@ -244,18 +333,20 @@ pub(super) fn settle_push(
     match settlement {
         PushSettlement::Done => {
             conn.prepare_cached(
-                "DELETE FROM push_outbox WHERE alert_id = ?1 AND step_seq = ?2 AND device_id = ?3",
+                "DELETE FROM push_outbox
+                 WHERE alert_id = ?1 AND step_seq = ?2 AND revision = ?3 AND device_id = ?4",
             )?
-            .execute(params![key.alert, key.step_seq, key.device])?;
+            .execute(params![key.alert, key.step_seq, key.revision, key.device])?;
         }
         PushSettlement::RetryAt(at) => {
             conn.prepare_cached(
-                "UPDATE push_outbox SET attempts = ?4, next_ms = ?5
-                 WHERE alert_id = ?1 AND step_seq = ?2 AND device_id = ?3",
+                "UPDATE push_outbox SET attempts = ?5, next_ms = ?6
+                 WHERE alert_id = ?1 AND step_seq = ?2 AND revision = ?3 AND device_id = ?4",
             )?
             .execute(params![
                 key.alert,
                 key.step_seq,
+                key.revision,
                 key.device,
                 attempts,
                 ms(*at)
@@ -276,12 +367,13 @@ pub(super) fn settle_push(
                 )?;
             } else {
                 conn.prepare_cached(
-                    "UPDATE push_outbox SET attempts = ?4, next_ms = 0
-                     WHERE alert_id = ?1 AND step_seq = ?2 AND device_id = ?3",
+                    "UPDATE push_outbox SET attempts = ?5, next_ms = 0
+                     WHERE alert_id = ?1 AND step_seq = ?2 AND revision = ?3 AND device_id = ?4",
                 )?
                 .execute(params![
                     key.alert,
                     key.step_seq,
+                    key.revision,
                     key.device,
                     attempts
                 ])?;

@@ -490,3 +490,94 @@ fn every_transition_records_who_when_and_from_where() {
         ]
     );
 }
+
+/// Escalates as `who`, having seen the current revision, then runs the
+/// timers at the same instant (as the relay does).
+fn escalate_now(
+    roster: &Roster,
+    alert: Alert,
+    action: Action,
+    who: &str,
+    key: &str,
+    now: DateTime<Utc>,
+) -> (Alert, Outcome, Vec<String>) {
+    let p = policy(roster, "infra");
+    let seen = Some(alert.timeline.revision());
+    let (alert, outcome) = alert.apply(&cmd(action, who, key, seen), p, now);
+    let tick = alert.tick(p, roster, now);
+    let paged = tick.pages.iter().flat_map(|s| s.people.clone()).collect();
+    (tick.alert, outcome, paged)
+}
+
+#[test]
+fn escalating_at_the_last_step_is_rejected_and_the_person_keeps_the_page() {
+    // "infra": two steps (bob's schedule, then carol), repeat 1: four
+    // firings in all. Each escalate moves on and pages the next person; the
+    // one at the last step of the last pass has nobody to hand over to.
+    let roster = roster();
+    let p = policy(&roster, "infra");
+    let t = at("2026-01-06T16:00:00Z");
+    let mut alert = opened(&roster, t);
+    let mut who = "bob";
+    for (i, next) in ["carol", "bob", "carol"].into_iter().enumerate() {
+        let (after, outcome, paged) =
+            escalate_now(&roster, alert, Action::Escalate, who, &format!("e{i}"), t);
+        assert_eq!(outcome, Outcome::Applied, "escalate {i}");
+        assert_eq!(paged, [next], "escalate {i} pages the next step");
+        alert = after;
+        who = next;
+    }
+    assert_eq!(alert.escalation.pass, 1);
+    assert_eq!(alert.escalation.step, 1);
+    let before = alert.clone();
+    for (i, action) in [Action::Escalate, Action::Decline, Action::Escalate]
+        .into_iter()
+        .enumerate()
+    {
+        let (after, outcome, paged) =
+            escalate_now(&roster, alert, action, "carol", &format!("last{i}"), t);
+        assert_eq!(outcome, Outcome::Rejected(Rejection::NobodyLeftToPage));
+        assert!(paged.is_empty());
+        assert_eq!(after, before, "a rejected escalate changes nothing");
+        alert = after;
+    }
+    assert!(!alert.escalation.exhausted);
+    assert!(!alert
+        .timeline
+        .entries()
+        .iter()
+        .any(|e| e.event == Event::PolicyExhausted));
+    assert!(!Outcome::Rejected(Rejection::NobodyLeftToPage).is_success());
+    // The last step still runs its timer: nobody acknowledging ends the
+    // policy as before, and escalating after that is rejected too.
+    let done = alert.tick(p, &roster, t + Duration::minutes(10)).alert;
+    assert!(done.escalation.exhausted);
+    let (after, outcome, _) = escalate_now(&roster, done.clone(), Action::Escalate, "bob", "x", t);
+    assert_eq!(outcome, Outcome::Rejected(Rejection::NobodyLeftToPage));
+    assert_eq!(after.timeline, done.timeline);
+}
+
+#[test]
+fn an_acknowledger_at_the_last_step_keeps_the_alert_when_escalating() {
+    let roster = roster();
+    let p = policy(&roster, "oncall-only");
+    let t = at("2026-01-06T16:00:00Z");
+    let (alert, _) = Alert::trigger(None, "a1", trigger("disk"), t);
+    // One step, repeat 2: the third firing is the last.
+    let mut alert = alert;
+    for minutes in [0, 5, 10] {
+        alert = alert.tick(p, &roster, t + Duration::minutes(minutes)).alert;
+    }
+    assert_eq!(alert.escalation.fired, 3);
+    let later = t + Duration::minutes(11);
+    let (acked, _) = alert.apply(&cmd(Action::Acknowledge, "bob", "k1", None), p, later);
+    let (same, outcome) = acked
+        .clone()
+        .apply(&cmd(Action::Escalate, "bob", "k2", None), p, later);
+    assert_eq!(outcome, Outcome::Rejected(Rejection::NobodyLeftToPage));
+    assert_eq!(same, acked);
+    assert_eq!(same.acknowledged_by.as_deref(), Some("bob"));
+    assert!(Rejection::NobodyLeftToPage
+        .to_string()
+        .starts_with("nobody is left to escalate to"));
+}

@@ -102,6 +102,21 @@ fn answers_are_classified_as_the_issue_says() {
             reason: "already resolved by carol".into()
         })
     );
+    // Escalating with nobody left to page: the relay's 409 body, as sent.
+    let body: Outcome =
+        serde_json::from_str(r#"{"outcome":"rejected","reason":"nobody_left_to_page"}"#).unwrap();
+    assert_eq!(body, Outcome::Rejected(Rejection::NobodyLeftToPage));
+    let last_step = Ok(Answer {
+        status: 409,
+        retry_after: None,
+        body: Some(body),
+    });
+    assert_eq!(
+        classify(&last_step),
+        Verdict::Done(ActionOutcome::Rejected {
+            reason: Rejection::NobodyLeftToPage.to_string()
+        })
+    );
     assert!(matches!(
         classify(&status(403, None)),
         Verdict::Done(ActionOutcome::Rejected { .. })

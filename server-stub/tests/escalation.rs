@@ -1,8 +1,10 @@
 //! Routing and escalation on a real relay: only the on-call person's
 //! devices are paged, the next step pages the next person after the step
-//! delay (within 1 s of the deadline), an acknowledgement stops it, and a
-//! restart resumes a pending deadline on time. The fixture policy waits 2 s
-//! per step; a ManualClock test covers the same rule without sleeping.
+//! delay, an acknowledgement or a resolve stops it, and a restart resumes a
+//! pending deadline. The fixture policy waits 2 s per step. Timing rules are
+//! driven by a ManualClock (advance, wake the escalator, wait for what it
+//! must do); one real-time test per behaviour checks "not before the delay,
+//! and within delay + 5 s", loose enough for a loaded debug-build CI box.
 
 mod common;
 
@@ -12,6 +14,9 @@ use klaxon_core::ManualClock;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// A generous bound on how late a real-time step may fire.
+const LATE_SECS: f64 = 5.0;
 
 /// Seconds between the first two pages of an alert.
 fn step_gap(alert: &serde_json::Value) -> f64 {
@@ -48,18 +53,19 @@ async fn pages_only_the_on_call_persons_devices_then_escalates_on_time() {
     assert_eq!(page["runbook"], "https://runbooks.example.com/api");
     let alert_id = page["alert"].as_str().unwrap().to_string();
 
-    // Bob is step 2: paged after the 2 s delay, not before.
-    let bob_page = next_page(&mut bob_rx, 5)
+    // Bob is step 2: paged after the 2 s delay, not before (and not much
+    // later: the bound is loose on purpose, CI machines stall).
+    let bob_page = next_page(&mut bob_rx, 15)
         .await
         .expect("bob is paged after the delay");
     let waited = sent.elapsed().as_secs_f64();
-    assert!((1.9..3.0).contains(&waited), "bob paged after {waited} s");
+    assert!(waited >= 1.95, "bob paged after only {waited} s");
     assert_eq!(bob_page["alert"], alert_id.as_str());
     assert_eq!(bob_page["step_seq"], 2);
     let detail = alert_detail(&base, &alert_id).await;
     let gap = step_gap(&detail);
     assert!(
-        (2.0..3.0).contains(&gap),
+        (2.0..2.0 + LATE_SECS).contains(&gap),
         "step fired {gap} s after the first"
     );
     assert_eq!(
@@ -72,10 +78,58 @@ async fn pages_only_the_on_call_persons_devices_then_escalates_on_time() {
     relay.shutdown().await.unwrap();
 }
 
+/// Triggers a second alert ("canary") now; it shares the policy, so once the
+/// escalator has paged bob for it, every deadline up to the canary's has
+/// been looked at too. A negative check ("nothing escalated") waits on that
+/// instead of sleeping, and fails if the escalator stalls.
+async fn canary(base: &str) {
+    let (status, body) = post(
+        base,
+        "/v2/enqueue",
+        &trigger(API_KEY, "canary", "canary", "critical"),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+}
+
+/// Moves the clock past the step delay, wakes the escalator and waits until
+/// the canary's second step fired.
+async fn pass_the_canarys_deadline(relay: &klaxon_relay::RunningRelay, base: &str, clock: &ManualClock) {
+    clock.advance(chrono::Duration::seconds(2));
+    relay.wake_escalator();
+    assert!(
+        eventually(30, || async {
+            alert_by_key(base, "canary").await.unwrap()["paged"] == json!(["alice", "bob"])
+        })
+        .await,
+        "the escalator never fired the canary's deadline"
+    );
+}
+
+/// The relay's `klaxon_pending_deadlines` gauge.
+async fn pending_deadlines(base: &str) -> u64 {
+    let text = http()
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("klaxon_pending_deadlines "))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn an_acknowledgement_stops_escalation() {
     let dir = tempfile::tempdir().unwrap();
-    let (relay, base) = start(dir.path(), None).await;
+    // Near the real time: device signatures are checked against this clock.
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let (relay, base) = start(dir.path(), Some(clock.clone())).await;
     let alice = enroll(&base, "alice").await;
     let mut rx = open_stream(&base, &alice).await;
     post(
@@ -90,7 +144,8 @@ async fn an_acknowledgement_stops_escalation() {
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["results"][0]["status"], 200);
     assert_eq!(answer["results"][0]["outcome"]["outcome"], "applied");
-    tokio::time::sleep(Duration::from_millis(3500)).await;
+    canary(&base).await;
+    pass_the_canarys_deadline(&relay, &base, &clock).await;
     let a = alert_by_key(&base, "mem").await.unwrap();
     assert_eq!(a["status"], "acknowledged");
     assert_eq!(a["acknowledged_by"], "alice");
@@ -101,7 +156,8 @@ async fn an_acknowledgement_stops_escalation() {
 #[tokio::test]
 async fn an_integration_resolve_stops_escalation() {
     let dir = tempfile::tempdir().unwrap();
-    let (relay, base) = start(dir.path(), None).await;
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let (relay, base) = start(dir.path(), Some(clock.clone())).await;
     post(
         &base,
         "/v2/enqueue",
@@ -109,7 +165,8 @@ async fn an_integration_resolve_stops_escalation() {
     )
     .await;
     post(&base, "/v2/enqueue", &action(API_KEY, "r", "resolve")).await;
-    tokio::time::sleep(Duration::from_millis(2600)).await;
+    canary(&base).await;
+    pass_the_canarys_deadline(&relay, &base, &clock).await;
     let a = alert_by_key(&base, "r").await.unwrap();
     assert_eq!(a["status"], "resolved");
     assert_eq!(a["paged"], json!(["alice"]));
@@ -135,7 +192,7 @@ async fn a_restart_resumes_a_pending_deadline_on_time() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let (relay, base) = start(dir.path(), None).await;
     assert!(
-        eventually(5, || async {
+        eventually(15, || async {
             alert_by_key(&base, "restart").await.unwrap()["paged"] == json!(["alice", "bob"])
         })
         .await,
@@ -143,7 +200,7 @@ async fn a_restart_resumes_a_pending_deadline_on_time() {
     );
     let gap = step_gap(&alert_detail(&base, &id).await);
     assert!(
-        (2.0..3.0).contains(&gap),
+        (2.0..2.0 + LATE_SECS).contains(&gap),
         "step fired {gap} s after the first, across a restart"
     );
     relay.shutdown().await.unwrap();
@@ -155,6 +212,9 @@ async fn escalation_follows_an_injected_clock_without_sleeping() {
     let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap();
     let clock = Arc::new(ManualClock::new(t0));
     let (relay, base) = start(dir.path(), Some(clock.clone())).await;
+    // The canary's deadline is 1 ms before the alert's.
+    canary(&base).await;
+    clock.advance(chrono::Duration::milliseconds(1));
     post(
         &base,
         "/v2/enqueue",
@@ -166,9 +226,16 @@ async fn escalation_follows_an_injected_clock_without_sleeping() {
         json!(["alice"])
     );
 
+    // 1 ms short of the alert's deadline: the escalator fires the canary's
+    // (so it did look) but not the alert's.
     clock.advance(chrono::Duration::milliseconds(1999));
     relay.wake_escalator();
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(
+        eventually(30, || async {
+            alert_by_key(&base, "canary").await.unwrap()["paged"] == json!(["alice", "bob"])
+        })
+        .await
+    );
     assert_eq!(
         alert_by_key(&base, "manual").await.unwrap()["paged"],
         json!(["alice"])
@@ -177,7 +244,7 @@ async fn escalation_follows_an_injected_clock_without_sleeping() {
     clock.advance(chrono::Duration::milliseconds(1));
     relay.wake_escalator();
     assert!(
-        eventually(2, || async {
+        eventually(30, || async {
             alert_by_key(&base, "manual").await.unwrap()["paged"] == json!(["alice", "bob"])
         })
         .await
@@ -190,24 +257,154 @@ async fn escalation_follows_an_injected_clock_without_sleeping() {
     )
     .await;
     let n = notifications(&detail);
-    assert_eq!(n[1].0, t0 + chrono::Duration::seconds(2));
+    assert_eq!(
+        n[1].0,
+        t0 + chrono::Duration::milliseconds(1) + chrono::Duration::seconds(2)
+    );
 
-    // Past the last step the policy is exhausted: nothing more fires.
+    // Past the last step the policy is exhausted: once no deadline is left
+    // nothing can fire, and nothing more did.
     clock.advance(chrono::Duration::seconds(60));
     relay.wake_escalator();
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(
+        eventually(30, || async { pending_deadlines(&base).await == 0 }).await,
+        "deadlines left after the policy ran out"
+    );
     assert_eq!(
         alert_by_key(&base, "manual").await.unwrap()["paged"],
         json!(["alice", "bob"])
     );
-    let text = http()
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
+    relay.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn escalating_at_the_last_step_is_rejected_and_the_page_stays() {
+    // "infra" has two steps and no repeat: bob's step is the last one. The
+    // clock stands still (at the real time, which signed requests need), so
+    // no timer moves the alert while the test acts.
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let (relay, base) = start(dir.path(), Some(clock.clone())).await;
+    let alice = enroll(&base, "alice").await;
+    let bob = enroll(&base, "bob").await;
+    post(
+        &base,
+        "/v2/enqueue",
+        &trigger(API_KEY, "last", "last step", "critical"),
+    )
+    .await;
+    let id = alert_by_key(&base, "last").await.unwrap()["id"]
+        .as_str()
         .unwrap()
-        .text()
+        .to_string();
+    let path = format!("/v1/alerts/{id}/actions");
+
+    let escalate = json!({"key": "a-esc", "alert": id, "action": "escalate"});
+    let (status, outcome) = alice.send(&base, "POST", &path, Some(&escalate)).await;
+    assert_eq!(
+        (status, outcome["outcome"].as_str()),
+        (200, Some("applied"))
+    );
+    assert_eq!(
+        alert_by_key(&base, "last").await.unwrap()["paged"],
+        json!(["alice", "bob"])
+    );
+    let entries = alert_detail(&base, &id).await["timeline"]["entries"].clone();
+
+    for (key, verb) in [
+        ("b-esc", "escalate"),
+        ("b-dec", "decline"),
+        ("b-esc2", "escalate"),
+    ] {
+        let body = json!({"key": key, "alert": id, "action": verb});
+        let (status, outcome) = bob.send(&base, "POST", &path, Some(&body)).await;
+        assert_eq!(status, 409, "{verb}: {outcome}");
+        assert_eq!(outcome["outcome"], "rejected");
+        assert_eq!(outcome["reason"], "nobody_left_to_page");
+    }
+    let a = alert_by_key(&base, "last").await.unwrap();
+    assert_eq!(a["status"], "triggered");
+    assert_eq!(a["paged"], json!(["alice", "bob"]));
+    assert_eq!(
+        alert_detail(&base, &id).await["timeline"]["entries"],
+        entries,
+        "a rejected escalate records nothing"
+    );
+    relay.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deadline_committed_while_the_escalator_works_wakes_it() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap();
+    let clock = Arc::new(ManualClock::new(t0));
+    let (relay, base) = start(dir.path(), Some(clock.clone())).await;
+    // A backlog larger than one claim, so the pass below takes a while.
+    let firing: Vec<serde_json::Value> = (0..1500)
+        .map(|i| json!({"status": "firing", "fingerprint": format!("fp-{i}"), "labels": {"alertname": "load"}}))
+        .collect();
+    let (status, body) = post(
+        &base,
+        &format!("/v1/alertmanager/{API_KEY}"),
+        &json!({"version": "4", "alerts": firing}),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+
+    // Watch when the escalator says it will next wake while it works. A
+    // write that commits a deadline wakes it only if the deadline is earlier
+    // than that, so while it works it must be later than any deadline: a
+    // deadline committed mid-pass must never wait for the idle timeout.
+    let state = relay.state().clone();
+    let stop = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut seen = std::collections::BTreeSet::new();
+            while !stop.load(Ordering::Acquire) {
+                seen.insert(state.escalator_wake_ms.load(Ordering::Acquire));
+                std::thread::yield_now();
+            }
+            seen
+        })
+    };
+    clock.advance(chrono::Duration::seconds(2));
+    relay.wake_escalator();
+    // Committed while the backlog is being worked through.
+    let (status, _) = post(
+        &base,
+        "/v2/enqueue",
+        &trigger(API_KEY, "mid-pass", "committed mid-pass", "critical"),
+    )
+    .await;
+    assert_eq!(status, 202);
+    assert!(
+        eventually(60, || async { pending_deadlines(&base).await <= 1 }).await,
+        "the backlog was never worked through"
+    );
+    stop.store(true, Ordering::Release);
+    let seen = sampler.join().unwrap();
+    let deadline_ms = (t0 + chrono::Duration::seconds(4)).timestamp_millis();
+    assert!(
+        seen.iter().all(|&wake| wake >= deadline_ms),
+        "while working the escalator advertised a wake-up before a possible deadline: {seen:?}"
+    );
+
+    // And the deadline committed mid-pass fires on time.
+    clock.advance(chrono::Duration::seconds(2));
+    relay.wake_escalator();
+    assert!(
+        eventually(30, || async {
+            alert_by_key(&base, "mid-pass").await.unwrap()["paged"] == json!(["alice", "bob"])
+        })
         .await
-        .unwrap();
-    assert!(text.contains("klaxon_pending_deadlines 0"), "{text}");
+    );
+    let id = alert_by_key(&base, "mid-pass").await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let n = notifications(&alert_detail(&base, &id).await);
+    assert_eq!(n[1].0, t0 + chrono::Duration::seconds(4));
     relay.shutdown().await.unwrap();
 }

@@ -168,6 +168,10 @@ pub enum Rejection {
     },
     /// A snooze must end in the future.
     SnoozeNotInFuture,
+    /// Escalate or decline with no escalation step left to page: the policy
+    /// has run out (or this is its last step). Moving on would leave the
+    /// alert open with nobody's phone ringing, so the person keeps the page.
+    NobodyLeftToPage,
 }
 
 impl fmt::Display for Rejection {
@@ -176,6 +180,9 @@ impl fmt::Display for Rejection {
             Rejection::AlreadyResolved { by } => write!(f, "already resolved by {by}"),
             Rejection::AcknowledgedByOther { by } => write!(f, "{by} acknowledged it meanwhile"),
             Rejection::SnoozeNotInFuture => f.write_str("a snooze must end in the future"),
+            Rejection::NobodyLeftToPage => f.write_str(
+                "nobody is left to escalate to (the escalation policy has no further step); the page stays with you",
+            ),
         }
     }
 }

@@ -46,7 +46,6 @@ impl Alert {
             return (self, outcome);
         }
         let who = cmd.actor.who.clone();
-        let was_exhausted = self.escalation.exhausted;
         let event = match &cmd.action {
             Action::Acknowledge => {
                 if self.status == AlertStatus::Acknowledged {
@@ -76,10 +75,16 @@ impl Alert {
                         Outcome::Rejected(Rejection::AcknowledgedByOther { by }),
                     );
                 }
+                let Some(next) = escalation::skip_to_next_step(policy, &self.escalation, now)
+                else {
+                    // No step is left to fire: moving on would leave the
+                    // alert open with nobody paged. The person keeps it.
+                    return (self, Outcome::Rejected(Rejection::NobodyLeftToPage));
+                };
                 self.status = AlertStatus::Triggered;
                 self.acknowledged_by = None;
                 self.snoozed_until = None;
-                self.escalation = escalation::skip_to_next_step(policy, &self.escalation, now);
+                self.escalation = next;
                 if cmd.action == Action::Decline {
                     Event::Declined
                 } else {
@@ -101,11 +106,6 @@ impl Alert {
         };
         self.timeline
             .push(now, cmd.actor.clone(), event, cmd.key.clone());
-        if !was_exhausted && self.escalation.exhausted {
-            // A manual escalation past the last step: nobody is left to page.
-            self.timeline
-                .push(now, Actor::relay(), Event::PolicyExhausted, None);
-        }
         (self, Outcome::Applied)
     }
 

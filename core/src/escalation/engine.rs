@@ -150,18 +150,16 @@ pub fn advance(
 }
 
 /// A manual escalation ("escalate" or "decline"): the next step fires at
-/// `now`, whatever the current step's deadline. Past the last step of the
-/// last pass the policy is exhausted.
+/// `now`, whatever the current step's deadline. `None` when there is no
+/// next step — the policy is exhausted, or this is the last step of the last
+/// pass — because moving on would leave the alert open with nobody paged.
 pub fn skip_to_next_step(
     policy: &EscalationPolicy,
     state: &EscalationState,
     now: DateTime<Utc>,
-) -> EscalationState {
+) -> Option<EscalationState> {
     let mut st = *state;
-    if !st.exhausted {
-        move_to_next_step(policy, &mut st, now);
-    }
-    st
+    (!st.exhausted && move_to_next_step(policy, &mut st, now)).then_some(st)
 }
 
 /// Moves to the next step (wrapping into the next pass while `repeat`

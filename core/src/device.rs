@@ -567,22 +567,31 @@ impl Device {
     /// Delivers the outbox and pulls what changed: registers a new push
     /// token, sends every due action (each at most once per sync, with
     /// backoff between syncs), then syncs alerts and roster from the stored
-    /// cursor. Alerts that stopped being triggered stop ringing. Needs a
+    /// cursor. Every ring of this process whose alert, as stored after the
+    /// sync, is no longer triggered or has an action queued stops (even when
+    /// the relay was unreachable, and even when another process on the same
+    /// state directory pulled the change). Needs a
     /// tokio runtime (it blocks a `spawn_blocking` thread per delivery).
     pub async fn sync(self: &Arc<Self>) -> Result<SyncReport> {
         let result = self.sync_inner().await;
         let now = self.clock.now();
-        let mut store = lock(&self.store);
-        let mut last: LastSync = store.setting(more_keys::LAST_SYNC)?.unwrap_or_default();
-        last.at = Some(now);
-        match &result {
-            Ok(_) => {
-                last.ok_at = Some(now);
-                last.error = None;
+        let pending = {
+            let mut store = lock(&self.store);
+            let mut last: LastSync = store.setting(more_keys::LAST_SYNC)?.unwrap_or_default();
+            last.at = Some(now);
+            match &result {
+                Ok(_) => {
+                    last.ok_at = Some(now);
+                    last.error = None;
+                }
+                Err(e) => last.error = Some(e.to_string()),
             }
-            Err(e) => last.error = Some(e.to_string()),
-        }
-        store.set_setting(more_keys::LAST_SYNC, &last, Durability::Normal)?;
+            store.set_setting(more_keys::LAST_SYNC, &last, Durability::Normal)?;
+            pending_of(&store)?
+        };
+        // Also when the relay was unreachable: another process's queued
+        // acknowledgement is in the store already.
+        self.stop_rings_the_store_has_settled(&pending)?;
         result
     }
 
@@ -627,7 +636,6 @@ impl Device {
                 }
             }
         }
-        self.stop_rings_the_store_has_settled(&pending)?;
         Ok(SyncReport {
             delivered,
             alerts_changed: u32::try_from(pulled.alerts.len()).unwrap_or(u32::MAX),
@@ -1677,6 +1685,145 @@ mod tests {
         merge_page_into_view(&mut store, &newer, t0()).unwrap();
         let view = store.synced_alert("a1").unwrap().unwrap();
         assert_eq!((view.status, view.revision), (AlertStatus::Acknowledged, 3));
+    }
+
+    /// A shell that records what core tells it.
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<String>>);
+
+    impl Recorder {
+        fn calls(&self) -> Vec<String> {
+            self.0.lock().unwrap().clone()
+        }
+        fn push(&self, call: String) -> std::result::Result<(), String> {
+            self.0.lock().unwrap().push(call);
+            Ok(())
+        }
+    }
+
+    impl Shell for Recorder {
+        fn present(&self, plan: &NotificationPlan) -> std::result::Result<(), String> {
+            self.push(format!("present {}", plan.alert))
+        }
+        fn update(&self, plan: &NotificationPlan) -> std::result::Result<(), String> {
+            self.push(format!("update {} {:?}", plan.alert, plan.sound))
+        }
+        fn cancel(&self, alert: &str) -> std::result::Result<(), String> {
+            self.push(format!("cancel {alert}"))
+        }
+        fn start_ringing(&self, alert: &str, _: &RingLoop) -> std::result::Result<(), String> {
+            self.push(format!("start {alert}"))
+        }
+        fn stop_ringing(&self, alert: &str) -> std::result::Result<(), String> {
+            self.push(format!("stop {alert}"))
+        }
+    }
+
+    fn critical_page(alert: &str, step_seq: u32, revision: u32) -> Page {
+        Page {
+            alert: alert.into(),
+            step_seq,
+            service: "api".into(),
+            service_name: "Public API".into(),
+            dedup_key: "d".into(),
+            summary: "down".into(),
+            priority: crate::Priority::Critical,
+            status: AlertStatus::Triggered,
+            revision,
+            runbook: None,
+            status_update: false,
+        }
+    }
+
+    fn recorded_device(dir: &Path) -> (Device, Arc<Recorder>) {
+        let device =
+            Device::open(dir, "http://127.0.0.1:9", Arc::new(ManualClock::new(t0()))).unwrap();
+        let recorder = Arc::new(Recorder::default());
+        device.set_shell(Some(recorder.clone()));
+        (device, recorder)
+    }
+
+    #[test]
+    fn a_status_update_stops_the_ring_and_never_starts_one_and_its_repeat_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let (device, shell) = recorded_device(dir.path());
+        let page = critical_page("a1", 1, 2);
+        assert!(device.handle_page(&page).unwrap().unwrap().ring.is_some());
+        assert_eq!(shell.calls(), ["present a1", "start a1"]);
+        assert!(device.is_ringing("a1"));
+
+        // Acknowledged elsewhere: stop, and the notification goes quiet.
+        let acked = Page {
+            status: AlertStatus::Acknowledged,
+            revision: 3,
+            status_update: true,
+            ..page.clone()
+        };
+        let plan = device.handle_page(&acked).unwrap().unwrap();
+        assert!(plan.ring.is_none() && !plan.full_screen);
+        assert_eq!(plan.sound, notify::Sound::Silent);
+        assert_eq!(shell.calls()[2..], ["stop a1", "update a1 Silent"]);
+        assert!(!device.is_ringing("a1"));
+        // The provider delivers it again: nothing happens.
+        assert_eq!(device.handle_page(&acked).unwrap(), None);
+        assert_eq!(shell.calls().len(), 4);
+        // The original page arriving late rings nothing either.
+        assert_eq!(device.handle_page(&page).unwrap(), None);
+        assert_eq!(shell.calls().len(), 4);
+
+        // Escalated to someone else: still triggered, but a status update
+        // at the new step is silent and stops the ring.
+        device.handle_page(&critical_page("a2", 1, 2)).unwrap();
+        let moved_on = Page {
+            step_seq: 2,
+            revision: 4,
+            status_update: true,
+            ..critical_page("a2", 1, 2)
+        };
+        let plan = device.handle_page(&moved_on).unwrap().unwrap();
+        assert!(plan.ring.is_none() && !plan.full_screen && !plan.override_dnd);
+        assert_eq!(plan.sound, notify::Sound::Silent);
+        assert_eq!(
+            shell.calls()[4..],
+            ["present a2", "start a2", "stop a2", "update a2 Silent"]
+        );
+
+        // Resolved, for an alert this device never showed: harmless.
+        let resolved = Page {
+            status: AlertStatus::Resolved,
+            status_update: true,
+            ..critical_page("a3", 1, 5)
+        };
+        device.handle_page(&resolved).unwrap();
+        assert_eq!(shell.calls()[8..], ["stop a3", "cancel a3"]);
+        assert!(
+            shell
+                .calls()
+                .iter()
+                .filter(|c| c.starts_with("start"))
+                .count()
+                == 2
+        );
+    }
+
+    #[test]
+    fn a_page_older_than_the_stored_state_does_not_ring() {
+        let dir = tempfile::tempdir().unwrap();
+        let (device, shell) = recorded_device(dir.path());
+        // A sync stored the alert acknowledged (revision 5) before the
+        // step-1 push (revision 2) arrived.
+        let synced = Page {
+            status: AlertStatus::Acknowledged,
+            ..critical_page("a1", 1, 5)
+        };
+        merge_page_into_view(&mut lock(&device.store), &synced, t0()).unwrap();
+        let plan = device
+            .handle_page(&critical_page("a1", 1, 2))
+            .unwrap()
+            .unwrap();
+        assert!(plan.ring.is_none());
+        assert_eq!(shell.calls(), ["stop a1", "update a1 Silent"]);
+        assert!(!device.is_ringing("a1"));
     }
 
     fn shift(person: &str, from_h: i64, to_h: i64) -> crate::wire::ShiftView {

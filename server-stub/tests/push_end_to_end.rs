@@ -964,3 +964,82 @@ async fn an_escalation_to_someone_else_sends_the_previous_phones_a_silent_status
     assert_eq!((page.step_seq, page.status_update), (2, true));
     w.relay.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_stops_a_ring_that_another_process_on_the_same_state_dir_settled() {
+    use klaxon_core::alert::Action;
+    use klaxon_core::wire::PushPlatform;
+    let w = world_with(&ROSTER.replace("delay = \"2s\"", "delay = \"1h\"")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let pager = core_phone(
+        &w.base,
+        dir.path(),
+        PushPlatform::Fcm,
+        "fcm:shared-dir-token",
+    )
+    .await;
+    let shell = Arc::new(RecordingShell::default());
+    pager.set_shell(Some(shell.clone()));
+    // A second process on the same state directory (the terminal pager
+    // and a `klaxon` command beside it): same store, same sync cursor.
+    let other = Arc::new(
+        klaxon_core::device::Device::open(dir.path(), &w.base, Arc::new(SystemClock)).unwrap(),
+    );
+
+    let alert = w.trigger("shared-dir", SUMMARY, "critical").await;
+    let report = pager.sync().await.unwrap();
+    assert!(
+        report
+            .plans
+            .iter()
+            .any(|p| p.alert == alert && p.ring.is_some()),
+        "{:?}",
+        report.plans
+    );
+    assert_eq!(shell.count("start"), 1, "{:?}", shell.calls());
+
+    // Monitoring acknowledges; the other process's sync pulls the change
+    // and moves the shared cursor past it.
+    let (status, _) = post(
+        &w.base,
+        "/v2/enqueue",
+        &common::action(API_KEY, "shared-dir", "acknowledge"),
+    )
+    .await;
+    assert_eq!(status, 202);
+    assert!(other.sync().await.unwrap().alerts_changed >= 1);
+    // This process's sync pulls nothing, and still stops its ring: the
+    // stored alert is acknowledged.
+    let report = pager.sync().await.unwrap();
+    assert_eq!(report.alerts_changed, 0, "the other process pulled it");
+    assert_eq!(
+        shell.count(&format!("stop {alert}")),
+        1,
+        "{:?}",
+        shell.calls()
+    );
+    assert_eq!(shell.count(&format!("update {alert} Silent")), 1);
+
+    // The other process acknowledges a second page itself (queued in the
+    // shared outbox): this process's next sync stops that ring too.
+    let second = w
+        .trigger("shared-dir-2", "CPU above 95% on api-3", "critical")
+        .await;
+    pager.sync().await.unwrap();
+    assert_eq!(
+        shell.count(&format!("start {second}")),
+        1,
+        "{:?}",
+        shell.calls()
+    );
+    other.act(&second, Action::Acknowledge).unwrap();
+    pager.sync().await.unwrap();
+    assert_eq!(
+        shell.count(&format!("stop {second}")),
+        1,
+        "{:?}",
+        shell.calls()
+    );
+    assert_eq!(shell.count("start"), 2, "nothing rang again");
+    w.relay.shutdown().await.unwrap();
+}

@@ -79,8 +79,9 @@ enum Op {
     },
     /// Timers run after the clock moves by `minutes` (negative: a jump back).
     Tick { minutes: i64 },
-    /// The integration fires again with the same key.
-    Retrigger,
+    /// The integration fires again with the same key, with one of two
+    /// summaries and any priority (often exactly what the alert says).
+    Retrigger { summary: u8, priority: u8 },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -92,7 +93,7 @@ fn op() -> impl Strategy<Value = Op> {
             seen_back
         }),
         (-30i64..90).prop_map(|minutes| Op::Tick { minutes }),
-        Just(Op::Retrigger),
+        (0u8..2, 0u8..3).prop_map(|(summary, priority)| Op::Retrigger { summary, priority }),
     ]
 }
 
@@ -134,6 +135,14 @@ fn trigger() -> Trigger {
     }
 }
 
+fn retrigger(summary: u8, priority: u8) -> Trigger {
+    Trigger {
+        summary: ["disk full", "disk 99% full"][summary as usize % 2].into(),
+        priority: [Priority::Low, Priority::High, Priority::Critical][priority as usize % 3],
+        ..trigger()
+    }
+}
+
 /// Runs the ops, checking the per-step invariants, and returns every alert
 /// along the way.
 fn run(ops: &[Op]) -> Result<Vec<Alert>, TestCaseError> {
@@ -157,13 +166,20 @@ fn run(ops: &[Op]) -> Result<Vec<Alert>, TestCaseError> {
                 now += Duration::minutes(*minutes);
                 alert.tick(policy(), &ROSTER, now).alert
             }
-            Op::Retrigger => {
-                let (next, _) = Alert::trigger(Some(alert), "a2", trigger(), now);
+            Op::Retrigger { summary, priority } => {
+                let t = retrigger(*summary, *priority);
+                let same = t.summary == alert.summary && t.priority == alert.priority;
+                let (next, _) = Alert::trigger(Some(alert), "a2", t, now);
                 if next.id == "a2" {
                     // A new alert after resolve: a separate lifecycle.
                     history.push(next.clone());
                     alert = next;
                     continue;
+                }
+                if same {
+                    prop_assert_eq!(&next, &before, "an identical re-send changes nothing");
+                } else {
+                    prop_assert_eq!(next.timeline.revision(), before.timeline.revision() + 1);
                 }
                 next
             }
@@ -280,6 +296,57 @@ proptest! {
         let (once, _) = alert.apply(&cmd, policy(), now);
         let (twice, _) = once.clone().apply(&cmd, policy(), now + Duration::minutes(later));
         prop_assert_eq!(twice, once);
+    }
+
+    #[test]
+    fn a_trigger_applied_twice_has_the_effect_of_once(
+        ops in prop::collection::vec(op(), 0..30),
+        summary in 0u8..2, priority in 0u8..3, later in 0i64..120,
+    ) {
+        let alert = run(&ops)?.pop().unwrap();
+        let now = alert.timeline.last().unwrap().at;
+        let t = retrigger(summary, priority);
+        let (once, _) = Alert::trigger(Some(alert), "a9", t.clone(), now);
+        let (twice, _) = Alert::trigger(Some(once.clone()), "a10", t, now + Duration::minutes(later));
+        prop_assert_eq!(twice, once);
+    }
+
+    #[test]
+    fn a_louder_trigger_repages_the_current_step_and_keeps_its_deadline(
+        ops in prop::collection::vec(op(), 0..30),
+        louder in 1u8..3,
+    ) {
+        // From any reachable state, settled by a tick: a trigger that raises
+        // the priority of a triggered alert whose step has fired pages that
+        // step's people again at once, and escalation keeps its deadline.
+        let alert = run(&ops)?.pop().unwrap();
+        let now = alert.timeline.last().unwrap().at;
+        let settled = alert.tick(policy(), &ROSTER, now);
+        let alert = settled.alert;
+        let priority = [Priority::Low, Priority::High, Priority::Critical][louder as usize];
+        if alert.status != AlertStatus::Triggered
+            || alert.escalation.exhausted
+            || priority <= alert.priority
+        {
+            return Ok(());
+        }
+        let (next, _) = Alert::trigger(
+            Some(alert.clone()),
+            "a9",
+            Trigger { priority, ..trigger() },
+            now,
+        );
+        prop_assert_eq!(next.priority, priority);
+        let tick = next.tick(policy(), &ROSTER, now);
+        prop_assert_eq!(tick.next_deadline, settled.next_deadline);
+        prop_assert_eq!(tick.pages.len(), 1);
+        let page = &tick.pages[0];
+        prop_assert_eq!((page.pass, page.step), (alert.escalation.pass, alert.escalation.step));
+        prop_assert_eq!(page.step_seq, alert.escalation.fired + 1);
+        prop_assert_eq!(tick.alert.escalation.fired_at, alert.escalation.fired_at);
+        check_reachable(&tick.alert)?;
+        // Once only: the next evaluation at the same instant pages nobody.
+        prop_assert!(tick.alert.tick(policy(), &ROSTER, now).pages.is_empty());
     }
 
     #[test]

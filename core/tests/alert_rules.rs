@@ -581,3 +581,128 @@ fn an_acknowledger_at_the_last_step_keeps_the_alert_when_escalating() {
         .to_string()
         .starts_with("nobody is left to escalate to"));
 }
+
+#[test]
+fn an_identical_resend_changes_nothing_and_a_changed_one_is_recorded() {
+    let roster = roster();
+    let t = at("2026-01-06T16:00:00Z");
+    let alert = opened(&roster, t);
+    // Alertmanager re-sends a firing alert every repeat_interval.
+    let mut same = alert.clone();
+    for hours in 1..=24 {
+        let (next, outcome) = Alert::trigger(
+            Some(same),
+            "a2",
+            trigger("disk"),
+            t + Duration::hours(hours),
+        );
+        assert_eq!(outcome, TriggerOutcome::Deduplicated);
+        same = next;
+    }
+    assert_eq!(same, alert, "not even the revision moves");
+
+    let mut quieter = trigger("disk");
+    quieter.priority = Priority::High;
+    let (lowered, _) = Alert::trigger(Some(alert.clone()), "a2", quieter, t);
+    assert_eq!(lowered.priority, Priority::High);
+    assert_eq!(lowered.timeline.revision(), alert.timeline.revision() + 1);
+    assert_eq!(
+        lowered.timeline.last().map(|e| &e.event),
+        Some(&Event::Deduplicated {
+            summary: "5xx rate above 5%".into()
+        })
+    );
+    let tick = lowered.tick(policy(&roster, "infra"), &roster, t + Duration::minutes(1));
+    assert!(
+        tick.pages.is_empty(),
+        "a quieter priority pages nobody again"
+    );
+}
+
+#[test]
+fn a_louder_trigger_repages_the_current_step_once_and_keeps_its_deadline() {
+    let roster = roster();
+    let p = policy(&roster, "infra");
+    let t = at("2026-01-06T16:00:00Z");
+    let mut low = trigger("disk");
+    low.priority = Priority::Low;
+    let (alert, _) = Alert::trigger(None, "a1", low, t);
+    let alert = alert.tick(p, &roster, t).alert; // bob, quietly
+    let t1 = t + Duration::minutes(2);
+    let (louder, outcome) = Alert::trigger(Some(alert), "a2", trigger("disk"), t1);
+    assert_eq!(outcome, TriggerOutcome::Deduplicated);
+    assert_eq!(louder.priority, Priority::Critical);
+    let tick = louder.tick(p, &roster, t1);
+    assert_eq!(tick.pages.len(), 1);
+    assert_eq!(tick.pages[0].people, ["bob"]);
+    assert_eq!(
+        (
+            tick.pages[0].pass,
+            tick.pages[0].step,
+            tick.pages[0].step_seq
+        ),
+        (0, 0, 2),
+        "the same step, a new ring"
+    );
+    assert_eq!(tick.pages[0].at, t1);
+    assert_eq!(
+        tick.next_deadline,
+        Some(t + Duration::minutes(5)),
+        "escalation is not held back"
+    );
+    let again = tick
+        .alert
+        .clone()
+        .tick(p, &roster, t1 + Duration::seconds(1));
+    assert!(again.pages.is_empty(), "re-paged once");
+    let next = tick.alert.tick(p, &roster, t + Duration::minutes(5));
+    assert_eq!(next.pages[0].people, ["carol"]);
+    assert_eq!(next.pages[0].step_seq, 3);
+}
+
+#[test]
+fn a_louder_trigger_does_not_repage_an_acknowledged_or_exhausted_alert() {
+    let roster = roster();
+    let p = policy(&roster, "infra");
+    let t = at("2026-01-06T16:00:00Z");
+    let mut low = trigger("disk");
+    low.priority = Priority::Low;
+    let (alert, _) = Alert::trigger(None, "a1", low, t);
+    let alert = alert.tick(p, &roster, t).alert;
+    let (acked, _) = alert
+        .clone()
+        .apply(&cmd(Action::Acknowledge, "bob", "k1", None), p, t);
+    let (louder, _) = Alert::trigger(Some(acked), "a2", trigger("disk"), t);
+    assert_eq!(louder.priority, Priority::Critical);
+    let tick = louder.tick(p, &roster, t + Duration::minutes(1));
+    assert!(tick.pages.is_empty(), "whoever took it already has it");
+    assert_eq!(tick.alert.status, AlertStatus::Acknowledged);
+
+    let exhausted = alert.tick(p, &roster, t + Duration::hours(2)).alert;
+    let exhausted = exhausted.tick(p, &roster, t + Duration::hours(4)).alert;
+    let exhausted = exhausted.tick(p, &roster, t + Duration::hours(6)).alert;
+    let exhausted = exhausted.tick(p, &roster, t + Duration::hours(8)).alert;
+    assert!(exhausted.escalation.exhausted);
+    let (louder, _) = Alert::trigger(
+        Some(exhausted),
+        "a2",
+        trigger("disk"),
+        t + Duration::hours(9),
+    );
+    let tick = louder.tick(p, &roster, t + Duration::hours(9));
+    assert!(tick.pages.is_empty(), "an exhausted policy pages nobody");
+}
+
+#[test]
+fn a_stored_escalation_state_without_repage_still_reads() {
+    let state: escalation::EscalationState = serde_json::from_str(
+        r#"{"pass":0,"step":1,"due":"2026-01-06T16:00:00Z","fired_at":null,"fired":1,"exhausted":false}"#,
+    )
+    .unwrap();
+    assert!(!state.repage);
+    let json = serde_json::to_string(&state).unwrap();
+    assert!(
+        !json.contains("repage"),
+        "written as before while false: {json}"
+    );
+}

@@ -84,7 +84,8 @@ pub struct Trigger {
 pub enum TriggerOutcome {
     /// A new alert opened.
     Opened,
-    /// An open alert with the same (service, dedup key) was updated.
+    /// An open alert with the same (service, dedup key) absorbed it (and
+    /// changed only if the summary or priority differed).
     Deduplicated,
 }
 
@@ -120,6 +121,13 @@ impl Alert {
     /// same service and dedup key, otherwise opens a new alert with `new_id`
     /// whose first escalation step is due at `now`. Never opens a second
     /// alert for an open key; after a resolve the key opens a new one.
+    ///
+    /// A deduplicated trigger records `Deduplicated` only when it changes
+    /// the summary or the priority; an identical re-send (Alertmanager's
+    /// `repeat_interval`) returns the alert unchanged, revision included.
+    /// When the priority rises on a triggered alert, the current step's
+    /// people are paged again at the new loudness by the next
+    /// [`Alert::tick`] (see [`EscalationState::repage_current_step`]).
     pub fn trigger(
         open: Option<Alert>,
         new_id: &str,
@@ -132,6 +140,13 @@ impl Alert {
                     && alert.service == trigger.service
                     && alert.dedup_key == trigger.dedup_key =>
             {
+                if alert.summary == trigger.summary && alert.priority == trigger.priority {
+                    // A re-send of what the alert already says: nothing to record.
+                    return (alert, TriggerOutcome::Deduplicated);
+                }
+                if trigger.priority > alert.priority && alert.status == AlertStatus::Triggered {
+                    alert.escalation = alert.escalation.repage_current_step();
+                }
                 alert.summary = trigger.summary.clone();
                 alert.priority = trigger.priority;
                 alert.timeline.push(

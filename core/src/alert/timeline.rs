@@ -15,7 +15,9 @@ pub enum Event {
         /// The summary it opened with.
         summary: String,
     },
-    /// A trigger with the same dedup key arrived while the alert was open.
+    /// A trigger with the same dedup key arrived while the alert was open
+    /// and changed its summary or priority (an identical re-send records
+    /// nothing). The alert holds the priority it now has.
     Deduplicated {
         /// The summary that trigger carried (now the alert's summary).
         summary: String,

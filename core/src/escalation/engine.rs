@@ -25,6 +25,11 @@ pub struct EscalationState {
     pub fired: u32,
     /// The policy ran out with nobody acknowledging; nothing more fires.
     pub exhausted: bool,
+    /// The current step, which has fired, pages its people again at the
+    /// next evaluation (the alert got louder); the step keeps its deadline.
+    /// Absent from states stored before it existed (false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub repage: bool,
 }
 
 impl EscalationState {
@@ -37,6 +42,7 @@ impl EscalationState {
             fired_at: None,
             fired: 0,
             exhausted: false,
+            repage: false,
         }
     }
 
@@ -46,6 +52,19 @@ impl EscalationState {
         EscalationState {
             fired: self.fired,
             ..EscalationState::start(at)
+        }
+    }
+
+    /// Asks for the current step's people to be paged again at the next
+    /// evaluation, e.g. because the alert's priority rose and they were paged
+    /// at the old loudness. Only a step that has fired is re-paged (one still
+    /// waiting pages at the new loudness anyway); an exhausted policy pages
+    /// nobody. The step's deadline does not move, so a priority that keeps
+    /// rising and falling cannot hold escalation back.
+    pub fn repage_current_step(&self) -> EscalationState {
+        EscalationState {
+            repage: self.fired_at.is_some() && !self.exhausted,
+            ..*self
         }
     }
 }
@@ -123,19 +142,16 @@ pub fn advance(
                 };
             }
             None => {
-                st.fired = st.fired.saturating_add(1);
                 st.fired_at = Some(now);
-                pages.push(StepPage {
-                    step_seq: st.fired,
-                    pass: st.pass,
-                    step: st.step,
-                    at: now,
-                    people: resolve_targets(roster, &step.targets, now),
-                });
+                pages.push(fire(&mut st, &step.targets, roster, now));
             }
             Some(fired_at) => {
                 let deadline = deadline_after(fired_at, step.delay);
                 if now < deadline {
+                    if st.repage {
+                        // Paged again (louder) now; the step's deadline stays.
+                        pages.push(fire(&mut st, &step.targets, roster, now));
+                    }
                     return Escalation {
                         pages,
                         state: st,
@@ -146,6 +162,25 @@ pub fn advance(
                 exhausted_now = !move_to_next_step(policy, &mut st, deadline);
             }
         }
+    }
+}
+
+/// Records one firing of the current step at `now`: a fresh `step_seq`, the
+/// targets resolved at `now`; a pending re-page is thereby done.
+fn fire(
+    st: &mut EscalationState,
+    targets: &[Target],
+    roster: &Roster,
+    now: DateTime<Utc>,
+) -> StepPage {
+    st.fired = st.fired.saturating_add(1);
+    st.repage = false;
+    StepPage {
+        step_seq: st.fired,
+        pass: st.pass,
+        step: st.step,
+        at: now,
+        people: resolve_targets(roster, targets, now),
     }
 }
 
@@ -171,6 +206,7 @@ fn move_to_next_step(
 ) -> bool {
     st.fired_at = None;
     st.due = due;
+    st.repage = false;
     if (st.step as usize) + 1 < policy.steps.len() {
         st.step += 1;
         true

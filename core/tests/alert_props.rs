@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use klaxon_core::alert::{
-    Action, Actor, Alert, AlertStatus, Command, Event, IdempotencyKey, Trigger,
+    Action, Actor, Alert, AlertStatus, Command, Event, IdempotencyKey, Trigger, MAX_SNOOZE,
 };
 use klaxon_core::escalation::EscalationPolicy;
 use klaxon_core::{Priority, Roster};
@@ -86,7 +86,7 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        (0u8..6, 0usize..3, 0u8..6, 0u8..4).prop_map(|(action, person, key, seen_back)| Op::Act {
+        (0u8..7, 0usize..3, 0u8..6, 0u8..4).prop_map(|(action, person, key, seen_back)| Op::Act {
             action,
             person,
             key,
@@ -113,8 +113,12 @@ fn command(
         4 => Action::Snooze {
             until: now + Duration::minutes(20),
         },
-        _ => Action::Snooze {
+        5 => Action::Snooze {
             until: now - Duration::minutes(1),
+        },
+        // Longer than MAX_SNOOZE: always rejected.
+        _ => Action::Snooze {
+            until: now + Duration::days(30),
         },
     };
     Command {
@@ -260,6 +264,17 @@ fn check_reachable(alert: &Alert) -> Result<(), TestCaseError> {
         prop_assert!(alert.acknowledged_by.is_none());
     }
     prop_assert!(alert.snoozed_until.is_none() || alert.status == AlertStatus::Acknowledged);
+    // No snooze is longer than the cap.
+    for e in alert.timeline.entries() {
+        if let Event::Snoozed { until } = e.event {
+            prop_assert!(
+                until - e.at <= MAX_SNOOZE,
+                "snoozed from {} until {}",
+                e.at,
+                until
+            );
+        }
+    }
     // Exhausted since the policy last ran out, unless a snooze expiry has
     // restarted it from the first step since then.
     let mut exhausted = false;
@@ -287,7 +302,7 @@ proptest! {
     #[test]
     fn an_action_applied_twice_has_the_effect_of_once(
         ops in prop::collection::vec(op(), 0..30),
-        action in 0u8..6, person in 0usize..3, seen_back in 0u8..3,
+        action in 0u8..7, person in 0usize..3, seen_back in 0u8..3,
         later in 0i64..120,
     ) {
         let alert = run(&ops)?.pop().unwrap();

@@ -706,3 +706,46 @@ fn a_stored_escalation_state_without_repage_still_reads() {
         "written as before while false: {json}"
     );
 }
+
+#[test]
+fn a_snooze_is_capped_at_a_day() {
+    use klaxon_core::alert::MAX_SNOOZE;
+    let roster = roster();
+    let p = policy(&roster, "infra");
+    let t = at("2026-01-06T16:00:00Z");
+    let alert = opened(&roster, t);
+    assert_eq!(MAX_SNOOZE, Duration::hours(24));
+    for until in [
+        at("2099-01-01T00:00:00Z"),
+        t + MAX_SNOOZE + Duration::seconds(1),
+    ] {
+        let (same, outcome) =
+            alert
+                .clone()
+                .apply(&cmd(Action::Snooze { until }, "bob", "k1", None), p, t);
+        assert_eq!(outcome, Outcome::Rejected(Rejection::SnoozeTooLong));
+        assert_eq!(same, alert, "a rejected snooze changes nothing");
+    }
+    assert_eq!(
+        Rejection::SnoozeTooLong.to_string(),
+        "a snooze may last at most 24 hours"
+    );
+    let until = t + MAX_SNOOZE;
+    let (snoozed, outcome) = alert.apply(&cmd(Action::Snooze { until }, "bob", "k2", None), p, t);
+    assert_eq!(outcome, Outcome::Applied, "exactly a day is allowed");
+    assert_eq!(snoozed.snoozed_until, Some(until));
+    // Measured from when it arrives: the same "until", sent later, is shorter.
+    let (_, outcome) = snoozed.apply(
+        &cmd(
+            Action::Snooze {
+                until: until + Duration::hours(1),
+            },
+            "bob",
+            "k3",
+            None,
+        ),
+        p,
+        t + Duration::hours(1),
+    );
+    assert_eq!(outcome, Outcome::Applied);
+}

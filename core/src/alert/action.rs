@@ -116,6 +116,7 @@ pub enum Action {
     /// The problem is fixed; the alert closes for good.
     Resolve,
     /// Acknowledge until `until`, then trigger again from the first step.
+    /// `until` must be in the future and at most [`MAX_SNOOZE`] away.
     Snooze {
         /// When the alert re-triggers.
         until: DateTime<Utc>,
@@ -134,6 +135,13 @@ impl Action {
         }
     }
 }
+
+/// The longest snooze, counted from when the snooze is applied. A snooze is
+/// an acknowledgement that pages nobody until it ends; without a limit one
+/// "until 2099" is a permanent, silent acknowledgement of an open alert. A
+/// day covers a night or a weekend day of waiting on someone else; after it
+/// the alert pages again and the person snoozes again or resolves it.
+pub const MAX_SNOOZE: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 
 /// An action with everything needed to apply it exactly once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,6 +176,9 @@ pub enum Rejection {
     },
     /// A snooze must end in the future.
     SnoozeNotInFuture,
+    /// A snooze may last at most [`MAX_SNOOZE`] (24 hours) from when it is
+    /// applied.
+    SnoozeTooLong,
     /// Escalate or decline with no escalation step left to page: the policy
     /// has run out (or this is its last step). Moving on would leave the
     /// alert open with nobody's phone ringing, so the person keeps the page.
@@ -180,6 +191,11 @@ impl fmt::Display for Rejection {
             Rejection::AlreadyResolved { by } => write!(f, "already resolved by {by}"),
             Rejection::AcknowledgedByOther { by } => write!(f, "{by} acknowledged it meanwhile"),
             Rejection::SnoozeNotInFuture => f.write_str("a snooze must end in the future"),
+            Rejection::SnoozeTooLong => write!(
+                f,
+                "a snooze may last at most {} hours",
+                MAX_SNOOZE.num_hours()
+            ),
             Rejection::NobodyLeftToPage => f.write_str(
                 "nobody is left to escalate to (the escalation policy has no further step); the page stays with you",
             ),

@@ -7,7 +7,7 @@ mod action;
 mod timeline;
 mod transition;
 
-pub use action::{Action, Actor, Command, IdempotencyKey, Outcome, Rejection, Source};
+pub use action::{Action, Actor, Command, IdempotencyKey, Outcome, Rejection, Source, MAX_SNOOZE};
 pub use timeline::{Event, Timeline, TimelineEntry};
 pub use transition::Tick;
 

@@ -2,7 +2,7 @@
 //! timers (escalation steps, snooze expiry) that move it when nobody acts.
 //! Both take the current alert by value and return the next one.
 
-use super::action::{Action, Actor, Command, Outcome, Rejection};
+use super::action::{Action, Actor, Command, Outcome, Rejection, MAX_SNOOZE};
 use super::timeline::Event;
 use super::{Alert, AlertStatus};
 use crate::escalation::{self, EscalationPolicy, StepPage};
@@ -94,6 +94,9 @@ impl Alert {
             Action::Snooze { until } => {
                 if *until <= now {
                     return (self, Outcome::Rejected(Rejection::SnoozeNotInFuture));
+                }
+                if *until - now > MAX_SNOOZE {
+                    return (self, Outcome::Rejected(Rejection::SnoozeTooLong));
                 }
                 if self.snoozed_until == Some(*until) {
                     return (self, Outcome::AlreadyInState);

@@ -17,15 +17,21 @@ const CLAIM_BATCH: usize = 512;
 /// Longest sleep without looking again: covers a wall clock that jumped.
 const MAX_IDLE: Duration = Duration::from_secs(5);
 
+/// `escalator_wake_ms` while a pass is under way (and before the first):
+/// later than any deadline, so every write with a deadline wakes it.
+pub const WORKING: i64 = i64::MAX;
+
 /// Runs until `stop` turns true.
 pub async fn run(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
     loop {
         if *stop.borrow() {
             return;
         }
-        // While working, every new deadline is "earlier than planned":
-        // writes wake the escalator, so nothing set meanwhile is missed.
-        state.escalator_wake_ms.store(0, Ordering::Release);
+        // While working, every new deadline is "earlier than planned"
+        // (i64::MAX is later than any): a write committed meanwhile wakes
+        // the escalator (the notification waits for its next sleep), so a
+        // deadline set after it read the next one is not missed.
+        state.escalator_wake_ms.store(WORKING, Ordering::Release);
         let now = state.clock.now();
         match state
             .store

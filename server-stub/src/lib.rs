@@ -56,8 +56,9 @@ pub struct AppState {
     pub hub: Hub,
     /// Wakes the escalator when a deadline may have moved earlier.
     pub escalator: Notify,
-    /// When the escalator plans to wake next (Unix ms); writes with an
-    /// earlier deadline wake it.
+    /// When the escalator plans to wake next (Unix ms, or
+    /// [`escalator::WORKING`] while it works); writes with an earlier
+    /// deadline wake it.
     pub escalator_wake_ms: std::sync::atomic::AtomicI64,
     /// `KLAXON_ADMIN_TOKEN`; `None` turns the admin API off.
     pub admin_token: Option<String>,
@@ -143,7 +144,7 @@ impl Relay {
             metrics: Arc::new(Metrics::default()),
             hub: Hub::default(),
             escalator: Notify::new(),
-            escalator_wake_ms: std::sync::atomic::AtomicI64::new(0),
+            escalator_wake_ms: std::sync::atomic::AtomicI64::new(escalator::WORKING),
             admin_token: self.admin_token,
             limiter: RateLimiter::new(self.rate_limit),
             nonces: NonceCache::default(),

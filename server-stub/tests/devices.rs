@@ -398,3 +398,23 @@ async fn push_tokens_register_and_clear() {
     assert_eq!(status, 400);
     relay.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn extreme_timestamps_are_401_with_a_json_body_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start(dir.path(), None).await;
+    let alice = enroll(&base, "alice").await;
+    for ts in [i64::MIN, i64::MIN + 1, i64::MAX, -1] {
+        let mut h = alice.headers("GET", "/v1/sync", b"", Utc::now(), &crypto::new_nonce());
+        h[1].1 = ts.to_string();
+        let (status, body) = send_raw(&base, "GET", "/v1/sync", vec![], h).await;
+        assert_eq!(status, 401, "timestamp {ts}: {body}");
+        assert!(
+            body["message"].as_str().unwrap().contains("timestamp"),
+            "timestamp {ts}: {body}"
+        );
+    }
+    // The relay is still serving.
+    assert_eq!(alice.send(&base, "GET", "/v1/sync", None).await.0, 200);
+    relay.shutdown().await.unwrap();
+}

@@ -43,7 +43,7 @@ impl NonceCache {
         if seen.get(&key).is_some_and(|expires| *expires >= now) {
             return false;
         }
-        seen.insert(key, timestamp + MAX_SKEW_SECONDS);
+        seen.insert(key, timestamp.saturating_add(MAX_SKEW_SECONDS));
         true
     }
 }
@@ -73,7 +73,8 @@ pub async fn verify(
     let nonce = header(&parts, crypto::HEADER_NONCE)?.to_string();
     let signature = header(&parts, crypto::HEADER_SIGNATURE)?.to_string();
     let now = state.clock.now().timestamp();
-    if (now - timestamp).abs() > MAX_SKEW_SECONDS {
+    // abs_diff: the timestamp is the client's, any i64 (i64::MIN included).
+    if now.abs_diff(timestamp) > MAX_SKEW_SECONDS.unsigned_abs() {
         return Err(ApiError::Unauthorized(format!(
             "x-klaxon-timestamp: {timestamp} is more than {MAX_SKEW_SECONDS} s from the relay's clock ({now})"
         )));

@@ -26,6 +26,8 @@ pub enum ApiError {
     Forbidden(String),
     /// 404: no such thing (or one the caller may not see).
     NotFound(String),
+    /// 405: the path exists, the method is not one it takes.
+    MethodNotAllowed(String),
     /// 429: over the rate limit; retry after this many seconds.
     RateLimited {
         /// Seconds until a retry can succeed.
@@ -63,6 +65,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -94,6 +97,7 @@ impl IntoResponse for ApiError {
             ApiError::Unauthorized(m) => ("unauthorized", m.clone(), vec![m.clone()]),
             ApiError::Forbidden(m) => ("forbidden", m.clone(), vec![m.clone()]),
             ApiError::NotFound(m) => ("not found", m.clone(), vec![m.clone()]),
+            ApiError::MethodNotAllowed(m) => ("method not allowed", m.clone(), vec![m.clone()]),
             ApiError::RateLimited { .. } => (
                 "throttle event",
                 "Requests for this routing key exceed its rate limit".to_string(),

@@ -22,6 +22,8 @@ pub mod routing;
 pub mod store;
 
 use axum::extract::DefaultBodyLimit;
+use axum::http::{header, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::Router;
 use delivery::Pusher;
@@ -191,7 +193,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             state.clone(),
             devices::auth::verify,
         ));
-    Router::new()
+    let routes = Router::new()
         .route("/v2/enqueue", post(ingest::events_v2::enqueue))
         .route(
             "/v1/alertmanager/{routing_key}",
@@ -204,8 +206,43 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/admin/alerts", get(admin::list_alerts))
         .route("/v1/admin/alerts/{id}", get(admin::get_alert))
         .merge(signed)
+        .fallback(unknown_path)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(ingest::MAX_BODY))
-        .with_state(state)
+        .with_state(state);
+    // axum adds the `Allow` header to a 405 after the fallback ran, so the
+    // body names the allowed methods from outside the routes.
+    Router::new()
+        .fallback_service(routes)
+        .layer(axum::middleware::map_response(name_allowed_methods))
+}
+
+/// No route has this path: a 404 naming it.
+async fn unknown_path(method: Method, uri: Uri) -> errors::ApiError {
+    errors::ApiError::NotFound(format!("{method} {}: no such endpoint", uri.path()))
+}
+
+/// The path exists but not with this method: a 405 naming it.
+async fn method_not_allowed(method: Method, uri: Uri) -> errors::ApiError {
+    errors::ApiError::MethodNotAllowed(format!("{method} {}: method not allowed", uri.path()))
+}
+
+/// Rewrites a 405's body to list the methods its `Allow` header names.
+async fn name_allowed_methods(method: Method, uri: Uri, response: Response) -> Response {
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED {
+        return response;
+    }
+    let Some(allow) = response.headers().get(header::ALLOW).cloned() else {
+        return response;
+    };
+    let mut answer = errors::ApiError::MethodNotAllowed(format!(
+        "{method} {}: method not allowed; use {}",
+        uri.path(),
+        allow.to_str().unwrap_or_default()
+    ))
+    .into_response();
+    answer.headers_mut().insert(header::ALLOW, allow);
+    answer
 }
 
 /// A running relay.

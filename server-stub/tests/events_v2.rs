@@ -301,3 +301,39 @@ async fn garbage_never_gets_a_5xx() {
     }
     relay.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn unknown_paths_and_wrong_methods_get_a_json_4xx() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start(dir.path(), None).await;
+    for (method, path, code, word) in [
+        ("GET", "/nope", 404, "/nope"),
+        ("POST", "/v2/enqueue/extra", 404, "/v2/enqueue/extra"),
+        ("GET", "/v2/enqueue", 405, "GET"),
+        ("DELETE", "/healthz", 405, "DELETE"),
+        ("GET", "/v1/actions", 405, "GET"),
+    ] {
+        let r = http()
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                format!("{base}{path}"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), code, "{method} {path}");
+        let allow = r
+            .headers()
+            .get("allow")
+            .map(|v| v.to_str().unwrap().to_string());
+        let body: Value = r.json().await.unwrap();
+        let message = body["message"].as_str().unwrap();
+        assert!(message.contains(word), "{method} {path}: {body}");
+        assert!(body["errors"].is_array(), "{body}");
+        if code == 405 {
+            let allow = allow.expect("405 names the allowed methods");
+            assert!(message.contains(&allow), "{body} vs allow {allow}");
+        }
+    }
+    relay.shutdown().await.unwrap();
+}

@@ -39,14 +39,9 @@ pub struct SendArgs {
     /// The service's routing key (32 characters).
     #[arg(long, value_name = "K")]
     routing_key: String,
-    /// What is wrong (up to 1024 characters).
-    #[arg(
-        long,
-        value_name = "S",
-        required_if_eq("action", "trigger"),
-        default_value = ""
-    )]
-    summary: String,
+    /// What is wrong (up to 1024 characters); required to trigger.
+    #[arg(long, value_name = "S")]
+    summary: Option<String>,
     /// How bad it is.
     #[arg(long, value_enum, default_value = "critical")]
     severity: Severity,
@@ -73,6 +68,12 @@ pub fn run(args: SendArgs) -> Result<Report, BadInput> {
             "--dedup-key is required with --action {action}"
         )));
     }
+    // Checked here, not by clap: `--action` defaults to trigger, and the
+    // refusal should be one line like every other usage error.
+    let summary = args.summary.unwrap_or_default();
+    if action == "trigger" && summary.is_empty() {
+        return Err(BadInput::new("--summary is required with --action trigger"));
+    }
     let severity = match args.severity {
         Severity::Critical => "critical",
         Severity::Error => "error",
@@ -88,7 +89,7 @@ pub fn run(args: SendArgs) -> Result<Report, BadInput> {
     }
     if action == "trigger" {
         event["payload"] = json!({
-            "summary": args.summary,
+            "summary": summary,
             "source": args.source,
             "severity": severity,
         });

@@ -350,3 +350,47 @@ fn serve_logs_json_lines_with_log_format_json() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("json"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn send_needs_a_summary_only_to_trigger() {
+    // Refused locally, before any request: the relay address is unreachable.
+    for extra in [
+        &[][..],
+        &["--action", "trigger"][..],
+        &["--summary", ""][..],
+    ] {
+        let mut args = vec![
+            "send",
+            "--relay",
+            "http://127.0.0.1:9",
+            "--routing-key",
+            KEY,
+        ];
+        args.extend_from_slice(extra);
+        let out = klaxon(&args, false);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains("--summary"), "{args:?}: {err}");
+    }
+    // Acknowledge and resolve go through without one.
+    let dir = tempfile::tempdir().unwrap();
+    let (_serve, base) = serve(dir.path());
+    let send = |extra: &[&str]| {
+        let mut args = vec!["send", "--relay", &base, "--routing-key", KEY];
+        args.extend_from_slice(extra);
+        klaxon(&args, false)
+    };
+    let out = send(&["--summary", "disk", "--dedup-key", "d1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for action in ["acknowledge", "resolve"] {
+        let out = send(&["--action", action, "--dedup-key", "d1"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{action}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(text(&out.stdout).trim(), "d1");
+    }
+}

@@ -303,6 +303,35 @@ async fn garbage_never_gets_a_5xx() {
 }
 
 #[tokio::test]
+async fn a_field_of_the_wrong_type_is_reported_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start(dir.path(), None).await;
+    let mut e = trigger(API_KEY, "k", "s", "critical");
+    e["routing_key"] = json!(42);
+    let mut a = action(API_KEY, "k", "acknowledge");
+    a["dedup_key"] = json!(["k"]);
+    let mut s = trigger(API_KEY, "k", "s", "critical");
+    s["payload"]["severity"] = json!(1);
+    let mut x = trigger(API_KEY, "k", "s", "critical");
+    x["event_action"] = json!(true);
+    for (body, field) in [
+        (e, "routing_key"),
+        (a, "dedup_key"),
+        (s, "payload.severity"),
+        (x, "event_action"),
+    ] {
+        let (status, answer) = post(&base, "/v2/enqueue", &body).await;
+        assert_eq!(status, 400, "{body} -> {answer}");
+        assert_eq!(
+            answer["errors"],
+            json!([format!("{field}: must be a string")]),
+            "{body}"
+        );
+    }
+    relay.shutdown().await.unwrap();
+}
+
+#[tokio::test]
 async fn unknown_paths_and_wrong_methods_get_a_json_4xx() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, base) = start(dir.path(), None).await;

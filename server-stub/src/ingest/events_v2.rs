@@ -36,13 +36,13 @@ fn string_field<'a>(
     name: &str,
     path: &str,
     errors: &mut Vec<String>,
-) -> Option<&'a str> {
+) -> Result<Option<&'a str>, ()> {
     match obj.get(name) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.as_str()),
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.as_str())),
         Some(_) => {
             errors.push(format!("{path}: must be a string"));
-            None
+            Err(())
         }
     }
 }
@@ -100,12 +100,14 @@ fn parse(state: &AppState, bytes: &[u8]) -> Result<Parsed, ApiError> {
     };
     let mut errors = Vec::new();
     let routing_key = string_field(obj, "routing_key", "routing_key", &mut errors);
+    // Err: present but not a string, already reported (once).
     let service = match routing_key {
-        None | Some("") => {
+        Err(()) => None,
+        Ok(None | Some("")) => {
             errors.push("routing_key: missing".into());
             None
         }
-        Some(key) => {
+        Ok(Some(key)) => {
             let service = state.roster.service_by_routing_key(key);
             if service.is_none() {
                 errors.push("routing_key: no service has this routing key".into());
@@ -113,21 +115,28 @@ fn parse(state: &AppState, bytes: &[u8]) -> Result<Parsed, ApiError> {
             service
         }
     };
+    let routing_key = routing_key.ok().flatten();
     let action = string_field(obj, "event_action", "event_action", &mut errors);
     match action {
-        Some("trigger" | "acknowledge" | "resolve") => {}
-        None => errors.push("event_action: missing; use trigger, acknowledge or resolve".into()),
-        Some(other) => errors.push(format!(
+        Err(()) | Ok(Some("trigger" | "acknowledge" | "resolve")) => {}
+        Ok(None) => {
+            errors.push("event_action: missing; use trigger, acknowledge or resolve".into())
+        }
+        Ok(Some(other)) => errors.push(format!(
             "event_action: {other:?} is not trigger, acknowledge or resolve"
         )),
     }
-    let dedup_key = string_field(obj, "dedup_key", "dedup_key", &mut errors);
+    let action = action.ok().flatten();
+    let dedup_field = string_field(obj, "dedup_key", "dedup_key", &mut errors);
+    let dedup_key = dedup_field.ok().flatten();
     if let Some(key) = dedup_key {
         if key.chars().count() > MAX_DEDUP_KEY {
             errors.push(format!("dedup_key: longer than {MAX_DEDUP_KEY} characters"));
         }
     }
-    if matches!(action, Some("acknowledge" | "resolve")) && dedup_key.is_none_or(str::is_empty) {
+    if matches!(action, Some("acknowledge" | "resolve"))
+        && dedup_field.is_ok_and(|key| key.is_none_or(str::is_empty))
+    {
         errors.push("dedup_key: required for acknowledge and resolve".into());
     }
     let mut details = AlertDetails {
@@ -142,28 +151,31 @@ fn parse(state: &AppState, bytes: &[u8]) -> Result<Parsed, ApiError> {
             None => errors.push("payload: missing; a trigger needs payload.summary, payload.source and payload.severity".into()),
             Some(payload) => {
                 match string_field(payload, "summary", "payload.summary", &mut errors) {
-                    None | Some("") => errors.push("payload.summary: missing".into()),
-                    Some(s) if s.chars().count() > MAX_SUMMARY => errors.push(format!(
+                    Err(()) => {}
+                    Ok(None | Some("")) => errors.push("payload.summary: missing".into()),
+                    Ok(Some(s)) if s.chars().count() > MAX_SUMMARY => errors.push(format!(
                         "payload.summary: {} characters, more than the {MAX_SUMMARY} allowed",
                         s.chars().count()
                     )),
-                    Some(s) => summary = Some(s.to_string()),
+                    Ok(Some(s)) => summary = Some(s.to_string()),
                 }
                 match string_field(payload, "source", "payload.source", &mut errors) {
-                    None | Some("") => errors.push("payload.source: missing".into()),
-                    Some(s) => details.source = Some(s.to_string()),
+                    Err(()) => {}
+                    Ok(None | Some("")) => errors.push("payload.source: missing".into()),
+                    Ok(Some(s)) => details.source = Some(s.to_string()),
                 }
                 match string_field(payload, "severity", "payload.severity", &mut errors) {
-                    None => errors.push(
+                    Err(()) => {}
+                    Ok(None) => errors.push(
                         "payload.severity: missing; use critical, error, warning or info".into(),
                     ),
-                    Some(s) if SEVERITIES.contains(&s) => severity = Some(s.to_string()),
-                    Some(s) => errors.push(format!(
+                    Ok(Some(s)) if SEVERITIES.contains(&s) => severity = Some(s.to_string()),
+                    Ok(Some(s)) => errors.push(format!(
                         "payload.severity: {s:?} is not critical, error, warning or info"
                     )),
                 }
                 for name in ["component", "group", "class", "timestamp"] {
-                    string_field(payload, name, &format!("payload.{name}"), &mut errors);
+                    let _ = string_field(payload, name, &format!("payload.{name}"), &mut errors);
                 }
                 let mut custom = Map::new();
                 for name in ["component", "group", "class", "timestamp", "custom_details"] {

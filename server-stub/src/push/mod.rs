@@ -229,21 +229,15 @@ pub(crate) fn collapse_id(id: &str) -> String {
     }
 }
 
-/// Reads `Retry-After` as seconds or as an HTTP date.
+/// Reads `Retry-After` by core's one rule
+/// ([`klaxon_core::outbox::parse_retry_after`]): seconds or an HTTP date,
+/// a date already past meaning "retry now" (zero).
 pub(crate) fn retry_after(
     headers: &reqwest::header::HeaderMap,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Option<Duration> {
-    let value = headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    (at.with_timezone(&chrono::Utc) - now).to_std().ok()
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    klaxon_core::outbox::parse_retry_after(value, now)
 }
 
 /// Classifies a transport error: no answer is worth retrying, anything
@@ -293,6 +287,14 @@ mod tests {
             HeaderValue::from_static("Wed, 21 Oct 2015 07:30:00 GMT"),
         );
         assert_eq!(retry_after(&h, now), Some(Duration::from_secs(120)));
+        // Core's rule: a date already past means retry now, not "unknown".
+        h.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:27:00 GMT"),
+        );
+        assert_eq!(retry_after(&h, now), Some(Duration::ZERO));
+        h.insert(RETRY_AFTER, HeaderValue::from_static(" 7 "));
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(7)));
         h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&h, now), None);
     }

@@ -229,7 +229,9 @@ fn queue_status_pushes(
         .iter()
         .flat_map(|step| step.people.iter().map(String::as_str))
         .collect();
-    let escalated = alert.status == AlertStatus::Triggered && !advanced.pages.is_empty();
+    // A step that paged nobody (every target schedule in a gap) leaves the
+    // earlier rings ringing: someone must still be paged.
+    let escalated = alert.status == AlertStatus::Triggered && !paged_now.is_empty();
     if !moved_on && !escalated {
         return Ok(false);
     }

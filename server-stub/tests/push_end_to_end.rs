@@ -1043,3 +1043,56 @@ async fn a_sync_stops_a_ring_that_another_process_on_the_same_state_dir_settled(
     assert_eq!(shell.count("start"), 2, "nothing rang again");
     w.relay.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_step_that_pages_nobody_sends_no_status_push_so_the_ring_goes_on() {
+    // Step 1 pages Alice for 1 s; step 2's schedule has nobody on call now.
+    let roster = ROSTER.replace("repeat = 1", "repeat = 0").replace(
+        "  delay = \"2s\"\n  targets = [\"schedule:primary\"]\n",
+        "  delay = \"1s\"\n  targets = [\"schedule:primary\"]\n\n  [[policies.steps]]\n  delay = \"1h\"\n  targets = [\"schedule:later\"]\n",
+    ) + &format!(
+        r#"
+[[schedules]]
+id = "later"
+time_zone = "UTC"
+
+  [[schedules.layers]]
+  name = "another-day"
+  rotation = "weekly"
+  length = 1
+  start = "2020-01-06T00:00:00"
+  participants = ["bob"]
+
+    [[schedules.layers.restrictions]]
+    days = ["{day}"]
+    from = "00:00"
+    to = "00:00"
+"#,
+        day = (chrono::Utc::now() + chrono::Duration::days(3))
+            .format("%a")
+            .to_string()
+            .to_lowercase()
+    );
+    let w = world_with(&roster).await;
+    let alert = w.trigger("status-gap", SUMMARY, "critical").await;
+    assert!(w.wait_for(&alert, 1, 1, 5).await, "{}", w.seen());
+    // Step 2 fires after 1 s and pages nobody (Bob is on call another day).
+    assert!(
+        eventually(5, || async {
+            let detail = common::alert_detail(&w.base, &alert).await;
+            detail["timeline"]["entries"].as_array().is_some_and(|t| {
+                t.iter()
+                    .filter(|e| e["event"]["kind"] == "notified")
+                    .count()
+                    >= 2
+            })
+        })
+        .await,
+        "{}",
+        common::alert_detail(&w.base, &alert).await
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(w.apns_for(&alert).len(), 1, "{}", w.seen());
+    assert_eq!(w.fcm_for(&alert).len(), 1, "{}", w.seen());
+    w.relay.shutdown().await.unwrap();
+}

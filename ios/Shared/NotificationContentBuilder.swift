@@ -42,8 +42,14 @@ struct NotificationContentBuilder {
 
     /// Critical only when core says to override Do-Not-Disturb (the user's
     /// setting) and iOS allows it; otherwise the loudest level iOS grants
-    /// without the entitlement.
+    /// without the entitlement; passive for a silent plan.
     func interruptionLevel(for plan: NotificationPlan) -> UNNotificationInterruptionLevel {
+        // A plan with nothing to ring (acknowledged, resolved, escalated to
+        // others: a status-update push, docs/push.md) replaces the ringing
+        // notification quietly, without lighting the screen or breaking Focus.
+        if plan.sound == .silent && plan.ring == nil && !plan.fullScreen {
+            return .passive
+        }
         switch plan.priority {
         case .critical:
             return plan.overrideDnd && criticalAlertsAllowed ? .critical : .timeSensitive

@@ -370,7 +370,9 @@ impl Device {
     /// drops repeats, records the page and returns the plan to show
     /// (`None`: a duplicate, show and ring nothing). The shell is told to
     /// present it and, for a ringing plan, to start the ring loop; a page
-    /// saying the alert was acknowledged or resolved stops the ring.
+    /// saying the alert was acknowledged or resolved, a status-update push
+    /// (also "escalated to others"), or a page older than a non-triggered
+    /// state already stored stops the ring and never starts one.
     ///
     /// `payload` is the sealed bytes, or their base64 / base64url text as
     /// push data messages carry them.

@@ -94,7 +94,11 @@ async fn canary(base: &str) {
 
 /// Moves the clock past the step delay, wakes the escalator and waits until
 /// the canary's second step fired.
-async fn pass_the_canarys_deadline(relay: &klaxon_relay::RunningRelay, base: &str, clock: &ManualClock) {
+async fn pass_the_canarys_deadline(
+    relay: &klaxon_relay::RunningRelay,
+    base: &str,
+    clock: &ManualClock,
+) {
     clock.advance(chrono::Duration::seconds(2));
     relay.wake_escalator();
     assert!(
@@ -104,6 +108,14 @@ async fn pass_the_canarys_deadline(relay: &klaxon_relay::RunningRelay, base: &st
         .await,
         "the escalator never fired the canary's deadline"
     );
+}
+
+/// The real time in whole seconds, for a ManualClock: deadlines are stored
+/// rounded up to the millisecond, so a sub-millisecond start would leave
+/// "advance by exactly the delay" just short of them.
+fn now_whole_seconds() -> chrono::DateTime<Utc> {
+    use chrono::SubsecRound as _;
+    Utc::now().trunc_subsecs(0)
 }
 
 /// The relay's `klaxon_pending_deadlines` gauge.
@@ -128,7 +140,7 @@ async fn pending_deadlines(base: &str) -> u64 {
 async fn an_acknowledgement_stops_escalation() {
     let dir = tempfile::tempdir().unwrap();
     // Near the real time: device signatures are checked against this clock.
-    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let clock = Arc::new(ManualClock::new(now_whole_seconds()));
     let (relay, base) = start(dir.path(), Some(clock.clone())).await;
     let alice = enroll(&base, "alice").await;
     let mut rx = open_stream(&base, &alice).await;
@@ -156,7 +168,7 @@ async fn an_acknowledgement_stops_escalation() {
 #[tokio::test]
 async fn an_integration_resolve_stops_escalation() {
     let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let clock = Arc::new(ManualClock::new(now_whole_seconds()));
     let (relay, base) = start(dir.path(), Some(clock.clone())).await;
     post(
         &base,

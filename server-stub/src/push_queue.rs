@@ -58,6 +58,9 @@ pub async fn run(state: Arc<AppState>, pusher: Arc<dyn Pusher>, mut stop: watch:
     }
 }
 
+/// The shortest wait before a push is tried again, whatever the provider says.
+const MIN_RETRY: Duration = Duration::from_secs(1);
+
 /// `2^attempts` seconds, at most [`MAX_BACKOFF`].
 fn backoff(attempts: u32) -> Duration {
     Duration::from_secs(1u64 << attempts.min(6)).min(MAX_BACKOFF)
@@ -70,7 +73,13 @@ async fn settle(state: &AppState, pending: PendingPush, result: PushResult, now:
             tracing::warn!(alert = %pending.key.alert, device = %pending.key.device, "push given up");
             PushSettlement::Done
         } else {
-            let wait = after.unwrap_or_else(|| backoff(attempts)).min(MAX_BACKOFF);
+            // A provider's Retry-After is honoured, but never below a second:
+            // a date already past (clock skew) or `0` must not burn every
+            // attempt in a burst.
+            let wait = after
+                .unwrap_or_else(|| backoff(attempts))
+                .max(MIN_RETRY)
+                .min(MAX_BACKOFF);
             PushSettlement::RetryAt(now + chrono::Duration::from_std(wait).unwrap_or_default())
         }
     };

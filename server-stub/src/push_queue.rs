@@ -66,6 +66,16 @@ fn backoff(attempts: u32) -> Duration {
     Duration::from_secs(1u64 << attempts.min(6)).min(MAX_BACKOFF)
 }
 
+/// How long to wait before attempt `attempts + 1`: the provider's
+/// Retry-After when it gave one, else exponential backoff — never below
+/// [`MIN_RETRY`] (a `0` or a date already past, from clock skew, must not
+/// burn every attempt in a burst) nor above [`MAX_BACKOFF`].
+fn retry_wait(after: Option<Duration>, attempts: u32) -> Duration {
+    after
+        .unwrap_or_else(|| backoff(attempts))
+        .clamp(MIN_RETRY, MAX_BACKOFF)
+}
+
 async fn settle(state: &AppState, pending: PendingPush, result: PushResult, now: DateTime<Utc>) {
     let attempts = pending.attempts.saturating_add(1);
     let retry = |after: Option<Duration>| {
@@ -73,13 +83,7 @@ async fn settle(state: &AppState, pending: PendingPush, result: PushResult, now:
             tracing::warn!(alert = %pending.key.alert, device = %pending.key.device, "push given up");
             PushSettlement::Done
         } else {
-            // A provider's Retry-After is honoured, but never below a second:
-            // a date already past (clock skew) or `0` must not burn every
-            // attempt in a burst.
-            let wait = after
-                .unwrap_or_else(|| backoff(attempts))
-                .max(MIN_RETRY)
-                .min(MAX_BACKOFF);
+            let wait = retry_wait(after, attempts);
             PushSettlement::RetryAt(now + chrono::Duration::from_std(wait).unwrap_or_default())
         }
     };
@@ -107,5 +111,21 @@ async fn settle(state: &AppState, pending: PendingPush, result: PushResult, now:
         .await
     {
         tracing::warn!(error = %e, "cannot record a push result");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_waits_honour_the_provider_within_bounds() {
+        let secs = Duration::from_secs;
+        assert_eq!(retry_wait(Some(secs(30)), 1), secs(30));
+        assert_eq!(retry_wait(Some(Duration::ZERO), 1), MIN_RETRY);
+        assert_eq!(retry_wait(Some(secs(3600)), 1), MAX_BACKOFF);
+        assert_eq!(retry_wait(None, 1), secs(2));
+        assert_eq!(retry_wait(None, 3), secs(8));
+        assert_eq!(retry_wait(None, 40), MAX_BACKOFF);
     }
 }

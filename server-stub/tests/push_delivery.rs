@@ -14,6 +14,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
+/// The web shop's routing key: its policy waits an hour between steps.
+const WEB_KEY: &str = "fedcba9876543210fedcba9876543210";
+
 /// Records pushes (sealed like the real gateway does) and answers as told.
 #[derive(Default)]
 struct Recorder {
@@ -155,10 +158,12 @@ async fn pushes_are_retried_and_a_restart_sends_what_was_pending() {
         .await
         .unwrap();
     let base = format!("http://{}", relay.local_addr());
-    let alice = enroll(&base, "alice").await;
+    // The web shop escalates after an hour: the retries (at least a second
+    // apart) cannot race a later step.
+    let carol = enroll(&base, "carol").await;
     let body = json!({"platform": "fcm", "token": "fcm-tok"});
     assert_eq!(
-        alice
+        carol
             .send(&base, "PUT", "/v1/devices/push-token", Some(&body))
             .await
             .0,
@@ -167,11 +172,11 @@ async fn pushes_are_retried_and_a_restart_sends_what_was_pending() {
     post(
         &base,
         "/v2/enqueue",
-        &trigger(API_KEY, "retry", "retry me", "critical"),
+        &trigger(WEB_KEY, "retry", "retry me", "critical"),
     )
     .await;
     // The provider keeps asking for a retry: the worker tries again.
-    assert!(eventually(3, || async { failing.sent.lock().unwrap().len() >= 2 }).await);
+    assert!(eventually(5, || async { failing.sent.lock().unwrap().len() >= 2 }).await);
     relay.shutdown().await.unwrap();
 
     // A restart with a working provider sends the push that was pending.
@@ -183,10 +188,10 @@ async fn pushes_are_retried_and_a_restart_sends_what_was_pending() {
         .start(listener)
         .await
         .unwrap();
-    assert!(eventually(3, || async { !working.sent.lock().unwrap().is_empty() }).await);
+    assert!(eventually(5, || async { !working.sent.lock().unwrap().is_empty() }).await);
     let (token, sealed) = working.sent.lock().unwrap()[0].clone();
     assert_eq!(token, "fcm-tok");
-    let page = Page::from_json(&alice.identity.open(&sealed).unwrap()).unwrap();
+    let page = Page::from_json(&carol.identity.open(&sealed).unwrap()).unwrap();
     assert_eq!((page.summary.as_str(), page.step_seq), ("retry me", 1));
     // Delivered once: nothing more is pending for that step.
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
@@ -196,7 +201,7 @@ async fn pushes_are_retried_and_a_restart_sends_what_was_pending() {
         .unwrap()
         .iter()
         .map(|(_, s)| {
-            Page::from_json(&alice.identity.open(s).unwrap())
+            Page::from_json(&carol.identity.open(s).unwrap())
                 .unwrap()
                 .step_seq
         })

@@ -465,13 +465,7 @@ impl Device {
             return Ok(Some(plan));
         }
         match page.status {
-            AlertStatus::Triggered if !page.status_update => {
-                self.tell(|s| s.present(&plan));
-                if let Some(ring) = &plan.ring {
-                    self.ringing_set().insert(plan.alert.clone());
-                    self.tell(|s| s.start_ringing(&plan.alert, ring));
-                }
-            }
+            AlertStatus::Triggered if !page.status_update => self.present_and_ring(&plan),
             // Escalated to other people (still triggered, the plan is
             // silenced) or acknowledged: stop, and show it quietly.
             AlertStatus::Triggered | AlertStatus::Acknowledged => {
@@ -525,7 +519,10 @@ impl Device {
     /// Commits an action to the outbox (durably, before returning) and
     /// applies its local effect at once: acknowledging or snoozing stops
     /// the ring and quietens the notification, resolving, escalating or
-    /// declining stops the ring and removes it. [`Device::sync`] delivers it.
+    /// declining stops the ring and removes it. [`Device::sync`] delivers it;
+    /// should the relay refuse it while the alert still pages this person
+    /// (an escalate with nobody left to page), that sync rings it again.
+    /// A snooze must end in the future and within [`crate::alert::MAX_SNOOZE`].
     pub fn act(&self, alert: &str, action: Action) -> Result<QueuedAction> {
         let creds = self.require_credentials()?;
         if alert.trim().is_empty() {
@@ -535,6 +532,14 @@ impl Device {
         if let Action::Snooze { until } = &action {
             if *until <= now {
                 return Err(Error::Invalid("a snooze must end in the future".into()));
+            }
+            // The relay would refuse it after act() had already silenced the
+            // ring: refuse it here, while the person is still looking.
+            if *until - now > crate::alert::MAX_SNOOZE {
+                return Err(Error::Invalid(format!(
+                    "a snooze may last at most {} hours",
+                    crate::alert::MAX_SNOOZE.num_hours()
+                )));
             }
         }
         let (queued, view) = {
@@ -638,6 +643,11 @@ impl Device {
                 }
             }
         }
+        for alert in refused_alerts(&delivered) {
+            if let Some(plan) = self.ring_again_after_refusal(alert, &pending, &creds)? {
+                plans.push(plan);
+            }
+        }
         Ok(SyncReport {
             delivered,
             alerts_changed: u32::try_from(pulled.alerts.len()).unwrap_or(u32::MAX),
@@ -645,6 +655,40 @@ impl Device {
             pending_actions: pending.len().try_into().unwrap_or(u32::MAX),
             plans,
         })
+    }
+
+    /// After the relay refused an action (an escalate with nobody left to
+    /// page, an acknowledgement that lost a race it may still owe), the
+    /// alert may still be triggered and paging this person — but `act`
+    /// silenced it when it was tapped. Ring again, unless another action
+    /// is queued on it or it already rings. Returns the plan it presented.
+    fn ring_again_after_refusal(
+        &self,
+        alert: &str,
+        pending: &[QueuedAction],
+        creds: &Credentials,
+    ) -> Result<Option<NotificationPlan>> {
+        if pending.iter().any(|a| a.alert == alert) || self.is_ringing(alert) {
+            return Ok(None);
+        }
+        let Some(view) = lock(&self.store).synced_alert(alert)? else {
+            return Ok(None);
+        };
+        if missed_page(&view, &creds.enrollment.person).is_none() {
+            return Ok(None);
+        }
+        let plan = self.plan_for(&view, AlertStatus::Triggered)?;
+        self.present_and_ring(&plan);
+        Ok(Some(plan))
+    }
+
+    /// Shows a triggered page and starts its ring loop, if it has one.
+    fn present_and_ring(&self, plan: &NotificationPlan) {
+        self.tell(|s| s.present(plan));
+        if let Some(ring) = &plan.ring {
+            self.ringing_set().insert(plan.alert.clone());
+            self.tell(|s| s.start_ringing(&plan.alert, ring));
+        }
     }
 
     /// Stops every ring of this process whose alert, as stored now, is no
@@ -1142,6 +1186,18 @@ fn next_handoff(
 
 /// The page a synced alert stands for when it is triggered and its latest
 /// escalation step paged `person`: what a push would have carried.
+/// The alerts on which the relay just refused an action, each once.
+fn refused_alerts(delivered: &[QueuedAction]) -> Vec<&str> {
+    let mut alerts: Vec<&str> = delivered
+        .iter()
+        .filter(|a| matches!(a.outcome, Some(outbox::ActionOutcome::Rejected { .. })))
+        .map(|a| a.alert.as_str())
+        .collect();
+    alerts.sort_unstable();
+    alerts.dedup();
+    alerts
+}
+
 fn missed_page(view: &AlertView, person: &str) -> Option<Page> {
     if view.status != AlertStatus::Triggered {
         return None;

@@ -1,0 +1,221 @@
+//! A phone whose escalate or decline the relay refuses keeps ringing.
+//!
+//! Tapping Escalate on the lock screen silences the phone at once (the
+//! outbox delivers it later). At the policy's last step the relay refuses
+//! it — nobody is left to page, the page stays with this person — and the
+//! sync that hears the refusal must ring the phone again: otherwise the
+//! alert is open and nobody's phone is ringing. A snooze longer than the
+//! relay allows is refused on the phone, before it silences anything.
+//!
+//! The relay's clock is frozen, so no step fires on its own.
+
+use klaxon_core::alert::Action;
+use klaxon_core::device::{Device, Shell};
+use klaxon_core::notify::{NotificationPlan, RingLoop};
+use klaxon_core::outbox::ActionOutcome;
+use klaxon_core::{AlertStatus, Clock, ManualClock, Roster, SystemClock};
+use klaxon_relay::Relay;
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const KEY: &str = "0123456789abcdef0123456789abcdef";
+const ADMIN: &str = "e2e-admin";
+
+/// alice is on call; the policy has one step and no repeat.
+const ROSTER: &str = r#"
+[[people]]
+id = "alice"
+name = "Alice Chen"
+[[schedules]]
+id = "primary"
+time_zone = "UTC"
+  [[schedules.layers]]
+  name = "alice"
+  rotation = "weekly"
+  length = 1
+  start = "2020-01-06T00:00:00"
+  participants = ["alice"]
+[[policies]]
+id = "solo"
+repeat = 0
+  [[policies.steps]]
+  delay = "5m"
+  targets = ["schedule:primary"]
+[[services]]
+id = "api"
+name = "Public API"
+policy = "solo"
+routing_key = "0123456789abcdef0123456789abcdef"
+"#;
+
+/// A shell that records what core tells it, in order.
+#[derive(Default)]
+struct Recorder(Mutex<Vec<String>>);
+
+impl Recorder {
+    fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+    fn push(&self, call: String) -> Result<(), String> {
+        self.0.lock().unwrap().push(call);
+        Ok(())
+    }
+}
+
+impl Shell for Recorder {
+    fn present(&self, plan: &NotificationPlan) -> Result<(), String> {
+        self.push(format!("present {}", plan.alert))
+    }
+    fn update(&self, plan: &NotificationPlan) -> Result<(), String> {
+        self.push(format!("update {}", plan.alert))
+    }
+    fn cancel(&self, alert: &str) -> Result<(), String> {
+        self.push(format!("cancel {alert}"))
+    }
+    fn start_ringing(&self, alert: &str, _: &RingLoop) -> Result<(), String> {
+        self.push(format!("start {alert}"))
+    }
+    fn stop_ringing(&self, alert: &str) -> Result<(), String> {
+        self.push(format!("stop {alert}"))
+    }
+}
+
+fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+async fn admin(base: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    let mut request = http()
+        .request(method, format!("{base}{path}"))
+        .bearer_auth(ADMIN);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.unwrap().json().await.unwrap()
+}
+
+fn notified(alert: &Value) -> usize {
+    alert["timeline"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"]["kind"] == "notified")
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_escalate_or_decline_rings_again_and_a_too_long_snooze_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay_clock = Arc::new(ManualClock::new(SystemClock.now()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let relay = Relay::new(Roster::parse(ROSTER).unwrap(), dir.path().join("relay.db"))
+        .admin_token(Some(ADMIN.into()))
+        .clock(relay_clock.clone())
+        .start(listener)
+        .await
+        .unwrap();
+    let base = format!("http://{}", relay.local_addr());
+
+    let phone_clock = Arc::new(ManualClock::new(relay_clock.now()));
+    let alice =
+        Arc::new(Device::open(&dir.path().join("alice"), &base, phone_clock.clone()).unwrap());
+    let shell = Arc::new(Recorder::default());
+    alice.set_shell(Some(shell.clone()));
+    let invite = admin(
+        &base,
+        reqwest::Method::POST,
+        "/v1/admin/invites",
+        Some(json!({"person": "alice"})),
+    )
+    .await;
+    alice
+        .enroll(invite["code"].as_str().unwrap(), "Alice's phone")
+        .await
+        .unwrap();
+
+    let listening = {
+        let alice = alice.clone();
+        tokio::spawn(async move { alice.listen(Duration::from_secs(20), 1).await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let r = http()
+        .post(format!("{base}/v2/enqueue"))
+        .json(&json!({"routing_key": KEY, "event_action": "trigger", "dedup_key": "db",
+                      "payload": {"summary": "db primary down", "source": "db-1", "severity": "critical"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 202);
+    let heard = listening.await.unwrap().unwrap();
+    let alert = heard.plans[0].alert.clone();
+    assert_eq!(
+        shell.take(),
+        [format!("present {alert}"), format!("start {alert}")]
+    );
+    alice.sync().await.unwrap();
+    shell.take();
+
+    // A snooze past the relay's 24-hour limit: refused on the phone, with the
+    // reason, and the phone keeps ringing.
+    let too_long = phone_clock.now() + chrono::Duration::hours(25);
+    let err = alice
+        .act(&alert, Action::Snooze { until: too_long })
+        .unwrap_err();
+    assert!(err.to_string().contains("at most 24 hours"), "{err}");
+    assert!(
+        alice.pending_actions().unwrap().is_empty(),
+        "nothing queued"
+    );
+    assert!(shell.take().is_empty(), "the ring was not touched");
+
+    for action in [Action::Escalate, Action::Decline] {
+        // Tapped on the lock screen: silenced at once.
+        alice.act(&alert, action.clone()).unwrap();
+        assert_eq!(
+            shell.take(),
+            [format!("stop {alert}"), format!("cancel {alert}")]
+        );
+
+        // The relay refuses it: nobody is left to page. The phone rings again.
+        let report = alice.sync().await.unwrap();
+        let outcome = report.delivered[0].outcome.clone();
+        match outcome {
+            Some(ActionOutcome::Rejected { reason }) => {
+                assert!(reason.contains("nobody is left"), "{action:?}: {reason}")
+            }
+            other => panic!("{action:?} was not refused: {other:?}"),
+        }
+        assert_eq!(
+            report.plans.len(),
+            1,
+            "{action:?}: one page presented again"
+        );
+        assert!(report.plans[0].ring.is_some());
+        assert_eq!(
+            shell.take(),
+            [format!("present {alert}"), format!("start {alert}")],
+            "{action:?}"
+        );
+        // The relay's state did not move: still triggered, paged once.
+        let a = admin(
+            &base,
+            reqwest::Method::GET,
+            &format!("/v1/admin/alerts/{alert}"),
+            None,
+        )
+        .await;
+        assert_eq!(a["status"], "triggered", "{a}");
+        assert_eq!(notified(&a), 1, "{a}");
+        assert_eq!(
+            alice.alert(&alert).unwrap().view.status,
+            AlertStatus::Triggered
+        );
+    }
+
+    // A further sync with nothing refused leaves the ring alone.
+    alice.sync().await.unwrap();
+    assert!(shell.take().is_empty());
+    relay.shutdown().await.unwrap();
+}

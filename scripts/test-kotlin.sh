@@ -51,6 +51,14 @@ java -Djna.library.path="$PWD/target/debug" -cp "$jar:$CP" org.klaxon.tests.Main
 
 if [ -n "$bench" ]; then
   cargo build -p klaxon-ffi --lib --release
-  echo "== FFI benchmark (release cdylib)"
+  # Twice: every UniFFI call allocates JNA Structures whose native memory
+  # JNA tracks in one global map until a GC lets its cleaner free them, so
+  # the per-call cost depends on how much the heap may grow between
+  # collections. An Android app's heap grows by at most
+  # dalvik.vm.heapmaxfree (8 MB on most phones) before ART collects; a
+  # desktop JVM on a 24 GiB box sizes its young generation in GiB.
+  echo "== FFI benchmark (release cdylib), phone-sized young generation: -Xmn8m"
+  java -Xmn8m -Djna.library.path="$PWD/target/release" -cp "$jar:$CP" org.klaxon.tests.BenchKt
+  echo "== FFI benchmark (release cdylib), desktop JVM defaults"
   java -Djna.library.path="$PWD/target/release" -cp "$jar:$CP" org.klaxon.tests.BenchKt
 fi

@@ -14,13 +14,10 @@ use klaxon_core::device::{Device, Shell};
 use klaxon_core::notify::{NotificationPlan, RingLoop};
 use klaxon_core::outbox::ActionOutcome;
 use klaxon_core::{AlertStatus, Clock, ManualClock, Roster, SystemClock};
+use klaxon_e2e::{alert, count, invite, trigger, ADMIN};
 use klaxon_relay::Relay;
-use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-const KEY: &str = "0123456789abcdef0123456789abcdef";
-const ADMIN: &str = "e2e-admin";
 
 /// alice is on call; the policy has one step and no repeat.
 const ROSTER: &str = r#"
@@ -81,30 +78,6 @@ impl Shell for Recorder {
     }
 }
 
-fn http() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::new()
-}
-
-async fn admin(base: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-    let mut request = http()
-        .request(method, format!("{base}{path}"))
-        .bearer_auth(ADMIN);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    request.send().await.unwrap().json().await.unwrap()
-}
-
-fn notified(alert: &Value) -> usize {
-    alert["timeline"]["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["event"]["kind"] == "notified")
-        .count()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_escalate_or_decline_rings_again_and_a_too_long_snooze_is_refused_at_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -123,15 +96,8 @@ async fn a_refused_escalate_or_decline_rings_again_and_a_too_long_snooze_is_refu
         Arc::new(Device::open(&dir.path().join("alice"), &base, phone_clock.clone()).unwrap());
     let shell = Arc::new(Recorder::default());
     alice.set_shell(Some(shell.clone()));
-    let invite = admin(
-        &base,
-        reqwest::Method::POST,
-        "/v1/admin/invites",
-        Some(json!({"person": "alice"})),
-    )
-    .await;
     alice
-        .enroll(invite["code"].as_str().unwrap(), "Alice's phone")
+        .enroll(&invite(&base, "alice").await, "Alice's phone")
         .await
         .unwrap();
 
@@ -140,19 +106,12 @@ async fn a_refused_escalate_or_decline_rings_again_and_a_too_long_snooze_is_refu
         tokio::spawn(async move { alice.listen(Duration::from_secs(20), 1).await })
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let r = http()
-        .post(format!("{base}/v2/enqueue"))
-        .json(&json!({"routing_key": KEY, "event_action": "trigger", "dedup_key": "db",
-                      "payload": {"summary": "db primary down", "source": "db-1", "severity": "critical"}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 202);
+    trigger(&base, "db", "db primary down").await;
     let heard = listening.await.unwrap().unwrap();
-    let alert = heard.plans[0].alert.clone();
+    let alert_id = heard.plans[0].alert.clone();
     assert_eq!(
         shell.take(),
-        [format!("present {alert}"), format!("start {alert}")]
+        [format!("present {alert_id}"), format!("start {alert_id}")]
     );
     alice.sync().await.unwrap();
     shell.take();
@@ -161,7 +120,7 @@ async fn a_refused_escalate_or_decline_rings_again_and_a_too_long_snooze_is_refu
     // reason, and the phone keeps ringing.
     let too_long = phone_clock.now() + chrono::Duration::hours(25);
     let err = alice
-        .act(&alert, Action::Snooze { until: too_long })
+        .act(&alert_id, Action::Snooze { until: too_long })
         .unwrap_err();
     assert!(err.to_string().contains("at most 24 hours"), "{err}");
     assert!(
@@ -172,10 +131,10 @@ async fn a_refused_escalate_or_decline_rings_again_and_a_too_long_snooze_is_refu
 
     for action in [Action::Escalate, Action::Decline] {
         // Tapped on the lock screen: silenced at once.
-        alice.act(&alert, action.clone()).unwrap();
+        alice.act(&alert_id, action.clone()).unwrap();
         assert_eq!(
             shell.take(),
-            [format!("stop {alert}"), format!("cancel {alert}")]
+            [format!("stop {alert_id}"), format!("cancel {alert_id}")]
         );
 
         // The relay refuses it: nobody is left to page. The phone rings again.
@@ -195,21 +154,15 @@ async fn a_refused_escalate_or_decline_rings_again_and_a_too_long_snooze_is_refu
         assert!(report.plans[0].ring.is_some());
         assert_eq!(
             shell.take(),
-            [format!("present {alert}"), format!("start {alert}")],
+            [format!("present {alert_id}"), format!("start {alert_id}")],
             "{action:?}"
         );
         // The relay's state did not move: still triggered, paged once.
-        let a = admin(
-            &base,
-            reqwest::Method::GET,
-            &format!("/v1/admin/alerts/{alert}"),
-            None,
-        )
-        .await;
+        let a = alert(&base, &alert_id).await;
         assert_eq!(a["status"], "triggered", "{a}");
-        assert_eq!(notified(&a), 1, "{a}");
+        assert_eq!(count(&a, "notified"), 1, "{a}");
         assert_eq!(
-            alice.alert(&alert).unwrap().view.status,
+            alice.alert(&alert_id).unwrap().view.status,
             AlertStatus::Triggered
         );
     }

@@ -12,15 +12,14 @@
 use klaxon_core::alert::Action;
 use klaxon_core::device::Device;
 use klaxon_core::{AlertStatus, Clock, ManualClock, Roster, SystemClock};
+use klaxon_e2e::{alert, count, http, invite, trigger, ADMIN, KEY};
 use klaxon_relay::Relay;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const KEY: &str = "0123456789abcdef0123456789abcdef";
-const ADMIN: &str = "e2e-admin";
 const STEP_SECONDS: u64 = 3;
 
 fn roster() -> Roster {
@@ -74,37 +73,6 @@ async fn start_relay(
         .unwrap()
 }
 
-fn http() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::new()
-}
-
-async fn invite(base: &str, person: &str) -> String {
-    let v: Value = http()
-        .post(format!("{base}/v1/admin/invites"))
-        .bearer_auth(ADMIN)
-        .json(&json!({"person": person}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["code"].as_str().unwrap().to_string()
-}
-
-async fn alert(base: &str, id: &str) -> Value {
-    http()
-        .get(format!("{base}/v1/admin/alerts/{id}"))
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 /// The instants of the alert's `notified` entries.
 fn notified_at(alert: &Value) -> Vec<chrono::DateTime<chrono::Utc>> {
     alert["timeline"]["entries"]
@@ -150,15 +118,6 @@ where
     false
 }
 
-fn count(alert: &Value, kind: &str) -> usize {
-    alert["timeline"]["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["event"]["kind"] == kind)
-        .count()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unanswered_page_escalates_and_an_offline_ack_applies_once_after_the_relay_returns() {
     let dir = tempfile::tempdir().unwrap();
@@ -190,14 +149,7 @@ async fn unanswered_page_escalates_and_an_offline_ack_applies_once_after_the_rel
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
     let sent = Instant::now();
-    let r = http()
-        .post(format!("{base}/v2/enqueue"))
-        .json(&json!({"routing_key": KEY, "event_action": "trigger", "dedup_key": "e2e",
-                      "payload": {"summary": "API error rate 40%", "source": "lb-1", "severity": "critical"}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 202);
+    trigger(&base, "e2e", "API error rate 40%").await;
 
     let heard = alice_listen.await.unwrap().unwrap();
     assert_eq!(heard.plans.len(), 1, "alice's phone rang");

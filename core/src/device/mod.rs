@@ -3,6 +3,18 @@
 //! enrollment, push handling, queued actions, sync, the synced roster, the
 //! user's settings, and the self-check that says what will stop a page from
 //! ringing. The shell only draws and rings, through a [`Shell`].
+//!
+//! This module holds the [`Device`] itself: opening, enrollment, pushes and
+//! pages, actions, sync, listening, the alert list and the settings. Two
+//! read-only parts live beside it, their types re-exported here: `health`,
+//! the self-check ([`Device::health`]), and `roster`, the on-call queries
+//! over the synced roster ([`Device::who_is_on_call`], [`Device::schedules`]).
+
+mod health;
+mod roster;
+
+pub use health::{Health, HealthItem, HealthLevel};
+pub use roster::{MyShift, NamedShift, NextHandoff, OnCall, ScheduleInfo};
 
 use crate::alert::{Action, AlertStatus};
 use crate::clock::Clock;
@@ -12,12 +24,10 @@ use crate::outbox::{self, Backoff, QueuedAction, Sender};
 use crate::page::{self, Delivery, Page};
 use crate::store::{Durability, Store};
 use crate::sync::{self, keys, lock, Credentials, Enrollment, RelayClient, RelayTransport};
-use crate::wire::{
-    AlertDetails, AlertView, PersonView, PushPlatform, PushTokenRequest, RosterView,
-};
+use crate::wire::{AlertDetails, AlertView, PushPlatform, PushTokenRequest, RosterView};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -33,12 +43,6 @@ mod more_keys {
     pub const LAST_SYNC: &str = "device.last_sync";
     pub const PUSH_REGISTERED: &str = "device.push_registered";
 }
-
-/// A push token older than this is probably stale: FCM and APNs rotate
-/// tokens, and a shell that stopped reporting them stops getting pages.
-const PUSH_TOKEN_MAX_AGE: Duration = Duration::days(60);
-/// No successful sync for this long: the roster and alert list are old.
-const SYNC_MAX_AGE: Duration = Duration::hours(24);
 
 /// What the shell does on core's behalf. Every call names the alert (the
 /// notification's identity). An `Err` is the shell's own failure, recorded
@@ -76,48 +80,6 @@ pub struct Capabilities {
     pub push_token_issued_at: Option<DateTime<Utc>>,
     /// When the shell reported this.
     pub reported_at: DateTime<Utc>,
-}
-
-/// How bad a health finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HealthLevel {
-    /// Fine; said so the screen can show a full checklist.
-    Ok,
-    /// Pages still ring, but something is degraded or about to be.
-    Warning,
-    /// Some pages will not ring, or will not arrive.
-    Problem,
-}
-
-/// One finding of the self-check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HealthItem {
-    /// Stable id of the check (`enrollment`, `notifications`, `dnd`,
-    /// `full_screen`, `battery`, `push_token`, `last_push`, `sync`,
-    /// `outbox`, `shell`, `settings`), for the shell to attach a fix-it button.
-    pub check: String,
-    /// How bad.
-    pub level: HealthLevel,
-    /// In words, for the person.
-    pub message: String,
-}
-
-/// The self-check: everything that will stop a page from ringing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Health {
-    /// No finding at [`HealthLevel::Problem`].
-    pub ok: bool,
-    /// Every check, problems first.
-    pub items: Vec<HealthItem>,
-    /// When the last push arrived.
-    pub last_push_at: Option<DateTime<Utc>>,
-    /// When the last sync succeeded.
-    pub last_sync_at: Option<DateTime<Utc>>,
-    /// Actions waiting to reach the relay.
-    pub pending_actions: u32,
-    /// How old the push token is.
-    pub push_token_age: Option<std::time::Duration>,
 }
 
 /// An alert as the device knows it, with its actions still in the outbox.
@@ -166,65 +128,6 @@ pub struct PublicKeys {
     pub signing: String,
     /// X25519: pages are sealed to it.
     pub sealing: String,
-}
-
-/// A person on call now, in one schedule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OnCall {
-    /// The person.
-    pub person: PersonView,
-    /// When their current shift ends.
-    pub until: DateTime<Utc>,
-}
-
-/// One of this device's person's shifts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MyShift {
-    /// Schedule id.
-    pub schedule: String,
-    /// The schedule's display name, when the roster gives one.
-    pub schedule_name: Option<String>,
-    /// First instant on call.
-    pub start: DateTime<Utc>,
-    /// First instant off call.
-    pub end: DateTime<Utc>,
-}
-
-/// One on-call shift with the person's display name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NamedShift {
-    /// The person (id and display name; the id again when the roster has
-    /// no name for them).
-    pub person: PersonView,
-    /// First instant on call.
-    pub start: DateTime<Utc>,
-    /// First instant off call.
-    pub end: DateTime<Utc>,
-}
-
-/// The next change of who is on call in a schedule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NextHandoff {
-    /// When it changes.
-    pub at: DateTime<Utc>,
-    /// Who is on call from then on (empty: nobody, a gap starts).
-    pub people: Vec<PersonView>,
-}
-
-/// A schedule the device's person can see, as the roster screen lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScheduleInfo {
-    /// Schedule id.
-    pub id: String,
-    /// Display name, when the roster gives one.
-    pub name: Option<String>,
-    /// IANA time zone its handoffs are written in.
-    pub time_zone: String,
-    /// Who is on call now (empty: nobody).
-    pub on_call: Vec<OnCall>,
-    /// The next change of who is on call within the synced window (about
-    /// 30 days); `None` when nothing changes before the window ends.
-    pub next_handoff: Option<NextHandoff>,
 }
 
 /// What core made of one push ([`Device::receive_push`]).
@@ -812,148 +715,6 @@ impl Device {
             .unwrap_or_else(|| id.to_string())
     }
 
-    /// The synced roster view (people, services, schedules with their
-    /// shifts), once a sync brought one; shells list schedules from it.
-    pub fn roster_view(&self) -> Option<Arc<RosterView>> {
-        self.roster
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
-    fn synced_roster(&self) -> Result<Arc<RosterView>> {
-        self.roster_view()
-            .ok_or_else(|| Error::Invalid("no roster yet: sync with the relay first".into()))
-    }
-
-    /// Who is on call in `schedule` now, from the synced shifts.
-    pub fn who_is_on_call(&self, schedule: &str) -> Result<Vec<OnCall>> {
-        let roster = self.synced_roster()?;
-        let now = self.clock.now();
-        let sched = roster
-            .schedules
-            .iter()
-            .find(|s| s.id == schedule)
-            .ok_or_else(|| Error::Invalid(format!("no schedule {schedule:?} in the roster")))?;
-        Ok(sched
-            .shifts
-            .iter()
-            .filter(|s| s.start <= now && now < s.end)
-            .map(|s| OnCall {
-                person: person_view(&roster, &s.person),
-                until: s.end,
-            })
-            .collect())
-    }
-
-    /// Every schedule the device's person can see (the synced roster view
-    /// holds only their teams' schedules), in roster order: name, zone, who
-    /// is on call now and the next handoff with who takes over.
-    pub fn schedules(&self) -> Result<Vec<ScheduleInfo>> {
-        let roster = self.synced_roster()?;
-        let now = self.clock.now();
-        Ok(roster
-            .schedules
-            .iter()
-            .map(|sched| ScheduleInfo {
-                id: sched.id.clone(),
-                name: sched.name.clone(),
-                time_zone: sched.time_zone.clone(),
-                on_call: sched
-                    .shifts
-                    .iter()
-                    .filter(|s| s.start <= now && now < s.end)
-                    .map(|s| OnCall {
-                        person: person_view(&roster, &s.person),
-                        until: s.end,
-                    })
-                    .collect(),
-                next_handoff: next_handoff(&sched.shifts, now, roster.to).map(|(at, ids)| {
-                    NextHandoff {
-                        at,
-                        people: ids.iter().map(|id| person_view(&roster, id)).collect(),
-                    }
-                }),
-            })
-            .collect())
-    }
-
-    /// The shifts of `schedule` in `[from, to)` with the people's names,
-    /// clipped to the window (only as far as the synced window reaches).
-    pub fn named_shifts(
-        &self,
-        schedule: &str,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<Vec<NamedShift>> {
-        let shifts = self.roster(schedule, from, to)?;
-        let roster = self.synced_roster()?;
-        Ok(shifts
-            .into_iter()
-            .map(|s| NamedShift {
-                person: person_view(&roster, &s.person),
-                start: s.start,
-                end: s.end,
-            })
-            .collect())
-    }
-
-    /// The shifts of `schedule` in `[from, to)`, clipped to the window (only
-    /// as far as the synced window reaches).
-    pub fn roster(
-        &self,
-        schedule: &str,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<Vec<crate::wire::ShiftView>> {
-        check_window(from, to)?;
-        let roster = self.synced_roster()?;
-        let sched = roster
-            .schedules
-            .iter()
-            .find(|s| s.id == schedule)
-            .ok_or_else(|| Error::Invalid(format!("no schedule {schedule:?} in the roster")))?;
-        Ok(sched
-            .shifts
-            .iter()
-            .filter(|s| s.start < to && s.end > from)
-            .map(|s| crate::wire::ShiftView {
-                person: s.person.clone(),
-                start: s.start.max(from),
-                end: s.end.min(to),
-            })
-            .collect())
-    }
-
-    /// This device's person's shifts in `[from, to)` across every schedule.
-    pub fn my_shifts(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<MyShift>> {
-        check_window(from, to)?;
-        let person = self.require_credentials()?.enrollment.person.clone();
-        let roster = self.synced_roster()?;
-        let mut out: Vec<MyShift> = roster
-            .schedules
-            .iter()
-            .flat_map(|sched| {
-                sched
-                    .shifts
-                    .iter()
-                    .filter(|s| s.person == person && s.start < to && s.end > from)
-                    .map(|s| MyShift {
-                        schedule: sched.id.clone(),
-                        schedule_name: sched.name.clone(),
-                        start: s.start.max(from),
-                        end: s.end.min(to),
-                    })
-            })
-            .collect();
-        out.sort_by(|a, b| {
-            a.start
-                .cmp(&b.start)
-                .then_with(|| a.schedule.cmp(&b.schedule))
-        });
-        Ok(out)
-    }
-
     /// The user's notification settings.
     pub fn settings(&self) -> Result<NotificationSettings> {
         lock(&self.store).notification_settings()
@@ -984,50 +745,6 @@ impl Device {
     /// Actions waiting for the relay's final answer, oldest first.
     pub fn pending_actions(&self) -> Result<Vec<QueuedAction>> {
         pending_of(&lock(&self.store))
-    }
-
-    /// The self-check: what will stop a page from ringing, in words.
-    pub fn health(&self) -> Result<Health> {
-        let now = self.clock.now();
-        let (caps, last_push, last_sync, registered, settings, pending) = {
-            let store = lock(&self.store);
-            (
-                store.setting::<Capabilities>(more_keys::CAPABILITIES)?,
-                store.setting::<DateTime<Utc>>(more_keys::LAST_PUSH)?,
-                store
-                    .setting::<LastSync>(more_keys::LAST_SYNC)?
-                    .unwrap_or_default(),
-                store
-                    .setting::<Option<String>>(more_keys::PUSH_REGISTERED)?
-                    .flatten(),
-                store.notification_settings()?,
-                pending_of(&store)?,
-            )
-        };
-        let shell_error = self
-            .shell_error
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        let has_shell = self
-            .shell
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_some();
-        let enrolled = self.enrollment();
-        let input = HealthInput {
-            now,
-            enrolled: enrolled.as_ref(),
-            caps: caps.as_ref(),
-            last_push,
-            last_sync: &last_sync,
-            push_registered: registered.is_some(),
-            settings: &settings,
-            pending: &pending,
-            has_shell,
-            shell_error: shell_error.as_deref(),
-        };
-        Ok(check_health(&input))
     }
 
     /// The plan for showing `view` in `status` (e.g. after acknowledging).
@@ -1072,15 +789,6 @@ impl Device {
             }
         }
     }
-}
-
-fn check_window(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<()> {
-    if from >= to {
-        return Err(Error::Invalid(format!(
-            "the window is empty: from {from} is not before to {to}"
-        )));
-    }
-    Ok(())
 }
 
 fn pending_of(store: &Store) -> Result<Vec<QueuedAction>> {
@@ -1132,56 +840,6 @@ fn open_payload(creds: &Credentials, payload: &[u8]) -> Result<Opened> {
         .or_else(|_| URL_SAFE_NO_PAD.decode(sealed_text.trim_end_matches('=')))
         .map_err(|_| Error::from(first))?;
     Ok(Opened::Page(creds.identity.open(&decoded)?))
-}
-
-/// A person's view from the roster: id and display name (the id again when
-/// the roster does not know them).
-fn person_view(roster: &RosterView, id: &str) -> PersonView {
-    roster
-        .people
-        .iter()
-        .find(|p| p.id == id)
-        .cloned()
-        .unwrap_or_else(|| PersonView {
-            id: id.to_string(),
-            name: id.to_string(),
-        })
-}
-
-/// The first instant after `now` and before `window_end` (the synced
-/// window's edge, which is not a handoff) at which the set of people on
-/// call in `shifts` differs from the set now; with that new set, in shift
-/// order.
-fn next_handoff(
-    shifts: &[crate::wire::ShiftView],
-    now: DateTime<Utc>,
-    window_end: DateTime<Utc>,
-) -> Option<(DateTime<Utc>, Vec<String>)> {
-    let on_call_at = |t: DateTime<Utc>| {
-        let mut ids: Vec<String> = Vec::new();
-        for s in shifts.iter().filter(|s| s.start <= t && t < s.end) {
-            if !ids.contains(&s.person) {
-                ids.push(s.person.clone());
-            }
-        }
-        ids
-    };
-    let sorted = |mut v: Vec<String>| {
-        v.sort();
-        v
-    };
-    let current = sorted(on_call_at(now));
-    let mut instants: Vec<DateTime<Utc>> = shifts
-        .iter()
-        .flat_map(|s| [s.start, s.end])
-        .filter(|t| *t > now && *t < window_end)
-        .collect();
-    instants.sort();
-    instants.dedup();
-    instants.into_iter().find_map(|t| {
-        let people = on_call_at(t);
-        (sorted(people.clone()) != current).then_some((t, people))
-    })
 }
 
 /// The page a synced alert stands for when it is triggered and its latest
@@ -1266,380 +924,24 @@ fn merge_page_into_view(store: &mut Store, page: &Page, now: DateTime<Utc>) -> R
     store.save_synced_alerts(std::slice::from_ref(&view))
 }
 
-struct HealthInput<'a> {
-    now: DateTime<Utc>,
-    enrolled: Option<&'a Enrollment>,
-    caps: Option<&'a Capabilities>,
-    last_push: Option<DateTime<Utc>>,
-    last_sync: &'a LastSync,
-    push_registered: bool,
-    settings: &'a NotificationSettings,
-    pending: &'a [QueuedAction],
-    has_shell: bool,
-    shell_error: Option<&'a str>,
-}
+/// Test helpers shared by this module's tests and its submodules'.
+#[cfg(test)]
+mod test_support {
+    use chrono::{DateTime, TimeZone, Utc};
 
-fn ago(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
-    let secs = (now - then).num_seconds().max(0);
-    match secs {
-        0..=59 => format!("{secs} s ago"),
-        60..=3599 => format!("{} min ago", secs / 60),
-        3600..=172_799 => format!("{} h ago", secs / 3600),
-        _ => format!("{} days ago", secs / 86_400),
-    }
-}
-
-/// The self-check's rules, over plain values (tested without a device).
-fn check_health(input: &HealthInput<'_>) -> Health {
-    use HealthLevel::{Ok as Fine, Problem, Warning};
-    let mut items = Vec::new();
-    let mut add = |check: &str, level: HealthLevel, message: String| {
-        items.push(HealthItem {
-            check: check.to_string(),
-            level,
-            message,
-        })
-    };
-    let now = input.now;
-
-    match input.enrolled {
-        None => add(
-            "enrollment",
-            Problem,
-            "This device is not enrolled with a relay: no page can reach it. Enroll it with a \
-             one-time code from `klaxon invite`."
-                .into(),
-        ),
-        Some(e) => add(
-            "enrollment",
-            Fine,
-            format!("Enrolled as {} with {}.", e.person, e.relay_url),
-        ),
-    }
-
-    let mut push_token_age = None;
-    match input.caps {
-        None => add(
-            "notifications",
-            Problem,
-            "The app has not reported its permissions yet, so nothing is known about whether a \
-             page can ring. Open the app once."
-                .into(),
-        ),
-        Some(caps) => {
-            if caps.notifications_allowed {
-                add("notifications", Fine, "Notifications are allowed.".into());
-            } else {
-                add(
-                    "notifications",
-                    Problem,
-                    "Notifications are turned off for Klaxon: pages will neither show nor ring."
-                        .into(),
-                );
-            }
-            match (caps.dnd_access, input.settings.allow_override_dnd) {
-                (true, true) => add(
-                    "dnd",
-                    Fine,
-                    "Critical pages can ring through Do-Not-Disturb and silent mode.".into(),
-                ),
-                (false, true) => add(
-                    "dnd",
-                    Problem,
-                    "Klaxon may not override Do-Not-Disturb: a critical page stays silent while \
-                     Do-Not-Disturb or silent mode is on. Grant Do-Not-Disturb access."
-                        .into(),
-                ),
-                (_, false) => add(
-                    "dnd",
-                    Warning,
-                    "You turned off \"override Do-Not-Disturb\": critical pages stay silent while \
-                     Do-Not-Disturb is on."
-                        .into(),
-                ),
-            }
-            if caps.full_screen_allowed {
-                add(
-                    "full_screen",
-                    Fine,
-                    "Critical pages can show full screen over the lock screen.".into(),
-                );
-            } else {
-                add(
-                    "full_screen",
-                    Warning,
-                    "Klaxon may not show full screen over the lock screen: a critical page shows \
-                     only as a notification. Allow full-screen notifications."
-                        .into(),
-                );
-            }
-            if caps.battery_optimisation_exempt {
-                add(
-                    "battery",
-                    Fine,
-                    "Battery optimisation will not delay pages.".into(),
-                );
-            } else {
-                add(
-                    "battery",
-                    Warning,
-                    "Battery optimisation is on for Klaxon: the system may delay pushes and stop \
-                     the ring loop. Exempt Klaxon from battery optimisation."
-                        .into(),
-                );
-            }
-            match (&caps.push_token, caps.push_platform) {
-                (_, PushPlatform::None) => add(
-                    "push_token",
-                    Warning,
-                    "This device has no push service: pages arrive only while Klaxon is running \
-                     and connected."
-                        .into(),
-                ),
-                (None, _) => add(
-                    "push_token",
-                    Problem,
-                    "There is no push token: pages cannot reach this device while the app is \
-                     closed."
-                        .into(),
-                ),
-                (Some(_), _) => {
-                    let issued = caps.push_token_issued_at.unwrap_or(caps.reported_at);
-                    let age = (now - issued).max(Duration::zero());
-                    push_token_age = age.to_std().ok();
-                    if !input.push_registered {
-                        add(
-                            "push_token",
-                            Warning,
-                            "The push token has not reached the relay yet; it will at the next \
-                             sync."
-                                .into(),
-                        );
-                    } else if age > PUSH_TOKEN_MAX_AGE {
-                        add(
-                            "push_token",
-                            Warning,
-                            format!(
-                                "The push token is {} days old and may have expired: open the \
-                                 app so it can refresh it.",
-                                age.num_days()
-                            ),
-                        );
-                    } else {
-                        add(
-                            "push_token",
-                            Fine,
-                            format!(
-                                "The push token is registered (issued {}).",
-                                ago(now, issued)
-                            ),
-                        );
-                    }
-                }
-            }
-        }
-    }
-
-    match input.last_push {
-        Some(at) => add(
-            "last_push",
-            Fine,
-            format!("The last page arrived {}.", ago(now, at)),
-        ),
-        None => add(
-            "last_push",
-            Warning,
-            "No page has reached this device yet: send a test page to check the whole path.".into(),
-        ),
-    }
-
-    match (input.last_sync.ok_at, &input.last_sync.error) {
-        (_, Some(error)) => add("sync", Warning, format!("The last sync failed: {error}.")),
-        (None, None) => add(
-            "sync",
-            Warning,
-            "This device has not synced with the relay yet: the roster and alert list are empty."
-                .into(),
-        ),
-        (Some(at), None) if now - at > SYNC_MAX_AGE => add(
-            "sync",
-            Warning,
-            format!("The last successful sync was {}.", ago(now, at)),
-        ),
-        (Some(at), None) => add("sync", Fine, format!("Synced {}.", ago(now, at))),
-    }
-
-    match input.pending.first() {
-        None => add("outbox", Fine, "Every action reached the relay.".into()),
-        Some(oldest) => add(
-            "outbox",
-            Warning,
-            format!(
-                "{} action(s) have not reached the relay yet (the oldest, {} on {}, from {}): \
-                 until they do, escalation goes on as if you had not acted.",
-                input.pending.len(),
-                oldest.action.verb(),
-                oldest.alert,
-                ago(now, oldest.created_at)
-            ),
-        ),
-    }
-
-    if !input.settings.keep_ringing_until_acknowledged {
-        add(
-            "settings",
-            Warning,
-            format!(
-                "Critical pages ring for {} s only, not until acknowledged.",
-                input.settings.ring_limit.as_secs()
-            ),
-        );
-    }
-    match (input.has_shell, input.shell_error) {
-        (false, _) => add(
-            "shell",
-            Warning,
-            "No notification sink is attached: core cannot show or ring a page by itself.".into(),
-        ),
-        (true, Some(error)) => add(
-            "shell",
-            Problem,
-            format!("The app failed to show or ring a page: {error}."),
-        ),
-        (true, None) => {}
-    }
-
-    items.sort_by_key(|i| match i.level {
-        Problem => 0,
-        Warning => 1,
-        Fine => 2,
-    });
-    Health {
-        ok: !items.iter().any(|i| i.level == Problem),
-        items,
-        last_push_at: input.last_push,
-        last_sync_at: input.last_sync.ok_at,
-        pending_actions: u32::try_from(input.pending.len()).unwrap_or(u32::MAX),
-        push_token_age,
+    /// The tests' "now": 2026-03-02 09:00 UTC.
+    pub(super) fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
+            .single()
+            .unwrap_or_default()
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::test_support::t0;
     use super::*;
     use crate::clock::ManualClock;
-    use chrono::TimeZone;
-
-    fn t0() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
-            .single()
-            .unwrap_or_default()
-    }
-
-    fn caps(now: DateTime<Utc>) -> Capabilities {
-        Capabilities {
-            notifications_allowed: true,
-            dnd_access: true,
-            full_screen_allowed: true,
-            battery_optimisation_exempt: true,
-            push_platform: PushPlatform::Fcm,
-            push_token: Some("tok".into()),
-            push_token_issued_at: Some(now),
-            reported_at: now,
-        }
-    }
-
-    fn input<'a>(
-        caps: Option<&'a Capabilities>,
-        sync: &'a LastSync,
-        settings: &'a NotificationSettings,
-        enrolled: Option<&'a Enrollment>,
-    ) -> HealthInput<'a> {
-        HealthInput {
-            now: t0(),
-            enrolled,
-            caps,
-            last_push: Some(t0() - Duration::minutes(5)),
-            last_sync: sync,
-            push_registered: true,
-            settings,
-            pending: &[],
-            has_shell: true,
-            shell_error: None,
-        }
-    }
-
-    fn level(h: &Health, check: &str) -> Option<HealthLevel> {
-        h.items.iter().find(|i| i.check == check).map(|i| i.level)
-    }
-
-    #[test]
-    fn health_names_each_thing_that_stops_a_page_from_ringing() {
-        let sync = LastSync {
-            at: Some(t0()),
-            ok_at: Some(t0()),
-            error: None,
-        };
-        let settings = NotificationSettings::default();
-        let mut c = caps(t0());
-        let h = check_health(&input(Some(&c), &sync, &settings, None));
-        assert!(!h.ok, "not enrolled is a problem");
-        assert_eq!(level(&h, "enrollment"), Some(HealthLevel::Problem));
-        assert_eq!(h.items[0].check, "enrollment", "problems come first");
-
-        c.dnd_access = false;
-        c.notifications_allowed = false;
-        c.push_token = None;
-        let h = check_health(&input(Some(&c), &sync, &settings, None));
-        assert_eq!(level(&h, "dnd"), Some(HealthLevel::Problem));
-        assert_eq!(level(&h, "notifications"), Some(HealthLevel::Problem));
-        assert_eq!(level(&h, "push_token"), Some(HealthLevel::Problem));
-        assert!(h.items.iter().all(|i| !i.message.is_empty()));
-
-        let quiet = NotificationSettings {
-            allow_override_dnd: false,
-            ..NotificationSettings::default()
-        };
-        let h = check_health(&input(Some(&c), &sync, &quiet, None));
-        assert_eq!(
-            level(&h, "dnd"),
-            Some(HealthLevel::Warning),
-            "the user chose it"
-        );
-    }
-
-    #[test]
-    fn an_old_push_token_and_pending_actions_are_warnings() {
-        let sync = LastSync::default();
-        let settings = NotificationSettings::default();
-        let c = caps(t0() - Duration::days(90));
-        let h = check_health(&input(Some(&c), &sync, &settings, None));
-        assert_eq!(level(&h, "push_token"), Some(HealthLevel::Warning));
-        assert_eq!(
-            h.push_token_age,
-            Some(std::time::Duration::from_secs(90 * 86_400))
-        );
-        assert_eq!(level(&h, "sync"), Some(HealthLevel::Warning));
-        let pending = [QueuedAction {
-            id: 1,
-            key: crate::alert::IdempotencyKey::new("k"),
-            alert: "a1".into(),
-            person: "alice".into(),
-            action: Action::Acknowledge,
-            seen: None,
-            created_at: t0() - Duration::minutes(3),
-            attempts: 2,
-            next_attempt_at: t0(),
-            last_error: Some("network".into()),
-            outcome: None,
-        }];
-        let mut i = input(Some(&c), &sync, &settings, None);
-        i.pending = &pending;
-        let h = check_health(&i);
-        let outbox = h.items.iter().find(|i| i.check == "outbox");
-        assert!(outbox.is_some_and(|o| o.message.contains("acknowledge on a1")));
-        assert_eq!(h.pending_actions, 1);
-    }
 
     #[test]
     fn an_unenrolled_device_refuses_pushes_and_actions_and_keeps_settings() {
@@ -1882,125 +1184,6 @@ mod tests {
         assert!(plan.ring.is_none());
         assert_eq!(shell.calls(), ["stop a1", "update a1 Silent"]);
         assert!(!device.is_ringing("a1"));
-    }
-
-    fn shift(person: &str, from_h: i64, to_h: i64) -> crate::wire::ShiftView {
-        crate::wire::ShiftView {
-            person: person.into(),
-            start: t0() + Duration::hours(from_h),
-            end: t0() + Duration::hours(to_h),
-        }
-    }
-
-    #[test]
-    fn the_next_handoff_is_the_first_change_of_who_is_on_call() {
-        let end = t0() + Duration::days(30);
-        // alice now until +8 h, bob joins at +4 h (a change), alice leaves at +8 h.
-        let shifts = [shift("alice", -2, 8), shift("bob", 4, 12)];
-        assert_eq!(
-            next_handoff(&shifts, t0(), end),
-            Some((
-                t0() + Duration::hours(4),
-                vec!["alice".to_string(), "bob".to_string()]
-            ))
-        );
-        // Back-to-back shifts of the same person are no handoff; a gap is one.
-        let shifts = [
-            shift("alice", -2, 8),
-            shift("alice", 8, 16),
-            shift("bob", 20, 30),
-        ];
-        assert_eq!(
-            next_handoff(&shifts, t0(), end),
-            Some((t0() + Duration::hours(16), vec![]))
-        );
-        // The window's edge is not a handoff.
-        let shifts = [shift("alice", -2, 24 * 30)];
-        assert_eq!(next_handoff(&shifts, t0(), end), None);
-    }
-
-    #[test]
-    fn schedules_list_names_zones_who_is_on_call_and_the_next_handoff() {
-        let dir = tempfile::tempdir().unwrap();
-        let roster = RosterView {
-            from: t0(),
-            to: t0() + Duration::days(30),
-            people: vec![
-                PersonView {
-                    id: "alice".into(),
-                    name: "Alice Chen".into(),
-                },
-                PersonView {
-                    id: "bob".into(),
-                    name: "Bob Okafor".into(),
-                },
-            ],
-            services: vec![],
-            schedules: vec![
-                crate::wire::ScheduleView {
-                    id: "primary".into(),
-                    name: Some("Platform primary".into()),
-                    time_zone: "America/Chicago".into(),
-                    shifts: vec![
-                        shift("alice", -1, 6),
-                        shift("bob", 6, 30),
-                        shift("zed", 30, 40),
-                    ],
-                },
-                crate::wire::ScheduleView {
-                    id: "office".into(),
-                    name: None,
-                    time_zone: "Europe/London".into(),
-                    shifts: vec![],
-                },
-            ],
-        };
-        {
-            let mut store = Store::open(dir.path().join(DATABASE_FILE)).unwrap();
-            store
-                .set_setting(keys::ROSTER, &roster, Durability::Normal)
-                .unwrap();
-        }
-        let device = Device::open(
-            dir.path(),
-            "http://127.0.0.1:9",
-            Arc::new(ManualClock::new(t0())),
-        )
-        .unwrap();
-        let list = device.schedules().unwrap();
-        assert_eq!(list.len(), 2);
-        let primary = &list[0];
-        assert_eq!(
-            (
-                primary.id.as_str(),
-                primary.name.as_deref(),
-                primary.time_zone.as_str()
-            ),
-            ("primary", Some("Platform primary"), "America/Chicago")
-        );
-        assert_eq!(primary.on_call.len(), 1);
-        assert_eq!(primary.on_call[0].person.name, "Alice Chen");
-        assert_eq!(primary.on_call[0].until, t0() + Duration::hours(6));
-        let next = primary.next_handoff.as_ref().unwrap();
-        assert_eq!(next.at, t0() + Duration::hours(6));
-        assert_eq!(next.people[0].name, "Bob Okafor");
-        assert_eq!((list[1].name.as_ref(), list[1].on_call.len()), (None, 0));
-        assert_eq!(list[1].next_handoff, None);
-
-        let shifts = device
-            .named_shifts("primary", t0(), t0() + Duration::days(2))
-            .unwrap();
-        let names: Vec<&str> = shifts.iter().map(|s| s.person.name.as_str()).collect();
-        assert_eq!(
-            names,
-            ["Alice Chen", "Bob Okafor", "zed"],
-            "unknown ids stand for themselves"
-        );
-        assert_eq!(shifts[0].start, t0(), "clipped to the window");
-        assert!(matches!(
-            device.named_shifts("nope", t0(), t0() + Duration::days(1)),
-            Err(Error::Invalid(_))
-        ));
     }
 
     #[test]

@@ -842,8 +842,6 @@ fn open_payload(creds: &Credentials, payload: &[u8]) -> Result<Opened> {
     Ok(Opened::Page(creds.identity.open(&decoded)?))
 }
 
-/// The page a synced alert stands for when it is triggered and its latest
-/// escalation step paged `person`: what a push would have carried.
 /// The alerts on which the relay just refused an action, each once.
 fn refused_alerts(delivered: &[QueuedAction]) -> Vec<&str> {
     let mut alerts: Vec<&str> = delivered
@@ -856,6 +854,8 @@ fn refused_alerts(delivered: &[QueuedAction]) -> Vec<&str> {
     alerts
 }
 
+/// The page a synced alert stands for when it is triggered and its latest
+/// escalation step paged `person`: what a push would have carried.
 fn missed_page(view: &AlertView, person: &str) -> Option<Page> {
     if view.status != AlertStatus::Triggered {
         return None;

@@ -305,6 +305,9 @@ async fn story(say: &Narrator, base: &str, admin: &str, dir: &Path) -> Result<()
                     alice_quiet = true;
                 }
             }
+            // `sent` always comes with the answer right behind it: the
+            // narration says the answer only.
+            PagerEvent::Action { status, .. } if status == "sent" => {}
             PagerEvent::Action {
                 action,
                 status,

@@ -327,6 +327,7 @@ pub fn describe(device: &Device, event: &PagerEvent) -> Option<String> {
             ..
         } => match (status.as_str(), reason) {
             ("queued", _) => format!("{action} {alert}: queued in the outbox"),
+            ("sent", _) => format!("{action} {alert}: sent to the relay"),
             (status, Some(reason)) => format!("{action} {alert}: {status} ({reason})"),
             (status, None) => format!("{action} {alert}: {status}"),
         },

@@ -111,7 +111,8 @@ pub enum PagerEvent {
         /// Why, in words.
         reason: String,
     },
-    /// An action's progress: `queued` in the outbox, then `applied` or `rejected`.
+    /// An action's progress: `queued` in the outbox, `sent` when the outbox
+    /// delivered it, then the relay's answer, `applied` or `rejected`.
     Action {
         /// Alert id.
         alert: String,
@@ -156,10 +157,15 @@ pub fn action_event(action: &QueuedAction) -> PagerEvent {
         Some(ActionOutcome::Applied) => None,
         None => action.last_error.clone(),
     };
+    action_progress(action, action.status(), reason)
+}
+
+/// An action event for `action` at `status`, with `reason`.
+fn action_progress(action: &QueuedAction, status: &str, reason: Option<String>) -> PagerEvent {
     PagerEvent::Action {
         alert: action.alert.clone(),
         action: action.action.verb().to_string(),
-        status: action.status().to_string(),
+        status: status.to_string(),
         key: action.key.to_string(),
         reason,
     }
@@ -609,6 +615,10 @@ fn report_sync(
     events: &mpsc::UnboundedSender<PagerEvent>,
 ) {
     for action in report.delivered.iter().filter(|a| a.outcome.is_some()) {
+        // queued -> sent -> applied|rejected, as CONTRACT §2 lists them: the
+        // relay answers the delivery itself, so `sent` and the answer come
+        // from the same sync, in that order.
+        let _ = events.send(action_progress(action, "sent", None));
         let _ = events.send(action_event(action));
     }
     for entry in device.alerts().unwrap_or_default() {

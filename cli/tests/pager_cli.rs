@@ -243,10 +243,16 @@ fn a_critical_page_rings_until_acknowledged_and_an_offline_ack_applies_once() {
     let queued = pager.wait_for("action queued", |e| is(e, "action"));
     assert_eq!(queued["status"], "queued");
     assert_eq!(queued["action"], "acknowledge");
-    let applied = pager.wait_for("action applied", |e| {
+    let sent = pager.wait_for("action sent", |e| {
         is(e, "action") && e["status"] != "queued"
     });
+    assert_eq!(sent["status"], "sent", "{sent}");
+    assert_eq!(sent["key"], queued["key"]);
+    let applied = pager.wait_for("action applied", |e| {
+        is(e, "action") && e["status"] != "sent"
+    });
     assert_eq!(applied["status"], "applied", "{applied}");
+    assert_eq!(applied["key"], queued["key"]);
     assert_eq!(applied["alert"], id.as_str());
     if !pager
         .seen
@@ -293,7 +299,9 @@ fn a_critical_page_rings_until_acknowledged_and_an_offline_ack_applies_once() {
     let _relay = serve(&db, port);
     pager.wait_for("reconnected", |e| is(e, "connected"));
     let applied = pager.wait_for("offline ack applied", |e| {
-        is(e, "action") && e["alert"] == id2.as_str() && e["status"] != "queued"
+        is(e, "action")
+            && e["alert"] == id2.as_str()
+            && !["queued", "sent"].contains(&e["status"].as_str().unwrap_or(""))
     });
     assert_eq!(applied["status"], "applied", "{applied}");
     assert_eq!(applied["action"], "acknowledge");

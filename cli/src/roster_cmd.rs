@@ -152,6 +152,8 @@ pub fn run(command: RosterCommand) -> Result<Report, BadInput> {
 
 /// `roster check`: the roster loads, and every schedule has someone on call
 /// at every instant of the next four weeks (each gap is one problem line).
+/// Turns a spring-forward gap swallows are notes on stdout, not problems:
+/// someone is still on call, but the person whose turn it was may expect it.
 fn check(file: &RosterFile, now: DateTime<Utc>) -> Result<Report, BadInput> {
     let roster = load(file)?;
     let name = file.config.display();
@@ -169,13 +171,31 @@ fn check(file: &RosterFile, now: DateTime<Utc>) -> Result<Report, BadInput> {
             ));
         }
     }
+    let mut notes = String::new();
+    for (index, schedule) in roster.schedules.iter().enumerate() {
+        let zone = schedule.time_zone();
+        for turn in schedule.lost_turns(now, horizon) {
+            let wall = turn
+                .wall_time
+                .map(|w| w.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_else(|| "its handoff".into());
+            notes.push_str(&format!(
+                "note: {name}: schedules[{index}].layers[{layer}] ({id}): {person}'s turn at {wall} does not exist \
+                 (clocks spring forward in {zone}); {person} is skipped and the next turn starts at {next}\n",
+                layer = turn.layer,
+                id = schedule.id(),
+                person = turn.person,
+                next = human_in(zone, turn.at),
+            ));
+        }
+    }
     let gaps = if problems.is_empty() {
         "no gaps in the next 4 weeks".to_string()
     } else {
         format!("{} in the next 4 weeks", count(problems.len(), "gap"))
     };
     let stdout = format!(
-        "{name}: valid: {}, {}, {}, {}; {gaps}\n",
+        "{name}: valid: {}, {}, {}, {}; {gaps}\n{notes}",
         count(roster.people.len(), "person"),
         count(roster.schedules.len(), "schedule"),
         count(roster.policies.len(), "policy"),
@@ -407,4 +427,64 @@ fn to_json<T: Serialize>(value: &T) -> Result<String, BadInput> {
     serde_json::to_string(value)
         .map(|s| s + "\n")
         .map_err(|e| BadInput::new(format!("cannot encode the JSON output: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_notes_a_turn_that_spring_forward_swallows_without_failing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("night.toml");
+        std::fs::write(
+            &path,
+            r#"
+[[people]]
+id = "alice"
+name = "Alice"
+[[people]]
+id = "bob"
+name = "Bob"
+[[people]]
+id = "carol"
+name = "Carol"
+[[schedules]]
+id = "night"
+time_zone = "America/Chicago"
+  [[schedules.layers]]
+  rotation = "hourly"
+  start = "2027-03-14T00:00:00"
+  participants = ["alice", "bob", "carol"]
+"#,
+        )
+        .unwrap();
+        let file = RosterFile { config: path };
+        // 2027-03-14 02:00 does not exist in Chicago: carol's turn (k = 2)
+        // is swallowed; alice's 03:00 turn starts at 03:00 CDT.
+        let now = "2027-03-13T00:00:00Z".parse().unwrap();
+        let report = check(&file, now).unwrap();
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        let notes: Vec<&str> = report
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("note:"))
+            .collect();
+        assert_eq!(notes.len(), 1, "{}", report.stdout);
+        assert!(
+            notes[0].contains(
+                "schedules[0].layers[0] (night): carol's turn at 2027-03-14 02:00 does not exist"
+            ),
+            "{}",
+            notes[0]
+        );
+        assert!(
+            notes[0].ends_with("Sun 2027-03-14 03:00 CDT"),
+            "{}",
+            notes[0]
+        );
+        // A window without a spring-forward: no note.
+        let report = check(&file, "2027-06-01T00:00:00Z".parse().unwrap()).unwrap();
+        assert!(!report.stdout.contains("note:"), "{}", report.stdout);
+    }
 }

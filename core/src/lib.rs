@@ -16,7 +16,9 @@ pub mod schedule;
 
 pub use priority::Priority;
 pub use roster::{Person, Problem, Roster, RosterError, Service};
-pub use schedule::{Gap, Handoff, Layer, Override, Restriction, Rotation, Schedule, Shift};
+pub use schedule::{
+    Gap, Handoff, Layer, LostTurn, Override, Restriction, Rotation, Schedule, Shift,
+};
 
 pub mod alert;
 pub mod clock;

@@ -631,3 +631,84 @@ fn far_future_and_past_answer_like_near_ones() {
     // 1926-01-04 is 5218 weeks earlier.
     assert_eq!(who(&s, "1926-01-04T15:00:00Z"), vec!["a"]);
 }
+
+// ---- turns a spring-forward gap swallows --------------------------------
+
+/// (layer, person, wall time, instant) of each lost turn in the window.
+fn lost(s: &Schedule, from: &str, to: &str) -> Vec<(usize, String, String, String)> {
+    s.lost_turns(utc(from), utc(to))
+        .into_iter()
+        .map(|t| {
+            (
+                t.layer,
+                t.person,
+                t.wall_time.unwrap().format("%Y-%m-%d %H:%M").to_string(),
+                t.at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn an_hourly_turn_inside_a_one_hour_spring_forward_gap_is_lost_and_named() {
+    // Chicago 2026-03-08: 02:00 CST -> 03:00 CDT (08:00Z). Turns from 00:00:
+    // a (00), b (01), c (02: does not exist, meets 03:00), d (03).
+    let s = schedule(
+        "America/Chicago",
+        &layer("hourly", 1, "2026-03-08T00:00:00", r#"["a", "b", "c", "d"]"#),
+    );
+    assert_eq!(
+        lost(&s, "2026-03-08T00:00:00Z", "2026-03-09T00:00:00Z"),
+        [(
+            0,
+            "c".to_string(),
+            "2026-03-08 02:00".to_string(),
+            "2026-03-08T08:00:00Z".to_string()
+        )]
+    );
+    // The final shifts agree: b hands straight to d at the gap.
+    assert_eq!(who(&s, "2026-03-08T07:59:59Z"), ["b"]);
+    assert_eq!(who(&s, "2026-03-08T08:00:00Z"), ["d"]);
+    // London 2026-03-29: 01:00 GMT -> 02:00 BST; a second layer's 01:00 turn.
+    let s = schedule(
+        "Europe/London",
+        &format!(
+            "{}{}",
+            layer("weekly", 1, "2026-03-02T09:00:00", r#"["a"]"#),
+            layer("hourly", 1, "2026-03-29T00:00:00", r#"["b", "c"]"#)
+        ),
+    );
+    assert_eq!(
+        lost(&s, "2026-03-28T00:00:00Z", "2026-03-30T00:00:00Z"),
+        [(
+            1,
+            "c".to_string(),
+            "2026-03-29 01:00".to_string(),
+            "2026-03-29T01:00:00Z".to_string()
+        )]
+    );
+}
+
+#[test]
+fn no_turn_is_lost_to_a_half_hour_gap_a_fall_back_or_a_daily_rotation() {
+    // Lord Howe 2026-10-04: 02:00 -> 02:30 (+10:30 -> +11). The 02:00 turn
+    // moves to 02:30 and still lasts until 03:00.
+    let s = schedule(
+        "Australia/Lord_Howe",
+        &layer("hourly", 1, "2026-10-04T00:00:00", r#"["a", "b", "c"]"#),
+    );
+    assert!(lost(&s, "2026-10-03T00:00:00Z", "2026-10-05T00:00:00Z").is_empty());
+    // Chicago fall back (2026-11-01): every turn exists at least once.
+    let s = schedule(
+        "America/Chicago",
+        &layer("hourly", 1, "2026-11-01T00:00:00", r#"["a", "b", "c"]"#),
+    );
+    assert!(lost(&s, "2026-10-31T00:00:00Z", "2026-11-03T00:00:00Z").is_empty());
+    // A daily 02:30 handoff on the spring-forward day moves to 03:00 but
+    // keeps its (23-hour) turn.
+    let s = schedule(
+        "America/Chicago",
+        &layer("daily", 1, "2026-03-01T02:30:00", r#"["a", "b"]"#),
+    );
+    assert!(lost(&s, "2026-03-01T00:00:00Z", "2026-03-31T00:00:00Z").is_empty());
+}

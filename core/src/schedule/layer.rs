@@ -61,6 +61,12 @@ impl RotationClock {
         }
     }
 
+    /// The wall-clock time handoff `k` is set for (which may not exist, or
+    /// exist twice, in the zone).
+    pub(super) fn wall_time(&self, k: i64) -> Option<NaiveDateTime> {
+        self.wall(k)
+    }
+
     /// The instant of handoff `k` (the start of shift k).
     pub(super) fn handoff(&self, k: i64) -> Option<DateTime<Utc>> {
         resolve_wall_time(self.tz, self.wall(k)?)

@@ -100,6 +100,21 @@ pub struct Gap {
     pub end: DateTime<Utc>,
 }
 
+/// A rotation turn nobody holds: its handoff's wall-clock time does not
+/// exist (spring forward), so it moved to the first instant after the gap —
+/// where the next turn starts too. The participant is skipped that time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LostTurn {
+    /// Index of the layer in the schedule.
+    pub layer: usize,
+    /// Whose turn it was.
+    pub person: String,
+    /// The local wall-clock time the turn was set to start.
+    pub wall_time: Option<NaiveDateTime>,
+    /// The instant the gap moved it to (the next turn starts there).
+    pub at: DateTime<Utc>,
+}
+
 /// The next change of who is on call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Handoff {
@@ -189,6 +204,13 @@ impl Schedule {
     /// The times in `[from, to)` when nobody is on call.
     pub fn gaps(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Gap> {
         timeline::gaps(&self.shifts(from, to), from, to)
+    }
+
+    /// The turns in `[from, to)` that a spring-forward gap swallows (see
+    /// [`LostTurn`]), ordered by instant. Walks every turn of every layer in
+    /// the window, so keep the window to weeks.
+    pub fn lost_turns(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<LostTurn> {
+        self.compiled.lost_turns(from, to)
     }
 
     /// The first change of who is on call strictly after `after`, looking

@@ -6,7 +6,7 @@
 
 use super::layer::RotationClock;
 use super::restriction::WeekWindows;
-use super::{Gap, Handoff, Layer, Override, Shift};
+use super::{Gap, Handoff, Layer, LostTurn, Override, Shift};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
@@ -40,6 +40,23 @@ struct CompiledOverride {
 
 /// A piece of one layer's on-call time: `[start, end)` held by `person`.
 type Piece = (DateTime<Utc>, DateTime<Utc>, PersonIx);
+
+/// One layer's turns from the one holding `from` up to `to`, in order, as
+/// `(k, start, end)` — zero-length turns included (a handoff in a
+/// spring-forward gap meeting the next one; `index_at` never lands on one).
+fn turns(
+    clock: &RotationClock,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> impl Iterator<Item = (i64, DateTime<Utc>, DateTime<Utc>)> + '_ {
+    let first = clock
+        .index_at(from)
+        .and_then(|k| Some((k, clock.handoff(k)?, clock.handoff(k + 1)?)));
+    std::iter::successors(first, move |&(k, _, end)| {
+        Some((k + 1, end, clock.handoff(k + 2)?))
+    })
+    .take_while(move |&(_, start, _)| start < to)
+}
 
 impl Compiled {
     pub(super) fn new(tz: Tz, layers: &[Layer], overrides: &[Override]) -> Compiled {
@@ -122,30 +139,43 @@ impl Compiled {
         if n == 0 {
             return Vec::new();
         }
-        let Some(mut k) = layer.clock.index_at(from) else {
-            return Vec::new();
-        };
-        let mut shifts: Vec<Piece> = Vec::new();
-        let Some(mut start) = layer.clock.handoff(k) else {
-            return Vec::new();
-        };
-        while start < to {
-            let Some(end) = layer.clock.handoff(k + 1) else {
-                break;
-            };
-            let (s, e) = (start.max(from), end.min(to));
-            if s < e {
-                let who = layer.participants[k.rem_euclid(n) as usize];
-                shifts.push((s, e, who));
-            }
-            start = end;
-            k += 1;
-        }
+        let shifts: Vec<Piece> = turns(&layer.clock, from, to)
+            .filter_map(|(k, start, end)| {
+                let (s, e) = (start.max(from), end.min(to));
+                (s < e).then(|| (s, e, layer.participants[k.rem_euclid(n) as usize]))
+            })
+            .collect();
         if !layer.windows.is_restricted() {
             return shifts;
         }
         let windows = layer.windows.windows(self.tz, from, to);
         intersect(&shifts, &windows)
+    }
+
+    /// The turns in `[from, to)` that nobody holds because their handoff
+    /// fell in a spring-forward gap and met the next one (an hourly turn
+    /// at 02:00 on a night the clocks jump from 02:00 to 03:00).
+    pub(super) fn lost_turns(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<LostTurn> {
+        let mut lost = Vec::new();
+        for (index, layer) in self.layers.iter().enumerate() {
+            let n = layer.participants.len() as i64;
+            if n == 0 {
+                continue;
+            }
+            for (k, start, end) in turns(&layer.clock, from, to) {
+                if start == end && start >= from {
+                    lost.push(LostTurn {
+                        layer: index,
+                        person: self.people[layer.participants[k.rem_euclid(n) as usize] as usize]
+                            .clone(),
+                        wall_time: layer.clock.wall_time(k),
+                        at: start,
+                    });
+                }
+            }
+        }
+        lost.sort_by_key(|t| (t.at, t.layer));
+        lost
     }
 
     pub(super) fn shifts(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Shift> {

@@ -152,13 +152,18 @@ pub fn run(command: RosterCommand) -> Result<Report, BadInput> {
 
 /// `roster check`: the roster loads, and every schedule has someone on call
 /// at every instant of the next four weeks (each gap is one problem line).
-/// Turns a spring-forward gap swallows are notes on stdout, not problems:
+/// What loads but is probably a mistake (`Roster::warnings`) is a problem
+/// line too. Turns a spring-forward gap swallows are notes on stdout, not problems:
 /// someone is still on call, but the person whose turn it was may expect it.
 fn check(file: &RosterFile, now: DateTime<Utc>) -> Result<Report, BadInput> {
     let roster = load(file)?;
     let name = file.config.display();
     let horizon = now + Duration::days(CHECK_HORIZON_DAYS);
-    let mut problems = Vec::new();
+    let mut problems: Vec<String> = roster
+        .warnings
+        .iter()
+        .map(|w| format!("warning: {name}: {w}"))
+        .collect();
     for (index, schedule) in roster.schedules.iter().enumerate() {
         let zone = schedule.time_zone();
         for gap in schedule.gaps(now, horizon) {
@@ -189,11 +194,15 @@ fn check(file: &RosterFile, now: DateTime<Utc>) -> Result<Report, BadInput> {
             ));
         }
     }
-    let gaps = if problems.is_empty() {
+    let gap_count = problems.len() - roster.warnings.len();
+    let mut gaps = if gap_count == 0 {
         "no gaps in the next 4 weeks".to_string()
     } else {
-        format!("{} in the next 4 weeks", count(problems.len(), "gap"))
+        format!("{} in the next 4 weeks", count(gap_count, "gap"))
     };
+    if !roster.warnings.is_empty() {
+        gaps.push_str(&format!("; {}", count(roster.warnings.len(), "warning")));
+    }
     let stdout = format!(
         "{name}: valid: {}, {}, {}, {}; {gaps}\n{notes}",
         count(roster.people.len(), "person"),

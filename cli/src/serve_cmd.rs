@@ -89,6 +89,9 @@ pub fn run(args: ServeArgs) -> Result<Report, BadInput> {
         ));
     }
     init_logging(args.log_format);
+    for warning in &roster.warnings {
+        tracing::warn!(config = %args.config.display(), "roster: {warning}");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -68,6 +68,40 @@ fn one_error_line(out: &Output) -> String {
 // ---- check ---------------------------------------------------------------
 
 #[test]
+fn the_contract_example_verbatim_loads_and_check_warns_about_carol_and_the_gaps() {
+    let out = roster("check", "contract-example.toml", "");
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    let carol: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("schedules[0].overrides[0].add"))
+        .collect();
+    assert_eq!(carol.len(), 1, "{err}");
+    assert!(carol[0].starts_with("warning: "), "{}", carol[0]);
+    assert!(carol[0].contains(&fixture("contract-example.toml")));
+    assert!(
+        carol[0].contains("\"carol\" is not in [[people]]"),
+        "{}",
+        carol[0]
+    );
+    // Business hours only: nights and weekends are gaps.
+    assert!(err.contains("nobody on call from"), "{err}");
+    let text = stdout(&out);
+    assert!(
+        text.contains("valid: 2 people, 1 schedule, 1 policy, 1 service"),
+        "{text}"
+    );
+    assert!(text.contains("; 1 warning"), "{text}");
+    // The other commands work on it: the override puts carol on call.
+    let who = json_of(&roster(
+        "who",
+        "contract-example.toml",
+        "--schedule primary --at 2026-01-07T15:00:00Z --json",
+    ));
+    assert_eq!(who["people"], json!(["carol"]));
+}
+
+#[test]
 fn check_accepts_a_complete_roster_without_gaps() {
     let out = roster("check", "roster.toml", "");
     assert_exit(&out, 0);

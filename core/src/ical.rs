@@ -572,6 +572,7 @@ mod tests {
                 schedules: vec![schedule],
                 policies: vec![],
                 services: vec![],
+                warnings: vec![],
             }
         }
 

@@ -108,7 +108,6 @@ fn every_problem_is_reported_with_its_path() {
             "is not a time of day",
         ),
         ("schedules[0].overrides[0].end", "must be after start"),
-        ("schedules[0].overrides[0].add", "unknown person \"carol\""),
         ("schedules[0].overrides[1].start", "has no offset"),
         ("schedules[0].overrides[1]", "needs add"),
         ("policies[0].repeat", "must be between 0 and 9"),
@@ -236,4 +235,89 @@ runbook = "https://runbooks.example.com/api"
     let s = roster.schedule("primary").unwrap();
     assert_eq!(s.layers()[0].restrictions.len(), 1);
     assert_eq!(s.overrides().len(), 1);
+}
+
+#[test]
+fn an_override_naming_someone_not_in_people_loads_with_a_warning() {
+    // CONTRACT §1's own example adds an undeclared "carol".
+    let text = r#"
+[[people]]
+id = "alice"
+name = "Alice"
+[[people]]
+id = "bob"
+name = "Bob"
+[[schedules]]
+id = "primary"
+time_zone = "UTC"
+  [[schedules.layers]]
+  rotation = "weekly"
+  start = "2026-01-05T09:00:00"
+  participants = ["alice", "bob"]
+  [[schedules.overrides]]
+  start = "2026-01-07T12:00:00Z"
+  end = "2026-01-08T12:00:00Z"
+  add = "carol"
+  remove = "alice"
+  [[schedules.overrides]]
+  start = "2026-02-07T12:00:00Z"
+  end = "2026-02-08T12:00:00Z"
+  remove = "alcie"
+"#;
+    let roster = Roster::parse(text).unwrap();
+    let warnings: Vec<String> = roster.warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(
+        has(
+            &warnings,
+            "schedules[0].overrides[0].add",
+            "\"carol\" is not in [[people]]"
+        ) && warnings[0].contains("pages reach no one")
+            && warnings[0].contains("known people: alice, bob"),
+        "{warnings:?}"
+    );
+    assert!(
+        has(
+            &warnings,
+            "schedules[0].overrides[1].remove",
+            "removing them changes nothing"
+        ),
+        "{warnings:?}"
+    );
+    // The override still applies: carol replaces alice for that day.
+    let s = roster.schedule("primary").unwrap();
+    assert_eq!(s.who("2026-01-07T15:00:00Z".parse().unwrap()), ["carol"]);
+    // A clean roster has no warnings.
+    let clean = text
+        .replace("\"carol\"", "\"bob\"")
+        .replace("\"alcie\"", "\"alice\"");
+    assert!(Roster::parse(&clean).unwrap().warnings.is_empty());
+}
+
+#[test]
+fn two_services_with_one_id_are_refused() {
+    let text = r#"
+[[people]]
+id = "alice"
+name = "Alice"
+[[policies]]
+id = "p"
+  [[policies.steps]]
+  delay = "5m"
+  targets = ["person:alice"]
+[[services]]
+id = "api"
+policy = "p"
+routing_key = "0123456789abcdef0123456789abcdef"
+[[services]]
+id = "api"
+policy = "p"
+routing_key = "fedcba9876543210fedcba9876543210"
+"#;
+    let p = problems(text);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(
+        has(&p, "services[1].id", "duplicate service id \"api\""),
+        "{p:?}"
+    );
 }

@@ -655,7 +655,12 @@ fn an_hourly_turn_inside_a_one_hour_spring_forward_gap_is_lost_and_named() {
     // a (00), b (01), c (02: does not exist, meets 03:00), d (03).
     let s = schedule(
         "America/Chicago",
-        &layer("hourly", 1, "2026-03-08T00:00:00", r#"["a", "b", "c", "d"]"#),
+        &layer(
+            "hourly",
+            1,
+            "2026-03-08T00:00:00",
+            r#"["a", "b", "c", "d"]"#,
+        ),
     );
     assert_eq!(
         lost(&s, "2026-03-08T00:00:00Z", "2026-03-09T00:00:00Z"),

@@ -101,6 +101,9 @@ pub struct Roster {
     pub policies: Vec<EscalationPolicy>,
     /// Services, in file order.
     pub services: Vec<Service>,
+    /// What loads but is probably a mistake (an override naming someone not
+    /// in `[[people]]`), each with its field path; `roster check` warns.
+    pub warnings: Vec<Problem>,
 }
 
 impl Roster {

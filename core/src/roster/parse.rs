@@ -56,9 +56,11 @@ fn syntax_problem(text: &str, e: &toml::de::Error) -> Problem {
 #[derive(Default)]
 struct Validator {
     problems: Vec<Problem>,
+    warnings: Vec<Problem>,
     people: HashSet<String>,
     schedules: HashSet<String>,
     policies: HashSet<String>,
+    services: HashSet<String>,
 }
 
 impl Validator {
@@ -67,6 +69,31 @@ impl Validator {
             path: path.to_string(),
             message: message.into(),
         });
+    }
+
+    /// A warning: the roster still loads, but `roster check` shows it and
+    /// exits 1.
+    fn warning(&mut self, path: &str, message: impl Into<String>) {
+        self.warnings.push(Problem {
+            path: path.to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// Records an entity's id; a second use of it is a problem.
+    fn claim_id(
+        &mut self,
+        seen: fn(&mut Validator) -> &mut HashSet<String>,
+        path: &str,
+        id: &str,
+        what: &str,
+    ) {
+        if !seen(self).insert(id.to_string()) {
+            self.problem(
+                &format!("{path}.id"),
+                format!("duplicate {what} id {id:?}; each {what} needs a unique id"),
+            );
+        }
     }
 
     fn roster(&mut self, t: &Table) -> Roster {
@@ -103,6 +130,7 @@ impl Validator {
             schedules,
             policies,
             services,
+            warnings: std::mem::take(&mut self.warnings),
         }
     }
 
@@ -111,12 +139,7 @@ impl Validator {
     fn person(&mut self, path: &str, t: &Table) -> Option<Person> {
         self.unknown_keys(t, path, &["id", "name"]);
         let id = self.id(t, path, "person")?;
-        if !self.people.insert(id.clone()) {
-            self.problem(
-                &format!("{path}.id"),
-                format!("duplicate person id {id:?}; each person needs a unique id"),
-            );
-        }
+        self.claim_id(|v| &mut v.people, path, &id, "person");
         let name = self.req_str(t, path, "name").unwrap_or_default();
         if name.trim().is_empty() && t.get("name").is_some() {
             self.problem(
@@ -134,12 +157,7 @@ impl Validator {
             .opt_str(t, path, "name")
             .filter(|n| !n.trim().is_empty());
         if let Some(id) = &id {
-            if !self.schedules.insert(id.clone()) {
-                self.problem(
-                    &format!("{path}.id"),
-                    format!("duplicate schedule id {id:?}; schedule ids must be unique"),
-                );
-            }
+            self.claim_id(|v| &mut v.schedules, path, id, "schedule");
         }
         let zone = self.req_str(t, path, "time_zone").and_then(|z| match z.parse::<Tz>() {
             Ok(tz) => Some(tz),
@@ -282,8 +300,8 @@ impl Validator {
                 );
             }
         }
-        let add = self.opt_person(t, path, "add");
-        let remove = self.opt_person(t, path, "remove");
+        let add = self.override_person(t, path, "add");
+        let remove = self.override_person(t, path, "remove");
         if t.get("add").is_none() && t.get("remove").is_none() {
             self.problem(
                 path,
@@ -314,12 +332,7 @@ impl Validator {
         self.unknown_keys(t, path, &["id", "name", "repeat", "steps"]);
         let id = self.id(t, path, "policy");
         if let Some(id) = &id {
-            if !self.policies.insert(id.clone()) {
-                self.problem(
-                    &format!("{path}.id"),
-                    format!("duplicate policy id {id:?}; policy ids must be unique"),
-                );
-            }
+            self.claim_id(|v| &mut v.policies, path, id, "policy");
         }
         let repeat = match t.get("repeat") {
             None => Some(0),
@@ -442,6 +455,12 @@ impl Validator {
             &["id", "name", "policy", "routing_key", "runbook", "priority"],
         );
         let id = self.id(t, path, "service");
+        if let Some(id) = &id {
+            // Pages name the service, and the relay keys open alerts by
+            // (service, dedup key): two services with one id would merge
+            // their alerts.
+            self.claim_id(|v| &mut v.services, path, id, "service");
+        }
         let name = self.opt_str(t, path, "name");
         let policy = self.req_str(t, path, "policy").and_then(|p| {
             if self.policies.contains(&p) {
@@ -618,8 +637,13 @@ impl Validator {
         ok.then_some(list)
     }
 
-    /// `Some(None)` when absent, `None` when present but wrong.
-    fn opt_person(&mut self, t: &Table, path: &str, key: &str) -> Option<Option<String>> {
+    /// An override's `add` or `remove`: `Some(None)` when absent, `None`
+    /// when present but not a string. Someone not in `[[people]]` is a
+    /// warning, not an error: CONTRACT §1's own example adds an undeclared
+    /// "carol", and an override is often written for a stand-in before
+    /// they are added. The warning says what it costs — nobody can enroll a
+    /// phone as them, so their pages reach no one.
+    fn override_person(&mut self, t: &Table, path: &str, key: &str) -> Option<Option<String>> {
         let Some(p) = self.opt_str(t, path, key) else {
             return if t.get(key).is_some() {
                 None
@@ -627,16 +651,21 @@ impl Validator {
                 Some(None)
             };
         };
-        if self.people.contains(&p) {
-            Some(Some(p))
-        } else {
+        if !self.people.contains(&p) {
             let known = sorted(&self.people);
-            self.problem(
+            let cost = if key == "add" {
+                "nobody can enroll a phone as them, so while the override is in force their pages reach no one"
+            } else {
+                "removing them changes nothing"
+            };
+            self.warning(
                 &join(path, key),
-                format!("unknown person {p:?}; known people: {known}"),
+                format!(
+                    "{p:?} is not in [[people]] ({cost}); add [[people]] id = {p:?}, or fix the id (known people: {known})"
+                ),
             );
-            None
         }
+        Some(Some(p))
     }
 
     /// A string or TOML datetime value, as text.

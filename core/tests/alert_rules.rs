@@ -749,3 +749,102 @@ fn a_snooze_is_capped_at_a_day() {
     );
     assert_eq!(outcome, Outcome::Applied);
 }
+
+/// A business-hours schedule (nights are a gap) and a person after it.
+const GAP_ROSTER: &str = r#"
+[[people]]
+id = "alice"
+name = "Alice Chen"
+[[people]]
+id = "bob"
+name = "Bob Okafor"
+[[schedules]]
+id = "office"
+time_zone = "UTC"
+  [[schedules.layers]]
+  rotation = "weekly"
+  start = "2026-01-05T00:00:00"
+  participants = ["alice"]
+    [[schedules.layers.restrictions]]
+    days = ["mon", "tue", "wed", "thu", "fri"]
+    from = "09:00"
+    to = "17:00"
+[[policies]]
+id = "office-then-bob"
+repeat = 1
+  [[policies.steps]]
+  delay = "5m"
+  targets = ["schedule:office"]
+  [[policies.steps]]
+  delay = "10m"
+  targets = ["person:bob"]
+[[policies]]
+id = "office-only"
+repeat = 0
+  [[policies.steps]]
+  delay = "5m"
+  targets = ["schedule:office"]
+  [[policies.steps]]
+  delay = "5m"
+  targets = ["schedule:office"]
+"#;
+
+#[test]
+fn a_step_whose_schedule_is_in_a_gap_hands_on_at_once_to_one_that_pages_somebody() {
+    let roster = Roster::parse(GAP_ROSTER).unwrap();
+    let p = roster.policy("office-then-bob").unwrap();
+    // Tuesday 2026-01-06 03:00 UTC: nobody is in the office.
+    let night = at("2026-01-06T03:00:00Z");
+    let first = escalation::advance(
+        p,
+        &escalation::EscalationState::start(night),
+        &roster,
+        night,
+    );
+    let fired: Vec<(u32, Vec<String>)> = first
+        .pages
+        .iter()
+        .map(|pg| (pg.step, pg.people.clone()))
+        .collect();
+    // The gap is recorded (step 0 paged nobody) and bob is paged at once,
+    // not five minutes later; his step then runs its full delay.
+    assert_eq!(fired, [(0, vec![]), (1, vec!["bob".to_string()])]);
+    assert_eq!(first.next_deadline, Some(night + Duration::minutes(10)));
+    // The second pass does the same: the gap hands straight to bob again.
+    let again = escalation::advance(p, &first.state, &roster, night + Duration::minutes(10));
+    let people: Vec<Vec<String>> = again.pages.iter().map(|pg| pg.people.clone()).collect();
+    assert_eq!(people, [vec![], vec!["bob".to_string()]]);
+    // What a phone shows before the first step fires, while alice is in the
+    // office at 10:00 but the step is due at 17:05 (gap): bob, then.
+    let wednesday = at("2026-01-07T16:00:00Z");
+    let mut pending = escalation::EscalationState::start(wednesday);
+    pending.due = at("2026-01-07T17:05:00Z");
+    let up = escalation::upcoming(p, &pending, &roster, wednesday).unwrap();
+    assert_eq!((up.step, up.people.clone()), (1, vec!["bob".to_string()]));
+    assert_eq!(up.at, at("2026-01-07T17:05:00Z"));
+    // In office hours the schedule pages alice and nothing skips.
+    let day = at("2026-01-06T10:00:00Z");
+    let tick = escalation::advance(p, &escalation::EscalationState::start(day), &roster, day);
+    assert_eq!(tick.pages.len(), 1);
+    assert_eq!(tick.pages[0].people, ["alice"]);
+}
+
+#[test]
+fn when_no_step_ahead_would_page_anybody_the_step_waits_its_delay() {
+    let roster = Roster::parse(GAP_ROSTER).unwrap();
+    let p = roster.policy("office-only").unwrap();
+    // Friday 17:02, after office hours: the first step pages nobody and so
+    // would the second. Wait the delay (someone may come on call) rather
+    // than exhaust the policy in an instant.
+    let evening = at("2026-01-09T17:02:00Z");
+    let first = escalation::advance(
+        p,
+        &escalation::EscalationState::start(evening),
+        &roster,
+        evening,
+    );
+    assert_eq!(first.pages.len(), 1);
+    assert!(first.pages[0].people.is_empty());
+    assert_eq!(first.next_deadline, Some(evening + Duration::minutes(5)));
+    assert!(!first.exhausted_now);
+}

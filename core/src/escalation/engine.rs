@@ -82,7 +82,9 @@ pub struct StepPage {
     /// The instant the step fired; `schedule:` targets were resolved then.
     pub at: DateTime<Utc>,
     /// Person ids, in target order, each once. Empty when every target
-    /// schedule had a gap: the step still counts and its delay still runs.
+    /// schedule had a gap: the step still counts, and the next step that
+    /// would page somebody fires at once (if none would, this one's delay
+    /// runs, in case someone comes on call).
     pub people: Vec<String>,
 }
 
@@ -143,7 +145,17 @@ pub fn advance(
             }
             None => {
                 st.fired_at = Some(now);
-                pages.push(fire(&mut st, &step.targets, roster, now));
+                let page = fire(&mut st, &step.targets, roster, now);
+                let nobody = page.people.is_empty();
+                pages.push(page);
+                // A step whose schedules are all in a gap pages nobody:
+                // waiting out its delay would leave the alert ringing no
+                // phone for minutes. Move on at once — when a step still
+                // ahead would page someone now; otherwise wait, in case
+                // someone comes on call before the policy runs out.
+                if nobody && someone_ahead(policy, &st, roster, now) {
+                    exhausted_now = !move_to_next_step(policy, &mut st, now);
+                }
             }
             Some(fired_at) => {
                 let deadline = deadline_after(fired_at, step.delay);
@@ -195,6 +207,28 @@ pub fn skip_to_next_step(
 ) -> Option<EscalationState> {
     let mut st = *state;
     (!st.exhausted && move_to_next_step(policy, &mut st, now)).then_some(st)
+}
+
+/// True when a step after the current one (this pass or a later one that
+/// `repeat` allows) would page somebody at `at`.
+fn someone_ahead(
+    policy: &EscalationPolicy,
+    state: &EscalationState,
+    roster: &Roster,
+    at: DateTime<Utc>,
+) -> bool {
+    let mut st = *state;
+    // Each iteration moves one step forward; the policy has finitely many
+    // steps and passes, so the loop ends.
+    while move_to_next_step(policy, &mut st, at) {
+        let Some(step) = policy.steps.get(st.step as usize) else {
+            return false;
+        };
+        if !resolve_targets(roster, &step.targets, at).is_empty() {
+            return true;
+        }
+    }
+    false
 }
 
 /// Moves to the next step (wrapping into the next pass while `repeat`
@@ -297,26 +331,24 @@ pub fn upcoming(
     // Bring the state up to date first so a stale copy on the phone still
     // shows the right next step.
     let current = advance(policy, state, roster, now).state;
-    let mut st = current;
-    if st.exhausted {
+    if current.exhausted {
         return None;
     }
-    let at = match st.fired_at {
-        None => st.due,
-        Some(fired_at) => {
-            let step = policy.steps.get(st.step as usize)?;
-            let deadline = deadline_after(fired_at, step.delay);
-            if !move_to_next_step(policy, &mut st, deadline) {
-                return None;
-            }
-            deadline
-        }
+    let at = match current.fired_at {
+        None => current.due,
+        Some(fired_at) => deadline_after(fired_at, policy.steps.get(current.step as usize)?.delay),
     };
-    let step = policy.steps.get(st.step as usize)?;
+    // What the engine itself will do then (a step in a gap hands straight
+    // on to one that pages somebody): the first page with people in it.
+    let fired = advance(policy, &current, roster, at).pages;
+    let page = fired
+        .iter()
+        .find(|p| !p.people.is_empty())
+        .or(fired.last())?;
     Some(Upcoming {
         at,
-        step: st.step,
-        people: resolve_targets(roster, &step.targets, at),
+        step: page.step,
+        people: page.people.clone(),
     })
 }
 

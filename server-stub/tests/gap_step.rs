@@ -1,0 +1,90 @@
+//! On the relay: a step whose schedule is in a gap (nobody on call) hands
+//! on at once to the next step that pages somebody — bob's phone rings now,
+//! not after the empty step's five minutes — and the gap stays visible in
+//! the alert's timeline. The relay's clock is frozen at the real now
+//! (devices sign with the real time), and the office is open only on the
+//! weekday two days away, so it is empty now whatever day the test runs.
+
+mod common;
+
+use chrono::{Datelike, Duration, Utc};
+use common::*;
+use klaxon_core::{ManualClock, Roster};
+use klaxon_relay::Relay;
+use std::sync::Arc;
+
+const ROSTER: &str = r##"
+[[people]]
+id = "alice"
+name = "Alice Chen"
+[[people]]
+id = "bob"
+name = "Bob Okafor"
+[[schedules]]
+id = "office"
+time_zone = "UTC"
+  [[schedules.layers]]
+  rotation = "weekly"
+  start = "2026-01-05T00:00:00"
+  participants = ["alice"]
+    [[schedules.layers.restrictions]]
+    days = ["{day}"]
+    from = "09:00"
+    to = "17:00"
+[[policies]]
+id = "office-then-bob"
+  [[policies.steps]]
+  delay = "5m"
+  targets = ["schedule:office"]
+  [[policies.steps]]
+  delay = "10m"
+  targets = ["person:bob"]
+[[services]]
+id = "api"
+name = "Public API"
+policy = "office-then-bob"
+routing_key = "0123456789abcdef0123456789abcdef"
+"##;
+
+#[tokio::test]
+async fn a_page_in_a_schedule_gap_goes_straight_to_the_next_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = Utc::now();
+    let day = (now + Duration::days(2))
+        .weekday()
+        .to_string()
+        .to_lowercase();
+    let roster = Roster::parse(&ROSTER.replace("{day}", &day)).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let relay = Relay::new(roster, db(dir.path()))
+        .admin_token(Some(ADMIN.to_string()))
+        .clock(Arc::new(ManualClock::new(now)))
+        .start(listener)
+        .await
+        .unwrap();
+    let base = format!("http://{}", relay.local_addr());
+    let bob = enroll(&base, "bob").await;
+    let mut stream = open_stream(&base, &bob).await;
+
+    let (status, _) = post(
+        &base,
+        "/v2/enqueue",
+        &trigger(API_KEY, "gap", "db down at night", "critical"),
+    )
+    .await;
+    assert_eq!(status, 202);
+    // Bob's phone gets the page with the clock still at the trigger instant.
+    let page = next_page(&mut stream, 5).await.expect("bob was paged");
+    assert_eq!(page["summary"], "db down at night");
+
+    let alert = alert_by_key(&base, "gap").await.unwrap();
+    let detail = alert_detail(&base, alert["id"].as_str().unwrap()).await;
+    let notified = notifications(&detail);
+    assert_eq!(
+        notified,
+        [(now, vec![]), (now, vec!["bob".to_string()])],
+        "{detail}"
+    );
+    assert_eq!(alert["paged"], serde_json::json!(["bob"]), "{alert}");
+    relay.shutdown().await.unwrap();
+}

@@ -12,6 +12,7 @@
 
 mod health;
 mod roster;
+mod state_dir;
 
 pub use health::{Health, HealthItem, HealthLevel};
 pub use roster::{MyShift, NamedShift, NextHandoff, OnCall, ScheduleInfo};
@@ -190,10 +191,14 @@ impl std::fmt::Debug for Device {
 
 impl Device {
     /// Opens (creating) the device state in `state_dir` for the relay at
-    /// `relay_url`.
+    /// `relay_url`. The database holds the device's private keys: on unix a
+    /// state directory created here is `0700`, and the database with its
+    /// `-wal` and `-shm` files is `0600` (looser files found are tightened).
     pub fn open(state_dir: &Path, relay_url: &str, clock: Arc<dyn Clock>) -> Result<Device> {
-        std::fs::create_dir_all(state_dir)?;
-        let store = Store::open(state_dir.join(DATABASE_FILE))?;
+        state_dir::create_private_dir(state_dir)?;
+        let database = state_dir.join(DATABASE_FILE);
+        state_dir::make_database_private(&database)?;
+        let store = Store::open(&database)?;
         let relay = RelayClient::new(relay_url)?;
         let roster: Option<RosterView> = store.setting(keys::ROSTER)?;
         let creds = Enrollment::load(&store)?

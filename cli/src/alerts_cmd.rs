@@ -3,7 +3,7 @@
 //! acknowledged. `--json` prints the CONTRACT §2 array.
 
 use crate::outcome::{BadInput, Report};
-use crate::relay_client::{admin_token, client, refusal, runtime, unreachable, url};
+use crate::relay_client::{admin_token, client, refusal, runtime, unreachable, RelayUrl};
 use clap::{Args, ValueEnum};
 use klaxon_relay::admin::AlertSummary;
 use std::fmt::Write as _;
@@ -35,6 +35,7 @@ pub struct AlertsArgs {
 
 /// Lists the alerts.
 pub fn run(args: AlertsArgs) -> Result<Report, BadInput> {
+    let relay = RelayUrl::parse(&args.relay)?;
     let token = admin_token()?;
     let client = client()?;
     let path = match args.status {
@@ -45,13 +46,13 @@ pub fn run(args: AlertsArgs) -> Result<Report, BadInput> {
     };
     let alerts: Vec<AlertSummary> = runtime()?.block_on(async {
         let response = client
-            .get(url(&args.relay, &path))
+            .get(relay.join(&path))
             .bearer_auth(token)
             .send()
             .await
-            .map_err(|e| unreachable(&args.relay, e))?;
+            .map_err(|e| unreachable(&relay, e))?;
         if !response.status().is_success() {
-            return Err(refusal(&args.relay, response).await);
+            return Err(refusal(&relay, response).await);
         }
         response
             .json()

@@ -2,7 +2,7 @@
 //! enrollment code and prints it alone on stdout (scripts capture it).
 
 use crate::outcome::{BadInput, Report};
-use crate::relay_client::{admin_token, client, refusal, runtime, unreachable, url};
+use crate::relay_client::{admin_token, client, refusal, runtime, unreachable, RelayUrl};
 use clap::Args;
 use serde_json::json;
 
@@ -19,18 +19,19 @@ pub struct InviteArgs {
 
 /// Creates the invite.
 pub fn run(args: InviteArgs) -> Result<Report, BadInput> {
+    let relay = RelayUrl::parse(&args.relay)?;
     let token = admin_token()?;
     let client = client()?;
     runtime()?.block_on(async {
         let response = client
-            .post(url(&args.relay, "/v1/admin/invites"))
+            .post(relay.join("/v1/admin/invites"))
             .bearer_auth(token)
             .json(&json!({ "person": args.person }))
             .send()
             .await
-            .map_err(|e| unreachable(&args.relay, e))?;
+            .map_err(|e| unreachable(&relay, e))?;
         if !response.status().is_success() {
-            return Err(refusal(&args.relay, response).await);
+            return Err(refusal(&relay, response).await);
         }
         let body: serde_json::Value = response
             .json()

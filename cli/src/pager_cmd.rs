@@ -7,6 +7,7 @@
 use crate::outcome::{BadInput, Report};
 use crate::pager_tui::Screen;
 use crate::phone::{PagerEvent, Phone};
+use crate::relay_client::RelayUrl;
 use crate::ring::Alarm;
 use chrono::{DateTime, Local, Utc};
 use clap::Args;
@@ -91,6 +92,7 @@ pub fn run(args: PagerArgs) -> Result<Report, BadInput> {
 }
 
 async fn pager(args: PagerArgs) -> Result<Report, BadInput> {
+    let relay = RelayUrl::parse(&args.relay)?;
     let mode = if args.json_events {
         Mode::Json
     } else if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
@@ -99,7 +101,7 @@ async fn pager(args: PagerArgs) -> Result<Report, BadInput> {
         Mode::Lines
     };
     let device = Arc::new(
-        Device::open(&args.state_dir, &args.relay, Arc::new(SystemClock))
+        Device::open(&args.state_dir, relay.as_str(), Arc::new(SystemClock))
             .map_err(|e| BadInput::new(format!("--state-dir {}: {e}", args.state_dir.display())))?,
     );
     let (events_tx, mut events) = mpsc::unbounded_channel();
@@ -110,7 +112,7 @@ async fn pager(args: PagerArgs) -> Result<Report, BadInput> {
             e.person
         ),
         (Some(e), None) => {
-            if e.relay_url.trim_end_matches('/') != args.relay.trim_end_matches('/') {
+            if e.relay_url.trim_end_matches('/') != relay.as_str().trim_end_matches('/') {
                 eprintln!(
                     "note: this device enrolled with {}; pages come from there",
                     e.relay_url

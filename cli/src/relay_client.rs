@@ -1,10 +1,59 @@
-//! What `send`, `invite` and `alerts` share: an HTTP client for the relay
-//! (rustls with ring, like core's sync client), the admin token from the
-//! environment, and turning a relay's error answer into one clear line.
+//! What the commands that talk to a relay share: the `--relay` URL, checked
+//! in one place ([`RelayUrl`]); for `send`, `invite` and `alerts` an HTTP
+//! client (rustls with ring, like core's sync client), the admin token from
+//! the environment, and turning a relay's error answer into one clear line.
 
 use crate::outcome::BadInput;
+use std::fmt;
 use std::sync::Once;
 use std::time::Duration;
+
+/// A relay's base URL as given with `--relay`, checked before anything else
+/// runs: an `http` or `https` URL with a host and no query or fragment
+/// (request paths are appended to it; a path prefix such as
+/// `https://example.com/klaxon` is fine). Every command taking `--relay`
+/// goes through [`RelayUrl::parse`], so a mistyped URL is one clear line
+/// (exit 2) instead of an HTTP library's error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelayUrl(String);
+
+impl RelayUrl {
+    /// Checks the value of `--relay`.
+    pub fn parse(value: &str) -> Result<RelayUrl, BadInput> {
+        let trimmed = value.trim();
+        let bad = |what: &str| BadInput::new(format!("--relay {value:?}: {what}"));
+        let url = reqwest::Url::parse(trimmed).map_err(|_| {
+            bad("not an http(s) URL; expected e.g. http://127.0.0.1:8080 or https://relay.example.com")
+        })?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+            return Err(bad(
+                "not an http(s) URL; expected e.g. http://127.0.0.1:8080 or https://relay.example.com",
+            ));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(bad(
+                "a relay URL has no query or fragment (request paths are appended to it)",
+            ));
+        }
+        Ok(RelayUrl(trimmed.to_string()))
+    }
+
+    /// The URL as given (trimmed).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The relay's URL for `path`, without a doubled slash.
+    pub fn join(&self, path: &str) -> String {
+        format!("{}{}", self.0.trim_end_matches('/'), path)
+    }
+}
+
+impl fmt::Display for RelayUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// The environment variable holding the admin bearer token.
 pub const ADMIN_TOKEN_ENV: &str = "KLAXON_ADMIN_TOKEN";
@@ -21,11 +70,6 @@ pub fn client() -> Result<reqwest::Client, BadInput> {
         .connect_timeout(Duration::from_secs(10))
         .build()
         .map_err(|e| BadInput::new(format!("cannot build an HTTP client: {e}")))
-}
-
-/// `base` + `path`, without a doubled slash.
-pub fn url(base: &str, path: &str) -> String {
-    format!("{}{}", base.trim_end_matches('/'), path)
 }
 
 /// The admin token, or the line saying how to set it.
@@ -49,7 +93,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, BadInput> {
 }
 
 /// An error line from a relay answer: its status and its JSON `errors`.
-pub async fn refusal(relay: &str, response: reqwest::Response) -> BadInput {
+pub async fn refusal(relay: &RelayUrl, response: reqwest::Response) -> BadInput {
     let status = response.status();
     let text = response.text().await.unwrap_or_default();
     let detail = serde_json::from_str::<serde_json::Value>(&text)
@@ -69,6 +113,48 @@ pub async fn refusal(relay: &str, response: reqwest::Response) -> BadInput {
 }
 
 /// A line for a request that got no answer.
-pub fn unreachable(relay: &str, e: reqwest::Error) -> BadInput {
+pub fn unreachable(relay: &RelayUrl, e: reqwest::Error) -> BadInput {
     BadInput::new(format!("cannot reach the relay at {relay}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relay_urls_are_http_or_https_with_a_host() {
+        for good in [
+            "http://127.0.0.1:8080",
+            "https://relay.example.com/",
+            "https://relay.example.com/klaxon",
+            " http://localhost:9 ",
+        ] {
+            let relay = RelayUrl::parse(good).unwrap();
+            assert_eq!(relay.as_str(), good.trim());
+        }
+        let relay = RelayUrl::parse("https://relay.example.com/klaxon/").unwrap();
+        assert_eq!(
+            relay.join("/v2/enqueue"),
+            "https://relay.example.com/klaxon/v2/enqueue"
+        );
+        for bad in [
+            "not-a-url",
+            "",
+            "localhost:8080",
+            "ftp://relay.example.com",
+            "file:///tmp/relay",
+            "http://",
+            "https://relay.example.com/?x=1",
+            "https://relay.example.com/#top",
+        ] {
+            let err = RelayUrl::parse(bad).unwrap_err();
+            assert_eq!(err.lines.len(), 1, "{bad:?}");
+            assert!(
+                err.lines[0].starts_with(&format!("error: --relay {bad:?}: ")),
+                "{bad:?}: {}",
+                err.lines[0]
+            );
+        }
+        assert!(RelayUrl::parse("not-a-url").unwrap_err().lines[0].contains("not an http(s) URL"));
+    }
 }

@@ -2,7 +2,7 @@
 //! the terminal). Prints the dedup key the relay answered with.
 
 use crate::outcome::{BadInput, Report};
-use crate::relay_client::{client, refusal, runtime, unreachable, url};
+use crate::relay_client::{client, refusal, runtime, unreachable, RelayUrl};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
@@ -58,6 +58,7 @@ pub struct SendArgs {
 
 /// Sends the event.
 pub fn run(args: SendArgs) -> Result<Report, BadInput> {
+    let relay = RelayUrl::parse(&args.relay)?;
     let action = match args.action {
         EventAction::Trigger => "trigger",
         EventAction::Acknowledge => "acknowledge",
@@ -97,13 +98,13 @@ pub fn run(args: SendArgs) -> Result<Report, BadInput> {
     let client = client()?;
     runtime()?.block_on(async {
         let response = client
-            .post(url(&args.relay, "/v2/enqueue"))
+            .post(relay.join("/v2/enqueue"))
             .json(&event)
             .send()
             .await
-            .map_err(|e| unreachable(&args.relay, e))?;
+            .map_err(|e| unreachable(&relay, e))?;
         if !response.status().is_success() {
-            return Err(refusal(&args.relay, response).await);
+            return Err(refusal(&relay, response).await);
         }
         let body: serde_json::Value = response.json().await.unwrap_or_default();
         let key = body

@@ -394,3 +394,32 @@ fn send_needs_a_summary_only_to_trigger() {
         assert_eq!(text(&out.stdout).trim(), "d1");
     }
 }
+
+#[test]
+fn a_relay_that_is_not_an_http_url_is_one_line_naming_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("pager");
+    let state_arg = state.to_str().unwrap();
+    for relay in ["not-a-url", "localhost:8080", "ftp://relay.example.com"] {
+        let commands: [Vec<&str>; 4] = [
+            vec!["send", "--routing-key", KEY, "--summary", "x"],
+            vec!["invite", "--person", "alice"],
+            vec!["alerts"],
+            vec!["pager", "--json-events", "--state-dir", state_arg],
+        ];
+        for mut args in commands {
+            args.extend(["--relay", relay]);
+            let out = klaxon(&args, true);
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+            assert_eq!(text(&out.stdout), "", "{args:?}");
+            assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+            assert!(
+                err.contains(&format!("--relay {relay:?}: not an http(s) URL")),
+                "{args:?}: {err}"
+            );
+        }
+    }
+    // Refused before anything else happens: no state directory was made.
+    assert!(!state.exists());
+}

@@ -601,21 +601,186 @@ fn missing_flags_are_usage_errors() {
     assert_exit(&klaxon(&[]), 2);
 }
 
+/// A two-person hourly schedule in `zone`, written to a fresh directory.
+fn hourly_roster(zone: &str, start: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hourly.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"
+[[people]]
+id = "alice"
+name = "Alice Chen"
+[[people]]
+id = "bob"
+name = "Bob Okafor"
+[[schedules]]
+id = "s"
+time_zone = "{zone}"
+  [[schedules.layers]]
+  rotation = "hourly"
+  start = "{start}"
+  participants = ["alice", "bob"]
+"#
+        ),
+    )
+    .unwrap();
+    let path = path.display().to_string();
+    (dir, path)
+}
+
 #[test]
-fn far_away_instants_do_not_crash() {
-    for at in [
-        "0000-01-01T00:00:00Z",
-        "9999-12-31T23:59:59Z",
-        "1970-01-01T00:00:00Z",
+fn instants_whose_outputs_would_leave_years_1_to_9999_are_refused_naming_the_flag() {
+    // Pacific/Chatham is UTC+13:45 in its summer: 9999-12-31T23:59:59Z is
+    // already year 10000 there, and a calendar window near either end would
+    // export shifts from beyond it.
+    let (_dir, config) = hourly_roster("Pacific/Chatham", "2026-01-01T00:00:00");
+    for (args, flag) in [
+        ("who --schedule s --at 9999-12-31T23:59:59Z --json", "--at"),
+        ("who --schedule s --at 0000-01-01T00:00:00Z", "--at"),
+        ("who --schedule s --at 1969-12-31T23:59:59Z --json", "--at"),
+        (
+            "shifts --schedule s --from 9999-12-01T00:00:00Z --to 9999-12-31T23:59:59Z",
+            "--from",
+        ),
+        (
+            "ical --schedule s --from 0001-01-01T00:00:00Z --to 0001-02-01T00:00:00Z",
+            "--from",
+        ),
+        ("ical --schedule s --to 9999-12-31T00:00:00Z", "--to"),
     ] {
-        for schedule in ["primary", "daily"] {
-            let args = format!("--schedule {schedule} --at {at} --json");
-            assert_exit(&roster("who", "roster.toml", &args), 0);
+        let mut all = vec!["roster"];
+        all.extend(args.split_whitespace().take(1));
+        all.extend(["--config", &config]);
+        all.extend(args.split_whitespace().skip(1));
+        let line = one_error_line(&klaxon(&all));
+        assert!(
+            line.contains(&format!("{flag}: ")) && line.contains("out of range"),
+            "{args}: {line}"
+        );
+        assert!(
+            line.contains("1970-01-01T00:00:00Z") && line.contains("9997-12-31T23:59:59Z"),
+            "{args}: {line}"
+        );
+    }
+
+    // The last instant accepted prints a four-digit year in the zone...
+    let out = klaxon(&[
+        "roster",
+        "who",
+        "--config",
+        &config,
+        "--schedule",
+        "s",
+        "--at",
+        "9997-12-31T23:59:59Z",
+        "--json",
+    ]);
+    assert_eq!(json_of(&out)["at"], "9998-01-01T13:44:59+13:45");
+    let out = klaxon(&[
+        "roster",
+        "who",
+        "--config",
+        &config,
+        "--schedule",
+        "s",
+        "--at",
+        "9997-12-31T23:59:59Z",
+    ]);
+    assert_exit(&out, 0);
+    assert!(
+        stdout(&out).contains("next handoff: Thu 9998-01-01 14:00"),
+        "{}",
+        stdout(&out)
+    );
+    // ...and the calendars at both ends stay within years 1 to 9999.
+    for (from, to) in [
+        ("9997-12-01T00:00:00Z", "9997-12-31T23:59:59Z"),
+        ("1970-01-01T00:00:00Z", "1970-01-02T00:00:00Z"),
+    ] {
+        let out = klaxon(&[
+            "roster",
+            "ical",
+            "--config",
+            &config,
+            "--schedule",
+            "s",
+            "--from",
+            from,
+            "--to",
+            to,
+        ]);
+        assert_exit(&out, 0);
+        let text = stdout(&out);
+        let stamps: Vec<&str> = text
+            .lines()
+            .filter_map(|l| {
+                l.strip_prefix("DTSTART:")
+                    .or_else(|| l.strip_prefix("DTEND:"))
+            })
+            .collect();
+        assert!(!stamps.is_empty(), "{text}");
+        for stamp in stamps {
+            let basic = stamp.len() == 16
+                && stamp.as_bytes()[8] == b'T'
+                && stamp.ends_with('Z')
+                && stamp[..8]
+                    .bytes()
+                    .chain(stamp[9..15].bytes())
+                    .all(|b| b.is_ascii_digit());
+            assert!(basic, "not an RFC 5545 UTC date-time: {stamp:?}");
         }
     }
-    let far_future = "--schedule daily --from 9999-12-01T00:00:00Z --to 9999-12-31T23:59:59Z";
-    assert_exit(&roster("ical", "roster.toml", far_future), 0);
-    let far_past =
-        "--schedule primary --from 0000-01-01T00:00:00Z --to 0000-02-01T00:00:00Z --json";
-    assert_exit(&roster("shifts", "roster.toml", far_past), 0);
+}
+
+#[test]
+fn an_offset_with_seconds_prints_the_exact_instant() {
+    // Monrovia Mean Time was -00:44:30 until 1972-01-07: RFC 3339 cannot
+    // write that offset, so those instants print in UTC; from then on GMT.
+    let (_dir, config) = hourly_roster("Africa/Monrovia", "1971-12-01T00:00:00");
+    let out = klaxon(&[
+        "roster",
+        "who",
+        "--config",
+        &config,
+        "--schedule",
+        "s",
+        "--at",
+        "1971-06-01T12:00:00Z",
+        "--json",
+    ]);
+    assert_eq!(json_of(&out)["at"], "1971-06-01T12:00:00Z");
+    let out = klaxon(&[
+        "roster",
+        "shifts",
+        "--config",
+        &config,
+        "--schedule",
+        "s",
+        "--from",
+        "1972-01-06T22:00:00Z",
+        "--to",
+        "1972-01-07T02:00:00Z",
+        "--json",
+    ]);
+    let shifts = json_of(&out);
+    let starts: Vec<&str> = shifts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["start"].as_str().unwrap())
+        .collect();
+    // Handoffs on the local hour: at :44:30 past the UTC hour under MMT.
+    assert_eq!(
+        starts,
+        [
+            "1972-01-06T22:00:00Z",
+            "1972-01-06T22:44:30Z",
+            "1972-01-06T23:44:30Z",
+            "1972-01-07T00:44:30+00:00",
+            "1972-01-07T01:00:00+00:00",
+        ],
+        "{shifts}"
+    );
 }

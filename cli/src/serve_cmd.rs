@@ -11,6 +11,7 @@ use klaxon_relay::delivery::GatewayPusher;
 use klaxon_relay::ingest::RateLimit;
 use klaxon_relay::push::PushGateway;
 use klaxon_relay::Relay;
+use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -65,12 +66,14 @@ pub enum LogFormat {
 }
 
 /// Installs the global tracing subscriber: `KLAXON_LOG` filter (default
-/// `info`), stderr, in the chosen format.
+/// `info`), stderr, in the chosen format. Colours only when stderr is a
+/// terminal: a log file or a collector gets plain text, not escape codes.
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("KLAXON_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),

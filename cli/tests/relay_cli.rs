@@ -423,3 +423,68 @@ fn a_relay_that_is_not_an_http_url_is_one_line_naming_the_flag() {
     // Refused before anything else happens: no state directory was made.
     assert!(!state.exists());
 }
+
+#[test]
+fn serve_logs_plain_text_without_colour_codes_when_stderr_is_not_a_terminal() {
+    use std::io::BufRead as _;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let roster = format!(
+        "{}/../server-stub/tests/fixtures_relay.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    // stderr is a pipe here, as it is under systemd or a log collector.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_klaxon"))
+        .args(["serve", "--config", &roster, "--db"])
+        .arg(dir.path().join("text.db"))
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .env("KLAXON_ADMIN_TOKEN", ADMIN)
+        .env("KLAXON_LOG", "info")
+        .env_remove("KLAXON_LOG_FORMAT")
+        .env_remove("NO_COLOR")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let stderr = child.stderr.take().unwrap();
+    let serve = Serve(child);
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines: Vec<String> = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !lines.iter().any(|l| l.contains("relay listening")) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => lines.push(line),
+            Err(_) => panic!("no \"relay listening\" log line; stderr so far: {lines:#?}"),
+        }
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    drop(serve);
+    reader.join().unwrap();
+    lines.extend(rx.try_iter());
+    let listening = lines
+        .iter()
+        .find(|l| l.contains("relay listening"))
+        .unwrap();
+    assert!(listening.contains(" INFO "), "{listening:?}");
+    for line in &lines {
+        assert!(!line.contains('\u{1b}'), "an escape code in {line:?}");
+    }
+}

@@ -371,7 +371,9 @@ pub struct Alert {
     pub description: Option<String>,
     /// Links to dashboards and the like.
     pub links: Vec<Link>,
-    /// "escalates to Bob Okafor in 4:32", while an escalation is coming.
+    /// "escalates to Bob Okafor in 4:32" ("escalating to Bob Okafor now"
+    /// once due) while an escalation is coming; null at the last step, and
+    /// after a push until the next sync says what comes next.
     pub next_escalation: Option<String>,
     /// This device's actions on it not yet confirmed by the relay.
     pub pending_actions: Vec<QueuedActionInfo>,

@@ -282,11 +282,6 @@ async fn story(say: &Narrator, base: &str, admin: &str, dir: &Path) -> Result<()
             PagerEvent::Page { alert, .. } => {
                 alert_id.get_or_insert_with(|| alert.clone());
                 say.say(&name, &page_text(&event));
-                if person == "alice" && !told_countdown {
-                    // The page itself carries no countdown; a sync brings
-                    // the relay's next deadline.
-                    let _ = alice.device.sync().await;
-                }
                 if person == "bob" && bob_acks_at.is_none() {
                     bob_acks_at = Some(tokio::time::Instant::now() + BOB_THINKS);
                 }
@@ -334,7 +329,7 @@ async fn story(say: &Narrator, base: &str, admin: &str, dir: &Path) -> Result<()
             PagerEvent::Error { message } => say.say(&name, &format!("error: {message}")),
             _ => {}
         }
-        // Once alice's phone has synced the alert it knows the countdown.
+        // The page event waited for the sync that brings the countdown.
         if !told_countdown && person == "alice" {
             if let Some(next) = alert_id
                 .as_deref()

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::{mpsc, watch, Notify};
 use tokio::task::JoinHandle;
 
 /// First wait before reconnecting to a relay that went away.
@@ -32,6 +32,11 @@ const OUTBOX_CHECK: Duration = Duration::from_secs(1);
 /// Sync at least this often while connected, `changed` events or not: the
 /// escalation countdown and the roster stay fresh.
 const PERIODIC_SYNC: Duration = Duration::from_secs(30);
+/// How long a `page` event waits for the sync that brings its alert up to
+/// the page (who was paged, the next step's countdown) before it is shown
+/// with what the page itself says. A sync takes milliseconds; this only
+/// bounds a relay that streams but does not answer.
+const PAGE_DETAILS_WAIT: Duration = Duration::from_secs(2);
 
 /// Something that happened on the phone, in the `--json-events` vocabulary
 /// (CONTRACT §2): one JSON object per line, `event` naming the kind.
@@ -83,9 +88,12 @@ pub enum PagerEvent {
         ring_interval_ms: Option<u64>,
         /// Buttons offered.
         actions: Vec<String>,
-        /// "escalates to Bob Okafor in 4:32", when known.
+        /// The next step: "escalates to Bob Okafor in 4:32", or "escalating
+        /// to Bob Okafor now" once due; `None` at the last step (or when no
+        /// sync could tell).
         next_escalation: Option<String>,
-        /// People paged so far, in order.
+        /// People paged so far, in order, repeats included, this page's
+        /// step among them.
         paged: Vec<String>,
     },
     /// The alert's ring loop started.
@@ -297,8 +305,16 @@ impl Phone {
         device.set_shell(Some(shell.clone()));
         let sync_now = Arc::new(Notify::new());
         let connected = Arc::new(AtomicBool::new(false));
+        // Each finished sync: whether it reached the relay.
+        let (synced_tx, synced_rx) = watch::channel(false);
         let tasks = vec![
-            tokio::spawn(pump(device.clone(), calls_rx, events.clone())),
+            tokio::spawn(pump(
+                device.clone(),
+                calls_rx,
+                sync_now.clone(),
+                synced_rx,
+                events.clone(),
+            )),
             tokio::spawn(listen(
                 device.clone(),
                 sync_now.clone(),
@@ -309,6 +325,7 @@ impl Phone {
                 device.clone(),
                 shell.clone(),
                 sync_now.clone(),
+                synced_tx,
                 connected.clone(),
                 events.clone(),
             )),
@@ -350,15 +367,22 @@ impl Phone {
     }
 }
 
-/// Turns shell calls into events, adding what the call did not carry.
+/// Turns shell calls into events, adding what the call did not carry. One
+/// call at a time, in order: while a page waits for its details, the
+/// `ring_start` behind it waits too.
 async fn pump(
     device: Arc<Device>,
     mut calls: mpsc::UnboundedReceiver<ShellCall>,
+    sync_now: Arc<Notify>,
+    mut synced: watch::Receiver<bool>,
     events: mpsc::UnboundedSender<PagerEvent>,
 ) {
     while let Some(call) = calls.recv().await {
         let event = match call {
-            ShellCall::Present(plan) => page_event(&device, &plan),
+            ShellCall::Present(plan) => {
+                await_synced_alert(&device, &plan.alert, &sync_now, &mut synced).await;
+                page_event(&device, &plan)
+            }
             ShellCall::RingStart(alert, ring) => PagerEvent::RingStart {
                 alert,
                 interval_ms: millis(ring.interval),
@@ -372,6 +396,34 @@ async fn pump(
         };
         if events.send(event).is_err() {
             return;
+        }
+    }
+}
+
+/// Waits until the device's view of `alert` is the relay's again. A page
+/// straight off the stream is newer than the last sync: core's view then
+/// names this person as paged but not who else the step paged, and holds
+/// the countdown of the step that just fired. So the `page` event asks for
+/// a sync and waits for one that brings the alert up to the page — at most
+/// [`PAGE_DETAILS_WAIT`], and not past a sync that failed.
+async fn await_synced_alert(
+    device: &Device,
+    alert: &str,
+    sync_now: &Notify,
+    synced: &mut watch::Receiver<bool>,
+) {
+    let deadline = tokio::time::Instant::now() + PAGE_DETAILS_WAIT;
+    loop {
+        // Seen before looking: a sync finishing after the look wakes us.
+        synced.borrow_and_update();
+        if device.alert(alert).map_or(true, |entry| entry.synced) {
+            return;
+        }
+        sync_now.notify_one();
+        match tokio::time::timeout_at(deadline, synced.changed()).await {
+            Ok(Ok(())) if *synced.borrow() => {}
+            // Timed out, the relay could not be reached, or the phone stopped.
+            _ => return,
         }
     }
 }
@@ -498,7 +550,8 @@ async fn listen(
                                     message: format!("a page could not be handled: {e}"),
                                 });
                             }
-                            // The countdown and timeline come with a sync.
+                            // Who else was paged, the countdown and the
+                            // timeline come with a sync.
                             sync_now.notify_one();
                         }
                         Ok(Ok(Some(StreamEvent::Changed { .. }))) => sync_now.notify_one(),
@@ -531,6 +584,7 @@ async fn sync_loop(
     device: Arc<Device>,
     shell: Arc<TerminalShell>,
     sync_now: Arc<Notify>,
+    synced: watch::Sender<bool>,
     connected: Arc<AtomicBool>,
     events: mpsc::UnboundedSender<PagerEvent>,
 ) {
@@ -560,7 +614,9 @@ async fn sync_loop(
             continue;
         }
         last_sync = tokio::time::Instant::now();
-        match device.sync().await {
+        let result = device.sync().await;
+        synced.send_replace(result.is_ok());
+        match result {
             Ok(report) => {
                 last_error = None;
                 report_sync(&device, &report, &mut known, primed, &events);

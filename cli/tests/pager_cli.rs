@@ -373,6 +373,44 @@ fn a_critical_page_rings_until_acknowledged_and_an_offline_ack_applies_once() {
 }
 
 #[test]
+fn page_events_say_who_was_paged_and_what_comes_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let _relay = serve(&dir.path().join("relay.db"), port);
+    let mut alice = Pager::start(
+        &base,
+        &dir.path().join("alice"),
+        Some(&invite(&base, "alice")),
+    );
+    let mut bob = Pager::start(&base, &dir.path().join("bob"), Some(&invite(&base, "bob")));
+    alice.wait_for("alice connected", |e| is(e, "connected"));
+    bob.wait_for("bob connected", |e| is(e, "connected"));
+
+    // Step 1 pages alice; step 2 (bob) follows 2 s later.
+    send_critical(&base, "details-1", "Disk full on db1");
+    let page = alice.wait_for("alice's page", |e| is(e, "page"));
+    assert_eq!(page["paged"], serde_json::json!(["alice"]), "{page}");
+    // The next step's countdown, rounded up; never "0:00" (a machine too
+    // slow to show it within 2 s says the step is due instead).
+    let next = page["next_escalation"].as_str().unwrap_or_default();
+    assert!(
+        ["in 0:02", "in 0:01"]
+            .map(|left| format!("escalates to Bob Okafor {left}"))
+            .contains(&next.to_string())
+            || next == "escalating to Bob Okafor now",
+        "{page}"
+    );
+    let id = page["alert"].as_str().unwrap().to_string();
+
+    // Nobody answers: bob's page is the last step.
+    let page = bob.wait_for("bob's page", |e| is(e, "page"));
+    assert_eq!(page["alert"], id.as_str());
+    assert_eq!(page["paged"], serde_json::json!(["alice", "bob"]), "{page}");
+    assert_eq!(page["next_escalation"], Value::Null, "{page}");
+}
+
+#[test]
 fn a_running_pager_and_parallel_ack_commands_share_one_state_directory() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();

@@ -90,8 +90,19 @@ pub struct AlertEntry {
     pub view: AlertView,
     /// This device's actions on it that the relay has not confirmed yet.
     pub pending: Vec<QueuedAction>,
-    /// "escalates to Bob Okafor in 4:32", when an escalation is coming.
+    /// "escalates to Bob Okafor in 4:32" (the next step and its countdown),
+    /// "escalating to Bob Okafor now" once that step is due; `None` while
+    /// the alert is not triggered, at its last step, or not [`synced`]
+    /// (the countdown the device holds is then an earlier step's).
+    ///
+    /// [`synced`]: AlertEntry::synced
     pub next_escalation: Option<String>,
+    /// The view is the relay's as of the last sync. False while it carries
+    /// a page newer than that sync: `view.paged` then ends with this
+    /// device's person but may miss others paged at the same step, the
+    /// timeline is short, and `next_escalation` is unknown; a sync fills
+    /// them in.
+    pub synced: bool,
 }
 
 /// What one [`Device::sync`] did.
@@ -330,6 +341,7 @@ impl Device {
 
     fn handle_page_json(&self, json: &[u8]) -> Result<Option<NotificationPlan>> {
         let now = self.clock.now();
+        let person = self.credentials().map(|c| c.enrollment.person.clone());
         let page = Page::from_json(json)
             .map_err(|e| Error::Invalid(format!("the push payload is not a page: {e}")))?;
         let (delivery, known) = {
@@ -341,7 +353,7 @@ impl Device {
             let delivery = page::receive(&mut store, &settings, json, now)?;
             store.set_setting(more_keys::LAST_PUSH, &now, Durability::Normal)?;
             if let Delivery::Show(_) = &delivery {
-                merge_page_into_view(&mut store, &page, now)?;
+                merge_page_into_view(&mut store, &page, person.as_deref(), now)?;
             }
             (delivery, known)
         };
@@ -690,10 +702,11 @@ impl Device {
     }
 
     fn entry(&self, view: AlertView, pending: &[QueuedAction], now: DateTime<Utc>) -> AlertEntry {
+        let synced = is_synced(&view);
         let next_escalation = view
             .upcoming
             .as_ref()
-            .filter(|_| view.status == AlertStatus::Triggered)
+            .filter(|_| view.status == AlertStatus::Triggered && synced)
             .map(|up| {
                 let names: Vec<String> = up.people.iter().map(|p| self.person_name(p)).collect();
                 let who = match names.as_slice() {
@@ -701,7 +714,10 @@ impl Device {
                     [one] => one.clone(),
                     [init @ .., last] => format!("{} and {last}", init.join(", ")),
                 };
-                format!("escalates to {who} in {}", up.countdown(now))
+                match countdown(up.at - now) {
+                    Some(left) => format!("escalates to {who} in {left}"),
+                    None => format!("escalating to {who} now"),
+                }
             });
         AlertEntry {
             pending: pending
@@ -711,6 +727,7 @@ impl Device {
                 .collect(),
             view,
             next_escalation,
+            synced,
         }
     }
 
@@ -794,6 +811,30 @@ impl Device {
             }
         }
     }
+}
+
+/// Whether `view` is the relay's as of a sync, not one a newer page was
+/// merged into: the relay sends the whole timeline, whose length is the
+/// revision, and a merged page raises the revision without the timeline.
+fn is_synced(view: &AlertView) -> bool {
+    u32::try_from(view.timeline.len()).unwrap_or(u32::MAX) >= view.revision
+}
+
+/// Time left as `m:ss` (`h:mm:ss` from an hour up), whole seconds rounded
+/// up, so a countdown shows `0:01` until the deadline and never `0:00`
+/// while time is left; `None` once the deadline has come.
+fn countdown(left: chrono::Duration) -> Option<String> {
+    let millis = left.num_milliseconds();
+    if millis <= 0 {
+        return None;
+    }
+    let secs = millis.saturating_add(999) / 1000;
+    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
+    Some(if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    })
 }
 
 fn pending_of(store: &Store) -> Result<Vec<QueuedAction>> {
@@ -893,7 +934,16 @@ fn missed_page(view: &AlertView, person: &str) -> Option<Page> {
 
 /// Keeps the alert list current from a page: a new alert appears at once
 /// (before any sync), a known one takes the page's state if the page is newer.
-fn merge_page_into_view(store: &mut Store, page: &Page, now: DateTime<Utc>) -> Result<()> {
+/// A page that pages the device's `person` (triggered, not a status update)
+/// adds them to `paged`, the way the relay's view will have it; who else
+/// that step paged and what comes next arrive with the next sync.
+fn merge_page_into_view(
+    store: &mut Store,
+    page: &Page,
+    person: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let paged_now = person.filter(|_| page.status == AlertStatus::Triggered && !page.status_update);
     let view = match store.synced_alert(&page.alert)? {
         Some(mut view) => {
             if page.revision <= view.revision {
@@ -906,6 +956,7 @@ fn merge_page_into_view(store: &mut Store, page: &Page, now: DateTime<Utc>) -> R
             if page.runbook.is_some() {
                 view.runbook = page.runbook.clone();
             }
+            view.paged.extend(paged_now.map(str::to_string));
             view
         }
         None => AlertView {
@@ -918,7 +969,7 @@ fn merge_page_into_view(store: &mut Store, page: &Page, now: DateTime<Utc>) -> R
             status: page.status,
             created_at: now,
             acknowledged_by: None,
-            paged: Vec::new(),
+            paged: paged_now.map(str::to_string).into_iter().collect(),
             revision: page.revision,
             timeline: Vec::new(),
             upcoming: None,
@@ -1033,13 +1084,13 @@ mod tests {
             runbook: None,
             status_update: false,
         };
-        merge_page_into_view(&mut store, &page, t0()).unwrap();
+        merge_page_into_view(&mut store, &page, None, t0()).unwrap();
         let stale = Page {
             status: AlertStatus::Resolved,
             revision: 1,
             ..page.clone()
         };
-        merge_page_into_view(&mut store, &stale, t0()).unwrap();
+        merge_page_into_view(&mut store, &stale, None, t0()).unwrap();
         let view = store.synced_alert("a1").unwrap().unwrap();
         assert_eq!((view.status, view.revision), (AlertStatus::Triggered, 2));
         let newer = Page {
@@ -1047,7 +1098,7 @@ mod tests {
             revision: 3,
             ..page
         };
-        merge_page_into_view(&mut store, &newer, t0()).unwrap();
+        merge_page_into_view(&mut store, &newer, None, t0()).unwrap();
         let view = store.synced_alert("a1").unwrap().unwrap();
         assert_eq!((view.status, view.revision), (AlertStatus::Acknowledged, 3));
     }
@@ -1181,7 +1232,7 @@ mod tests {
             status: AlertStatus::Acknowledged,
             ..critical_page("a1", 1, 5)
         };
-        merge_page_into_view(&mut lock(&device.store), &synced, t0()).unwrap();
+        merge_page_into_view(&mut lock(&device.store), &synced, None, t0()).unwrap();
         let plan = device
             .handle_page(&critical_page("a1", 1, 2))
             .unwrap()
@@ -1189,6 +1240,143 @@ mod tests {
         assert!(plan.ring.is_none());
         assert_eq!(shell.calls(), ["stop a1", "update a1 Silent"]);
         assert!(!device.is_ringing("a1"));
+    }
+
+    /// A synced view of alert a1: alice paged at step 1 (revision 2), bob
+    /// due at step 2 two seconds from t0.
+    fn synced_view_paging_alice() -> AlertView {
+        use crate::alert::{Actor, Event, TimelineEntry};
+        let entry = |seq: u32, actor: Actor, event: Event| TimelineEntry {
+            seq,
+            at: t0(),
+            actor,
+            event,
+            key: None,
+        };
+        AlertView {
+            id: "a1".into(),
+            service: "api".into(),
+            service_name: "Public API".into(),
+            dedup_key: "d".into(),
+            summary: "down".into(),
+            priority: crate::Priority::Critical,
+            status: AlertStatus::Triggered,
+            created_at: t0(),
+            acknowledged_by: None,
+            paged: vec!["alice".into()],
+            revision: 2,
+            timeline: vec![
+                entry(
+                    0,
+                    Actor::integration("events_v2"),
+                    Event::Triggered {
+                        summary: "down".into(),
+                    },
+                ),
+                entry(
+                    1,
+                    Actor::relay(),
+                    Event::Notified {
+                        step_seq: 1,
+                        pass: 0,
+                        step: 0,
+                        people: vec!["alice".into()],
+                    },
+                ),
+            ],
+            upcoming: Some(crate::escalation::Upcoming {
+                at: t0() + chrono::Duration::seconds(2),
+                step: 1,
+                people: vec!["bob".into()],
+            }),
+            runbook: None,
+            details: AlertDetails::default(),
+        }
+    }
+
+    #[test]
+    fn the_countdown_rounds_up_and_says_now_when_due_never_0_00() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(t0()));
+        let device = Device::open(dir.path(), "http://127.0.0.1:9", clock.clone()).unwrap();
+        lock(&device.store)
+            .save_synced_alerts(&[synced_view_paging_alice()])
+            .unwrap();
+        let next = |device: &Device| device.alert("a1").unwrap().next_escalation;
+        assert!(device.alert("a1").unwrap().synced);
+        assert_eq!(next(&device).as_deref(), Some("escalates to bob in 0:02"));
+        clock.advance(chrono::Duration::milliseconds(1100));
+        assert_eq!(next(&device).as_deref(), Some("escalates to bob in 0:01"));
+        clock.advance(chrono::Duration::milliseconds(800));
+        assert_eq!(next(&device).as_deref(), Some("escalates to bob in 0:01"));
+        clock.advance(chrono::Duration::milliseconds(100));
+        assert_eq!(next(&device).as_deref(), Some("escalating to bob now"));
+        clock.advance(chrono::Duration::minutes(5));
+        assert_eq!(next(&device).as_deref(), Some("escalating to bob now"));
+        assert_eq!(
+            countdown(chrono::Duration::seconds(3725)).as_deref(),
+            Some("1:02:05")
+        );
+    }
+
+    #[test]
+    fn a_page_newer_than_the_last_sync_adds_its_person_and_drops_the_stale_countdown() {
+        let dir = tempfile::tempdir().unwrap();
+        let device = Device::open(
+            dir.path(),
+            "http://127.0.0.1:9",
+            Arc::new(ManualClock::new(t0())),
+        )
+        .unwrap();
+        lock(&device.store)
+            .save_synced_alerts(&[synced_view_paging_alice()])
+            .unwrap();
+        // Bob's phone: the step-2 page (revision 3) arrives before a sync.
+        let escalated = critical_page("a1", 2, 3);
+        merge_page_into_view(&mut lock(&device.store), &escalated, Some("bob"), t0()).unwrap();
+        let entry = device.alert("a1").unwrap();
+        assert!(!entry.synced);
+        assert_eq!(entry.view.paged, ["alice", "bob"]);
+        // The stored countdown was for the step that just fired.
+        assert_eq!(entry.next_escalation, None);
+
+        // A first page for an alert the device has never synced.
+        merge_page_into_view(
+            &mut lock(&device.store),
+            &critical_page("a2", 1, 2),
+            Some("alice"),
+            t0(),
+        )
+        .unwrap();
+        let entry = device.alert("a2").unwrap();
+        assert!(!entry.synced);
+        assert_eq!(entry.view.paged, ["alice"]);
+        assert_eq!(entry.next_escalation, None);
+
+        // A status update pages nobody.
+        let acked = Page {
+            status: AlertStatus::Acknowledged,
+            status_update: true,
+            ..critical_page("a1", 2, 4)
+        };
+        merge_page_into_view(&mut lock(&device.store), &acked, Some("bob"), t0()).unwrap();
+        assert_eq!(device.alert("a1").unwrap().view.paged, ["alice", "bob"]);
+
+        // The sync brings the relay's view (revision 4, whole timeline).
+        let mut relay_view = synced_view_paging_alice();
+        relay_view.timeline.extend(relay_view.timeline.clone());
+        for (seq, entry) in relay_view.timeline.iter_mut().enumerate() {
+            entry.seq = u32::try_from(seq).unwrap();
+        }
+        relay_view.revision = 4;
+        relay_view.paged = vec!["alice".into(), "bob".into()];
+        relay_view.upcoming = None;
+        lock(&device.store)
+            .save_synced_alerts(&[relay_view])
+            .unwrap();
+        let entry = device.alert("a1").unwrap();
+        assert!(entry.synced);
+        assert_eq!(entry.next_escalation, None, "the last step: nothing next");
     }
 
     #[test]

@@ -18,6 +18,9 @@ pub enum ApiError {
         /// One entry per problem, each naming its field.
         errors: Vec<String>,
     },
+    /// 408: the body did not arrive within the request timeout; the text
+    /// says how much of it did (`body: 10 of 1000 bytes arrived within 30 s`).
+    RequestTimeout(String),
     /// 413: the body is over the relay's limit.
     PayloadTooLarge,
     /// 401: missing or bad credentials, signature, timestamp or nonce.
@@ -61,6 +64,7 @@ impl ApiError {
     pub fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Invalid { .. } => StatusCode::BAD_REQUEST,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -89,6 +93,11 @@ impl IntoResponse for ApiError {
                 message,
                 errors,
             } => (status, message.clone(), errors.clone()),
+            ApiError::RequestTimeout(m) => (
+                "request timeout",
+                "The request body did not arrive in time".to_string(),
+                vec![m.clone()],
+            ),
             ApiError::PayloadTooLarge => (
                 "invalid event",
                 "Request body is over the 512 KiB limit".to_string(),

@@ -8,6 +8,7 @@
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod admin;
+pub mod body;
 pub mod delivery;
 pub mod devices;
 pub mod errors;
@@ -19,6 +20,7 @@ pub mod metrics;
 pub mod push;
 pub mod push_queue;
 pub mod routing;
+pub mod serve;
 pub mod store;
 
 use axum::extract::DefaultBodyLimit;
@@ -37,6 +39,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 use store::{RelayStore, SqliteStore};
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
@@ -72,6 +75,8 @@ pub struct AppState {
     pub pusher: Option<Arc<dyn Pusher>>,
     /// Wakes the push worker when a write queued pushes.
     pub push_wake: Notify,
+    /// How long a client has to send a request body ([`body::REQUEST_TIMEOUT`]).
+    pub request_timeout: Duration,
 }
 
 /// Why the relay could not start or stop cleanly.
@@ -93,6 +98,8 @@ pub struct Relay {
     admin_token: Option<String>,
     rate_limit: RateLimit,
     pusher: Option<Arc<dyn Pusher>>,
+    request_timeout: Duration,
+    shutdown_grace: Duration,
 }
 
 impl Relay {
@@ -105,6 +112,8 @@ impl Relay {
             admin_token: None,
             rate_limit: RateLimit::default(),
             pusher: None,
+            request_timeout: body::REQUEST_TIMEOUT,
+            shutdown_grace: serve::SHUTDOWN_GRACE,
         }
     }
 
@@ -133,6 +142,22 @@ impl Relay {
         self
     }
 
+    /// Gives clients this long to send a request's headers, and as long
+    /// again for its body; a body late past it is answered 408 (default
+    /// [`body::REQUEST_TIMEOUT`]). Only receiving a request is bounded: the
+    /// event stream, an answer that lasts, is not.
+    pub fn request_timeout(mut self, timeout: Duration) -> Relay {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// How long a shutdown waits for open connections before dropping those
+    /// not answering a received request (default [`serve::SHUTDOWN_GRACE`]).
+    pub fn shutdown_grace(mut self, grace: Duration) -> Relay {
+        self.shutdown_grace = grace;
+        self
+    }
+
     /// Opens the store and serves on `listener` until [`RunningRelay::shutdown`].
     pub async fn start(self, listener: TcpListener) -> Result<RunningRelay, RelayError> {
         let store = SqliteStore::open(&self.db)?;
@@ -152,6 +177,7 @@ impl Relay {
             nonces: NonceCache::default(),
             pusher: self.pusher,
             push_wake: Notify::new(),
+            request_timeout: self.request_timeout,
         });
         let addr = listener.local_addr()?;
         let (stop_tx, stop_rx) = watch::channel(false);
@@ -161,14 +187,11 @@ impl Relay {
             .clone()
             .map(|pusher| tokio::spawn(push_queue::run(state.clone(), pusher, stop_rx.clone())));
         let app = router(state.clone());
-        let mut server_stop = stop_rx;
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = server_stop.wait_for(|stop| *stop).await;
-                })
-                .await
-        });
+        let limits = serve::Limits {
+            header_timeout: self.request_timeout,
+            grace: self.shutdown_grace,
+        };
+        let server = tokio::spawn(serve::serve(listener, app, limits, stop_rx));
         tracing::info!(%addr, "relay listening");
         Ok(RunningRelay {
             addr,
@@ -206,6 +229,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/admin/alerts", get(admin::list_alerts))
         .route("/v1/admin/alerts/{id}", get(admin::get_alert))
         .merge(signed)
+        // Bounds receiving each request (a stream's too: its GET has no
+        // body, so it is received at once); never the answer, so the event
+        // stream stays open as long as the device does.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.request_timeout,
+            body::receive_in_time,
+        ))
         .fallback(unknown_path)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(ingest::MAX_BODY))
@@ -280,6 +310,9 @@ impl RunningRelay {
 
     /// Stops accepting connections, lets in-flight requests finish (their
     /// writes commit), ends streams, stops the escalator, closes the store.
+    /// Connections still open after the grace period
+    /// ([`Relay::shutdown_grace`]) are dropped, but never one answering a
+    /// request whose body has arrived.
     pub async fn shutdown(self) -> Result<(), RelayError> {
         tracing::info!("relay shutting down");
         self.state.hub.close();

@@ -5,7 +5,6 @@
 //! nonces and bad signatures are 401s.
 
 use crate::errors::ApiError;
-use crate::ingest::MAX_BODY;
 use crate::store::Device;
 use crate::AppState;
 use axum::body::Body;
@@ -63,9 +62,7 @@ pub async fn verify(
     next: Next,
 ) -> Result<Response, ApiError> {
     let (mut parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .map_err(|_| ApiError::PayloadTooLarge)?;
+    let bytes = crate::body::read_all(body, "invalid request").await?;
     let device_id = header(&parts, crypto::HEADER_DEVICE)?.to_string();
     let timestamp: i64 = header(&parts, crypto::HEADER_TIMESTAMP)?
         .parse()

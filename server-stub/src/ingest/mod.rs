@@ -8,7 +8,6 @@ pub mod events_v2;
 use crate::errors::ApiError;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::http::StatusCode;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -16,16 +15,10 @@ use std::time::Instant;
 /// The largest request body accepted, as CONTRACT §3 says.
 pub const MAX_BODY: usize = 512 * 1024;
 
-/// Turns axum's body rejection into the relay's answer: 413 over the
-/// limit, 400 for anything else (a client that hung up mid-body).
+/// An ingested event's body: 408 when it came too slowly, 413 over the
+/// limit, else a 400 `invalid event` (a client that hung up mid-body).
 pub fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
-    body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge
-        } else {
-            ApiError::invalid_event(vec![format!("body: {}", rejection.body_text())])
-        }
-    })
+    crate::body::received(body, "invalid event")
 }
 
 /// Per-routing-key rate: a token bucket refilled at `per_second`, holding

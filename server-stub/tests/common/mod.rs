@@ -52,6 +52,81 @@ pub async fn start_with(
     (running, base)
 }
 
+/// A relay like [`start`]'s, with `build` applied to its builder first
+/// (a short request timeout or shutdown grace).
+pub async fn start_built(dir: &Path, build: impl FnOnce(Relay) -> Relay) -> (RunningRelay, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let relay = build(Relay::new(roster(), db(dir)).admin_token(Some(ADMIN.to_string())));
+    let running = relay.start(listener).await.unwrap();
+    let base = format!("http://{}", running.local_addr());
+    (running, base)
+}
+
+/// Opens a raw connection to `base` and writes `bytes` (a request that may
+/// stop short of what its headers announce).
+pub async fn send_partial(base: &str, bytes: &[u8]) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt as _;
+    let addr = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(bytes).await.unwrap();
+    stream
+}
+
+/// Reads the answer on a raw connection: status and JSON body, or `None`
+/// when nothing complete arrived within `secs` (or the relay hung up).
+pub async fn read_answer(stream: &mut tokio::net::TcpStream, secs: u64) -> Option<(u16, Value)> {
+    use tokio::io::AsyncReadExt as _;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&got).to_string();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let head = &text[..end];
+            let length = head
+                .lines()
+                .find_map(|l| {
+                    let (name, value) = l.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            if got.len() >= end + 4 + length {
+                let status = head.split(' ').nth(1)?.parse().ok()?;
+                let body = &got[end + 4..end + 4 + length];
+                return Some((status, serde_json::from_slice(body).unwrap_or(Value::Null)));
+            }
+        }
+        match tokio::time::timeout_at(deadline, stream.read(&mut chunk)).await {
+            Ok(Ok(n)) if n > 0 => got.extend_from_slice(&chunk[..n]),
+            _ => return None,
+        }
+    }
+}
+
+/// True when the relay closed this raw connection within `secs`.
+pub async fn closed_within(stream: &mut tokio::net::TcpStream, secs: u64) -> bool {
+    use tokio::io::AsyncReadExt as _;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let mut chunk = [0u8; 4096];
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut chunk)).await {
+            Ok(Ok(0) | Err(_)) => return true,
+            Ok(Ok(_)) => continue,
+            Err(_) => return false,
+        }
+    }
+}
+
+/// Takes the database's write lock from outside the relay and holds it
+/// until the returned connection is dropped: the relay's writer then waits
+/// (and after SQLite's 5 s busy timeout, fails), as on a stuck disk.
+pub fn hold_write_lock(dir: &Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(db(dir)).unwrap();
+    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    conn
+}
+
 /// The database file in `dir`.
 pub fn db(dir: &Path) -> PathBuf {
     dir.join("relay.db")

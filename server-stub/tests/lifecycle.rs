@@ -1,0 +1,175 @@
+//! A relay's time limits on a real relay: a body that stalls is answered
+//! 408 (the event stream is not cut), and a shutdown drops clients still
+//! open after its grace period but still answers an event being committed.
+
+mod common;
+
+use chrono::Utc;
+use common::*;
+use klaxon_core::crypto;
+use std::time::{Duration, Instant};
+
+/// A request head announcing a 1000-byte body, then the first 10 bytes.
+fn stalled(method: &str, path: &str, extra_headers: &[(&'static str, String)]) -> Vec<u8> {
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nhost: relay\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n"
+    );
+    for (name, value) in extra_headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n{\"routing\"");
+    head.into_bytes()
+}
+
+#[tokio::test]
+async fn a_body_that_stalls_is_answered_408_in_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start_built(dir.path(), |r| {
+        r.request_timeout(Duration::from_millis(500))
+    })
+    .await;
+    let alice = enroll(&base, "alice").await;
+    // The signature covers a body that never fully arrives; the relay
+    // must give up on reading it before it can even check that.
+    let signed = |method: &str, path: &str| -> Vec<(&'static str, String)> {
+        alice.headers(method, path, b"", Utc::now(), &crypto::new_nonce())
+    };
+    for (method, path, headers) in [
+        ("POST", "/v2/enqueue".to_string(), vec![]),
+        ("POST", format!("/v1/alertmanager/{API_KEY}"), vec![]),
+        (
+            "POST",
+            "/v1/actions".to_string(),
+            signed("POST", "/v1/actions"),
+        ),
+        // Even the stream's GET: a body sent with it must arrive in time.
+        ("GET", "/v1/stream".to_string(), signed("GET", "/v1/stream")),
+    ] {
+        let started = Instant::now();
+        let mut stream = send_partial(&base, &stalled(method, &path, &headers)).await;
+        let answer = read_answer(&mut stream, 10).await;
+        let Some((status, body)) = answer else {
+            panic!("{path}: no answer within 10 s to a stalled body");
+        };
+        assert_eq!(status, 408, "{path}: {body}");
+        assert_eq!(body["status"], "request timeout", "{path}: {body}");
+        assert_eq!(
+            body["errors"],
+            serde_json::json!(["body: 10 of 1000 bytes arrived within 0.5 s"]),
+            "{path}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(5), "{path}");
+    }
+    // The refused ingest requests count as rejected events.
+    let metrics = http()
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("klaxon_events_rejected_total{code=\"408\"} 2"),
+        "{metrics}"
+    );
+    relay.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_event_stream_outlives_the_request_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start_built(dir.path(), |r| {
+        r.request_timeout(Duration::from_millis(300))
+    })
+    .await;
+    let alice = enroll(&base, "alice").await;
+    let mut events = open_stream(&base, &alice).await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let (status, _) = post(
+        &base,
+        "/v2/enqueue",
+        &trigger(API_KEY, "late", "after the timeout", "critical"),
+    )
+    .await;
+    assert_eq!(status, 202);
+    let page = next_page(&mut events, 10).await;
+    assert_eq!(page.expect("the stream is still open")["dedup_key"], "late");
+    relay.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn shutdown_drops_clients_still_open_after_the_grace_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start_built(dir.path(), |r| {
+        r.request_timeout(Duration::from_secs(120))
+            .shutdown_grace(Duration::from_millis(300))
+    })
+    .await;
+    // One client stalls mid-body, another mid-headers.
+    let mut body = send_partial(&base, &stalled("POST", "/v2/enqueue", &[])).await;
+    let mut head = send_partial(&base, b"POST /v2/enqueue HTTP/1.1\r\nhost: re").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    let stopped = tokio::time::timeout(Duration::from_secs(20), relay.shutdown()).await;
+    assert!(
+        matches!(stopped, Ok(Ok(()))),
+        "shutdown waited for stalled clients"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(closed_within(&mut body, 5).await);
+    assert!(closed_within(&mut head, 5).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_being_committed_when_the_grace_ends_is_still_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) =
+        start_built(dir.path(), |r| r.shutdown_grace(Duration::from_millis(100))).await;
+    // The store cannot commit until the lock goes: the event waits in its
+    // commit, past the grace period.
+    let lock = hold_write_lock(dir.path());
+    let sent = tokio::spawn({
+        let base = base.clone();
+        async move {
+            post(
+                &base,
+                "/v2/enqueue",
+                &trigger(API_KEY, "mid-commit", "in flight at shutdown", "critical"),
+            )
+            .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let stopping = tokio::spawn(relay.shutdown());
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(
+        !sent.is_finished(),
+        "the event was answered while locked out"
+    );
+    drop(lock);
+    let (status, body) = tokio::time::timeout(Duration::from_secs(20), sent)
+        .await
+        .expect("answered once the store commits")
+        .unwrap();
+    assert_eq!(status, 202, "{body}");
+    tokio::time::timeout(Duration::from_secs(20), stopping)
+        .await
+        .expect("shutdown finishes")
+        .unwrap()
+        .unwrap();
+    // It is on disk.
+    let conn = rusqlite::Connection::open(db(dir.path())).unwrap();
+    let stored: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM alerts WHERE dedup_key = 'mid-commit'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, 1);
+}

@@ -2,6 +2,7 @@
 //! `KLAXON_ADMIN_TOKEN`, enrollment codes, and the alert listing with who
 //! was paged and who acknowledged.
 
+use crate::body::JsonBody;
 use crate::errors::ApiError;
 use crate::store::{Invite, StoredAlert};
 use crate::AppState;
@@ -72,10 +73,10 @@ fn new_code() -> String {
 pub async fn create_invite(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    body: Result<Json<InviteRequest>, axum::extract::rejection::JsonRejection>,
+    body: Result<JsonBody<InviteRequest>, ApiError>,
 ) -> Result<(StatusCode, Json<InviteResponse>), ApiError> {
     authorize(&state, &headers)?;
-    let Json(req) = body.map_err(|e| ApiError::invalid(format!("body: {}", e.body_text())))?;
+    let JsonBody(req) = body?;
     if state.roster.person(&req.person).is_none() {
         return Err(ApiError::NotFound(format!(
             "person: {:?} is not in the roster",

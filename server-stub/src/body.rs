@@ -1,15 +1,17 @@
-//! Request bodies: each must arrive within the request timeout (else 408)
-//! and under [`MAX_BODY`] (else 413); once one has arrived its request is
-//! answered even by a relay shutting down.
+//! Request bodies: each must arrive within the request timeout and under
+//! [`MAX_BODY`], and every JSON body is decoded by one extractor,
+//! [`JsonBody`], whose refusals name the field (`actions[0].key: missing`)
+//! the way ingest's do. Ingest decodes with the same [`decode`].
 
 use crate::errors::ApiError;
 use crate::ingest::MAX_BODY;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use http_body::{Body as _, Frame, SizeHint};
+use serde::de::DeserializeOwned;
 use std::error::Error as StdError;
 use std::future::Future;
 use std::pin::Pin;
@@ -232,4 +234,167 @@ pub async fn read_all(body: Body, status: &'static str) -> Result<Bytes, ApiErro
     axum::body::to_bytes(body, MAX_BODY)
         .await
         .map_err(|e| unreadable(&e, status))
+}
+
+/// Parses a JSON body; a refusal is `body: not valid JSON: …`.
+pub fn parse(bytes: &[u8]) -> Result<serde_json::Value, String> {
+    serde_json::from_slice(bytes).map_err(|e| format!("body: not valid JSON: {e}"))
+}
+
+/// Decodes a JSON object body into `T`; a refusal names the field first
+/// (`code: missing`, `actions[0].seen: must be a whole number ≥ 0, not
+/// string "x"`).
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    let value = parse(bytes)?;
+    if !value.is_object() {
+        return Err(format!(
+            "body: must be a JSON object, not {}",
+            crate::ingest::value_in_words(&value)
+        ));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| describe(&e))
+}
+
+/// `field: problem` for a serde error, in words rather than Rust's.
+fn describe(error: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    let inner = error.inner();
+    if !inner.is_data() {
+        return format!("body: not valid JSON: {inner}");
+    }
+    let path = error.path().to_string();
+    let at = |field: &str| -> String {
+        match (path.as_str(), field) {
+            (".", "") => "body".to_string(),
+            (".", f) => f.to_string(),
+            (p, "") => p.to_string(),
+            (p, f) => format!("{p}.{f}"),
+        }
+    };
+    // Decoded from a parsed value, the error has no line and column: the
+    // path says where.
+    let text = inner.to_string();
+    let text = text.as_str();
+    if let Some(rest) = text.strip_prefix("missing field `") {
+        return format!("{}: missing", at(rest.trim_end_matches('`')));
+    }
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = text.strip_prefix(prefix) {
+            if let Some((got, expected)) = rest.split_once(", expected ") {
+                return format!(
+                    "{}: must be {}, not {}",
+                    at(""),
+                    expectation(expected),
+                    got.replace('`', "")
+                );
+            }
+        }
+    }
+    if let Some(rest) = text.strip_prefix("unknown variant `") {
+        if let Some((variant, expected)) = rest.split_once("`, expected ") {
+            let choices = expected.trim_start_matches("one of ").replace('`', "\"");
+            return format!("{}: {variant:?} is not one of {choices}", at(""));
+        }
+    }
+    format!("{}: {}", at(""), text.replace('`', "\""))
+}
+
+/// Serde's name for what it expected, in the API's words.
+fn expectation(expected: &str) -> String {
+    match expected {
+        "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number ≥ 0".into(),
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".into(),
+        "f32" | "f64" => "a number".into(),
+        "a sequence" => "an array".into(),
+        "a map" => "an object".into(),
+        // A choice among names (an enum of unit variants).
+        "string or map" => "a string".into(),
+        e if e.starts_with("struct ") || e.contains("enum ") => "an object".into(),
+        e => e.replace('`', "\""),
+    }
+}
+
+/// A JSON request body for the device and admin API, decoded with
+/// [`decode`]: any `Content-Type` (or none) is accepted, as on
+/// `/v2/enqueue`, and a refusal is a 400 naming the field.
+#[derive(Debug, Clone)]
+pub struct JsonBody<T>(pub T);
+
+impl<T, S> FromRequest<S> for JsonBody<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = received(Bytes::from_request(request, state).await, "invalid request")?;
+        decode(&bytes).map(JsonBody).map_err(ApiError::invalid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode;
+    use klaxon_core::wire::{ActionsRequest, EnrollRequest, PushTokenRequest};
+
+    fn refusal<T: serde::de::DeserializeOwned + std::fmt::Debug>(json: &str) -> String {
+        match decode::<T>(json.as_bytes()) {
+            Ok(v) => panic!("{json} decoded to {v:?}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn a_missing_field_is_named_by_its_path() {
+        assert_eq!(
+            refusal::<EnrollRequest>(r#"{"signing_key":"a","sealing_key":"b"}"#),
+            "code: missing"
+        );
+        assert_eq!(
+            refusal::<ActionsRequest>(r#"{"actions":[{"alert":"a","action":"resolve"}]}"#),
+            "actions[0].key: missing"
+        );
+    }
+
+    #[test]
+    fn a_wrong_type_says_what_was_expected_without_rust_names() {
+        assert_eq!(
+            refusal::<EnrollRequest>(r#"{"code":5,"signing_key":"a","sealing_key":"b"}"#),
+            "code: must be a string, not integer 5"
+        );
+        assert_eq!(
+            refusal::<ActionsRequest>(
+                r#"{"actions":[{"key":"k","alert":"a","action":"resolve","seen":"x"}]}"#
+            ),
+            r#"actions[0].seen: must be a whole number ≥ 0, not string "x""#
+        );
+        assert_eq!(
+            refusal::<ActionsRequest>(r#"{"actions":{}}"#),
+            "actions: must be an array, not map"
+        );
+        assert_eq!(
+            refusal::<EnrollRequest>("[1]"),
+            "body: must be a JSON object, not an array"
+        );
+    }
+
+    #[test]
+    fn an_unknown_choice_lists_the_known_ones() {
+        assert_eq!(
+            refusal::<PushTokenRequest>(r#"{"platform":"pigeon"}"#),
+            r#"platform: "pigeon" is not one of "apns", "fcm", "none""#
+        );
+    }
+
+    #[test]
+    fn broken_json_is_a_body_error() {
+        for text in [
+            "",
+            "{\"code\":",
+            r#"{"code":"c","signing_key":"a","sealing_key":"b"} trailing"#,
+        ] {
+            let refusal = refusal::<EnrollRequest>(text);
+            assert!(refusal.starts_with("body: not valid JSON"), "{refusal}");
+        }
+    }
 }

@@ -418,3 +418,116 @@ async fn extreme_timestamps_are_401_with_a_json_body_not_a_panic() {
     assert_eq!(alice.send(&base, "GET", "/v1/sync", None).await.0, 200);
     relay.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn device_and_admin_bodies_need_no_content_type_and_refusals_name_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start(dir.path(), None).await;
+    let admin = || vec![("authorization", format!("Bearer {ADMIN}"))];
+    let json_of = |v: Value| serde_json::to_vec(&v).unwrap();
+
+    // An invite and an enrollment without a Content-Type, as on /v2/enqueue.
+    let (status, invite) = send_untyped(
+        &base,
+        "POST",
+        "/v1/admin/invites",
+        json_of(json!({"person": "alice"})),
+        admin(),
+    )
+    .await;
+    assert_eq!(status, 201, "{invite}");
+    let id = DeviceIdentity::generate().unwrap();
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let enrollment = json!({
+        "code": invite["code"], "name": "phone",
+        "signing_key": b64.encode(id.signing_public_key()),
+        "sealing_key": b64.encode(id.sealing_public_key()),
+    });
+    let (status, body) = send_untyped(
+        &base,
+        "POST",
+        "/v1/devices/enroll",
+        json_of(enrollment),
+        vec![],
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+
+    // Mistakes are `field: problem`, with the relay's words.
+    let expect = |status: u16, body: Value, error: &str| {
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["status"], "invalid request", "{body}");
+        assert_eq!(body["errors"], json!([error]), "{body}");
+    };
+    let (status, body) =
+        send_untyped(&base, "POST", "/v1/devices/enroll", b"{}".to_vec(), vec![]).await;
+    expect(status, body, "code: missing");
+    let (status, body) = send_untyped(
+        &base,
+        "POST",
+        "/v1/admin/invites",
+        json_of(json!({"person": 5})),
+        admin(),
+    )
+    .await;
+    expect(status, body, "person: must be a string, not integer 5");
+    let (status, body) =
+        send_untyped(&base, "POST", "/v1/admin/invites", b"[]".to_vec(), admin()).await;
+    expect(status, body, "body: must be a JSON object, not an array");
+
+    let alice = enroll(&base, "alice").await;
+    let signed = |method: &str, path: &str, body: &Value| {
+        let bytes = json_of(body.clone());
+        let h = alice.headers(method, path, &bytes, Utc::now(), &crypto::new_nonce());
+        (bytes, h)
+    };
+    let (bytes, h) = signed(
+        "PUT",
+        "/v1/devices/push-token",
+        &json!({"platform": "pigeon"}),
+    );
+    let (status, body) = send_untyped(&base, "PUT", "/v1/devices/push-token", bytes, h).await;
+    expect(
+        status,
+        body,
+        r#"platform: "pigeon" is not one of "apns", "fcm", "none""#,
+    );
+    let (bytes, h) = signed(
+        "POST",
+        "/v1/actions",
+        &json!({"actions": [{"key": "k", "alert": "a", "action": "dance"}]}),
+    );
+    let (status, body) = send_untyped(&base, "POST", "/v1/actions", bytes, h).await;
+    expect(
+        status,
+        body,
+        r#"actions[0].action: "dance" is not one of "acknowledge", "escalate", "decline", "resolve", "snooze""#,
+    );
+    let (bytes, h) = signed(
+        "POST",
+        "/v1/actions",
+        &json!({"actions": [{"key": "k", "action": "resolve"}]}),
+    );
+    let (status, body) = send_untyped(&base, "POST", "/v1/actions", bytes, h).await;
+    expect(status, body, "actions[0].alert: missing");
+    let (bytes, h) = signed(
+        "POST",
+        "/v1/actions",
+        &json!({"actions": [{"key": "k", "alert": "a", "action": "snooze", "until": "soon"}]}),
+    );
+    let (status, body) = send_untyped(&base, "POST", "/v1/actions", bytes, h).await;
+    expect(
+        status,
+        body,
+        r#"actions[0].until: "soon" is not an RFC 3339 date and time (like 2026-03-01T12:00:00Z)"#,
+    );
+    // A signed request with no Content-Type is accepted like any other.
+    let (bytes, h) = signed(
+        "PUT",
+        "/v1/devices/push-token",
+        &json!({"platform": "none"}),
+    );
+    let (status, body) = send_untyped(&base, "PUT", "/v1/devices/push-token", bytes, h).await;
+    assert_eq!(status, 204, "{body}");
+    relay.shutdown().await.unwrap();
+}

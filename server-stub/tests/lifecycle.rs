@@ -34,9 +34,12 @@ async fn a_body_that_stalls_is_answered_408_in_json() {
     let signed = |method: &str, path: &str| -> Vec<(&'static str, String)> {
         alice.headers(method, path, b"", Utc::now(), &crypto::new_nonce())
     };
+    let admin = vec![("authorization", format!("Bearer {ADMIN}"))];
     for (method, path, headers) in [
         ("POST", "/v2/enqueue".to_string(), vec![]),
         ("POST", format!("/v1/alertmanager/{API_KEY}"), vec![]),
+        ("POST", "/v1/devices/enroll".to_string(), vec![]),
+        ("POST", "/v1/admin/invites".to_string(), admin),
         (
             "POST",
             "/v1/actions".to_string(),

@@ -3,18 +3,19 @@
 //! with one result per action whose `status` is what the outbox's
 //! `classify` expects; and `POST /v1/alerts/{id}/actions` for one action.
 
-use super::enroll::json_body;
 use super::AuthenticatedDevice;
+use crate::body::JsonBody;
 use crate::delivery;
 use crate::errors::ApiError;
 use crate::store::{DeviceAction, DeviceActionResult};
 use crate::AppState;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use klaxon_core::alert::{Actor, Command, Outcome};
-use klaxon_core::wire::{ActionRequest, ActionResult, ActionsRequest, ActionsResponse};
+use chrono::{DateTime, Utc};
+use klaxon_core::alert::{Action, Actor, Command, IdempotencyKey, Outcome};
+use klaxon_core::wire::{ActionRequest, ActionResult, ActionsResponse};
+use serde::Deserialize;
 use std::sync::Arc;
 
 /// Most actions in one batch.
@@ -88,14 +89,100 @@ async fn apply(
         .collect())
 }
 
+/// One action as the relay reads it: `klaxon_core::wire::ActionRequest`
+/// (what phones send) spelled out field by field. Serde reads the wire
+/// type's flattened, tagged `Action` from a buffer that forgets where it
+/// was, so a mistake in `action` or `until` could not be named; here each
+/// is a field of its own. `alert` is optional for the single-action
+/// endpoint, whose path names the alert; a batch requires it.
+#[derive(Debug, Deserialize)]
+pub struct ActionBody {
+    /// The idempotency key.
+    pub key: IdempotencyKey,
+    /// The alert acted on.
+    #[serde(default)]
+    pub alert: Option<String>,
+    /// What to do.
+    pub action: Verb,
+    /// When a snooze ends (RFC 3339); required for `snooze`, ignored otherwise.
+    #[serde(default)]
+    pub until: Option<String>,
+    /// The alert revision the person was looking at.
+    #[serde(default)]
+    pub seen: Option<u32>,
+}
+
+/// The `action` word of an [`ActionBody`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verb {
+    /// [`Action::Acknowledge`].
+    Acknowledge,
+    /// [`Action::Escalate`].
+    Escalate,
+    /// [`Action::Decline`].
+    Decline,
+    /// [`Action::Resolve`].
+    Resolve,
+    /// [`Action::Snooze`], with `until`.
+    Snooze,
+}
+
+/// `POST /v1/actions` body.
+#[derive(Debug, Deserialize)]
+pub struct ActionsBody {
+    /// The actions, applied in order.
+    pub actions: Vec<ActionBody>,
+}
+
+impl ActionBody {
+    /// The action for `alert`; `at` is the field path of this action
+    /// (`actions[2].` in a batch, empty alone) for the refusal.
+    fn into_request(self, alert: String, at: &str) -> Result<ActionRequest, ApiError> {
+        let action = match self.action {
+            Verb::Acknowledge => Action::Acknowledge,
+            Verb::Escalate => Action::Escalate,
+            Verb::Decline => Action::Decline,
+            Verb::Resolve => Action::Resolve,
+            Verb::Snooze => {
+                let Some(until) = self.until else {
+                    return Err(ApiError::invalid(format!(
+                        "{at}until: missing; a snooze needs the time it ends"
+                    )));
+                };
+                let until = until.parse::<DateTime<Utc>>().map_err(|_| {
+                    ApiError::invalid(format!(
+                        "{at}until: {until:?} is not an RFC 3339 date and time (like 2026-03-01T12:00:00Z)"
+                    ))
+                })?;
+                Action::Snooze { until }
+            }
+        };
+        Ok(ActionRequest {
+            key: self.key,
+            alert,
+            action,
+            seen: self.seen,
+        })
+    }
+}
+
 /// `POST /v1/actions`.
 pub async fn batch(
     State(state): State<Arc<AppState>>,
     Extension(AuthenticatedDevice(device)): Extension<AuthenticatedDevice>,
-    body: Result<Json<ActionsRequest>, JsonRejection>,
+    JsonBody(req): JsonBody<ActionsBody>,
 ) -> Result<Json<ActionsResponse>, ApiError> {
-    let req = json_body(body)?;
-    let results = apply(&state, &device.person, req.actions).await?;
+    let actions = req
+        .actions
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| match a.alert.clone() {
+            Some(alert) => a.into_request(alert, &format!("actions[{i}].")),
+            None => Err(ApiError::invalid(format!("actions[{i}].alert: missing"))),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let results = apply(&state, &device.person, actions).await?;
     Ok(Json(ActionsResponse { results }))
 }
 
@@ -105,10 +192,10 @@ pub async fn single(
     State(state): State<Arc<AppState>>,
     Extension(AuthenticatedDevice(device)): Extension<AuthenticatedDevice>,
     Path(alert): Path<String>,
-    body: Result<Json<ActionRequest>, JsonRejection>,
+    JsonBody(req): JsonBody<ActionBody>,
 ) -> Result<(StatusCode, Json<Outcome>), ApiError> {
-    let mut req = json_body(body)?;
-    req.alert = alert;
+    // The path names the alert.
+    let req = req.into_request(alert, "")?;
     let mut results = apply(&state, &device.person, vec![req]).await?;
     match results.pop() {
         Some(ActionResult {
@@ -123,5 +210,78 @@ pub async fn single(
             error.unwrap_or_else(|| "alert: unknown".into()),
         )),
         None => Err(ApiError::invalid("actions: empty")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ActionsBody, Verb};
+    use crate::body::decode;
+    use chrono::{TimeZone, Utc};
+    use klaxon_core::alert::{Action, IdempotencyKey};
+    use klaxon_core::wire::{ActionRequest, ActionsRequest};
+
+    /// Whatever the phone's outbox sends (core's wire type) reads back as
+    /// the same actions.
+    #[test]
+    fn every_wire_action_reads_back_unchanged() {
+        let until = Utc.with_ymd_and_hms(2026, 3, 2, 12, 0, 0).unwrap();
+        let sent = ActionsRequest {
+            actions: [
+                Action::Acknowledge,
+                Action::Escalate,
+                Action::Decline,
+                Action::Resolve,
+                Action::Snooze { until },
+            ]
+            .into_iter()
+            .enumerate()
+            .map(|(i, action)| ActionRequest {
+                key: IdempotencyKey::new(format!("k{i}")),
+                alert: format!("a{i}"),
+                action,
+                seen: (i % 2 == 0).then_some(i as u32),
+            })
+            .collect(),
+        };
+        let bytes = serde_json::to_vec(&sent).unwrap();
+        let read: ActionsBody = decode(&bytes).unwrap();
+        let back: Vec<ActionRequest> = read
+            .actions
+            .into_iter()
+            .map(|a| {
+                let alert = a.alert.clone().unwrap();
+                a.into_request(alert, "").unwrap()
+            })
+            .collect();
+        assert_eq!(back, sent.actions);
+    }
+
+    #[test]
+    fn a_mistake_in_action_or_until_names_the_field() {
+        let refusal = |json: &str| decode::<ActionsBody>(json.as_bytes()).unwrap_err();
+        assert_eq!(
+            refusal(r#"{"actions":[{"key":"k","alert":"a","action":"explode"}]}"#),
+            r#"actions[0].action: "explode" is not one of "acknowledge", "escalate", "decline", "resolve", "snooze""#
+        );
+        assert_eq!(
+            refusal(r#"{"actions":[{"key":"k","alert":"a"}]}"#),
+            "actions[0].action: missing"
+        );
+        assert_eq!(
+            refusal(r#"{"actions":[{"key":"k","alert":"a","action":5}]}"#),
+            "actions[0].action: must be a string, not integer 5"
+        );
+        let read: ActionsBody =
+            decode(br#"{"actions":[{"key":"k","alert":"a","action":"snooze","until":"soon"}]}"#)
+                .unwrap();
+        let action = read.actions.into_iter().next().unwrap();
+        assert_eq!(action.action, Verb::Snooze);
+        assert_eq!(
+            action.into_request("a".into(), "actions[0].").unwrap_err(),
+            crate::errors::ApiError::invalid(
+                r#"actions[0].until: "soon" is not an RFC 3339 date and time (like 2026-03-01T12:00:00Z)"#
+            )
+        );
     }
 }

@@ -2,10 +2,10 @@
 //! the credential) and push-token registration (`PUT /v1/devices/push-token`).
 
 use super::AuthenticatedDevice;
+use crate::body::JsonBody;
 use crate::errors::ApiError;
 use crate::store::Device;
 use crate::AppState;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
@@ -26,21 +26,11 @@ fn key(field: &str, text: &str) -> Result<[u8; 32], ApiError> {
         .map_err(|_| ApiError::invalid(format!("{field}: must be 32 bytes, got {}", bytes.len())))
 }
 
-/// Turns a JSON body rejection into a 400 (or 413) naming the problem.
-pub fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    match body {
-        Ok(Json(v)) => Ok(v),
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::PayloadTooLarge),
-        Err(e) => Err(ApiError::invalid(format!("body: {}", e.body_text()))),
-    }
-}
-
 /// `POST /v1/devices/enroll`.
 pub async fn enroll(
     State(state): State<Arc<AppState>>,
-    body: Result<Json<EnrollRequest>, JsonRejection>,
+    JsonBody(req): JsonBody<EnrollRequest>,
 ) -> Result<(StatusCode, Json<EnrollResponse>), ApiError> {
-    let req = json_body(body)?;
     let signing_key = key("signing_key", &req.signing_key)?;
     let sealing_key = key("sealing_key", &req.sealing_key)?;
     if req.name.chars().count() > 200 {
@@ -80,9 +70,8 @@ pub async fn enroll(
 pub async fn push_token(
     State(state): State<Arc<AppState>>,
     Extension(AuthenticatedDevice(device)): Extension<AuthenticatedDevice>,
-    body: Result<Json<PushTokenRequest>, JsonRejection>,
+    JsonBody(req): JsonBody<PushTokenRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let req = json_body(body)?;
     let push = match (req.platform, req.token) {
         (PushPlatform::None, _) => None,
         (platform, Some(token)) if !token.is_empty() && token.len() <= MAX_TOKEN => {

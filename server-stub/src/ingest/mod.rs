@@ -21,6 +21,20 @@ pub fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     crate::body::received(body, "invalid event")
 }
 
+/// A JSON value as an error message names it: `the number 4`, `true`,
+/// `"text"`, `an array` (a whole array or object could be long).
+pub fn value_in_words(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) => format!("{s:?}"),
+        Value::Array(_) => "an array".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
 /// Per-routing-key rate: a token bucket refilled at `per_second`, holding
 /// at most `burst`.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -289,6 +289,26 @@ pub async fn send_raw(
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// Sends a request with exactly these headers and body, and no
+/// `Content-Type` (curl without `-H`, a shell script).
+pub async fn send_untyped(
+    base: &str,
+    method: &str,
+    path: &str,
+    body: Vec<u8>,
+    headers: Vec<(&'static str, String)>,
+) -> (u16, Value) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut req = http().request(method, format!("{base}{path}")).body(body);
+    for (k, v) in headers {
+        req = req.header(k, v);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
 /// Waits (polling every 20 ms, at most `secs`) until `check` holds.
 pub async fn eventually<F, Fut>(secs: u64, mut check: F) -> bool
 where

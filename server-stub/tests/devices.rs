@@ -531,3 +531,92 @@ async fn device_and_admin_bodies_need_no_content_type_and_refusals_name_the_fiel
     assert_eq!(status, 204, "{body}");
     relay.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn one_action_takes_its_alert_from_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start(dir.path(), None).await;
+    let alice = enroll(&base, "alice").await;
+    post(
+        &base,
+        "/v2/enqueue",
+        &trigger(API_KEY, "p1", "one", "critical"),
+    )
+    .await;
+    post(
+        &base,
+        "/v2/enqueue",
+        &trigger(API_KEY, "p2", "two", "critical"),
+    )
+    .await;
+    let a1 = alert_by_key(&base, "p1").await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let a2 = alert_by_key(&base, "p2").await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/v1/alerts/{a1}/actions");
+
+    // A body naming another alert than the path is refused, and changes nothing.
+    let (status, body) = alice
+        .send(
+            &base,
+            "POST",
+            &path,
+            Some(&json!({"key": "s0", "alert": a2, "action": "resolve"})),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["errors"],
+        json!([format!(
+            "alert: {a2:?} in the body is not the alert {a1:?} of the path"
+        )])
+    );
+    assert_eq!(
+        alert_by_key(&base, "p2").await.unwrap()["status"],
+        "triggered"
+    );
+    assert_eq!(
+        alert_by_key(&base, "p1").await.unwrap()["status"],
+        "triggered"
+    );
+
+    // Without `alert`: the path's alert.
+    let (status, outcome) = alice
+        .send(
+            &base,
+            "POST",
+            &path,
+            Some(&json!({"key": "s1", "action": "acknowledge"})),
+        )
+        .await;
+    assert_eq!(
+        (status, outcome["outcome"].clone()),
+        (200, json!("applied"))
+    );
+    assert_eq!(
+        alert_by_key(&base, "p1").await.unwrap()["status"],
+        "acknowledged"
+    );
+    // With the same alert as the path (what phones' batch actions carry).
+    let (status, outcome) = alice
+        .send(
+            &base,
+            "POST",
+            &path,
+            Some(&json!({"key": "s2", "alert": a1, "action": "resolve"})),
+        )
+        .await;
+    assert_eq!(
+        (status, outcome["outcome"].clone()),
+        (200, json!("applied"))
+    );
+    assert_eq!(
+        alert_by_key(&base, "p1").await.unwrap()["status"],
+        "resolved"
+    );
+    relay.shutdown().await.unwrap();
+}

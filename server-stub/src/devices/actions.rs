@@ -194,7 +194,12 @@ pub async fn single(
     Path(alert): Path<String>,
     JsonBody(req): JsonBody<ActionBody>,
 ) -> Result<(StatusCode, Json<Outcome>), ApiError> {
-    // The path names the alert.
+    // The path names the alert; a body that names one too must agree.
+    if let Some(named) = req.alert.as_deref().filter(|named| *named != alert) {
+        return Err(ApiError::invalid(format!(
+            "alert: {named:?} in the body is not the alert {alert:?} of the path"
+        )));
+    }
     let req = req.into_request(alert, "")?;
     let mut results = apply(&state, &device.person, vec![req]).await?;
     match results.pop() {

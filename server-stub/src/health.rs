@@ -9,22 +9,29 @@ use serde_json::json;
 use std::sync::Arc;
 
 /// `GET /healthz`: commits a tiny write through the writer, so "healthy"
-/// means "a 2xx from ingest right now would be true".
+/// means "a 2xx from ingest right now would be true". A 503 has the body
+/// of every refusal (`status`, `message`, `errors`).
 pub async fn healthz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     // A writer stuck on a dead disk must read as unhealthy, not hang the probe.
-    match tokio::time::timeout(PROBE_TIMEOUT, state.store.probe()).await {
-        Ok(Ok(())) => (StatusCode::OK, Json(json!({ "status": "ok" }))),
-        Ok(Err(e)) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "unavailable", "message": e.to_string() })),
-        ),
-        Err(_) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(
-                json!({ "status": "unavailable", "message": "the store did not commit within 5 s" }),
-            ),
-        ),
-    }
+    let (message, problem) = match tokio::time::timeout(PROBE_TIMEOUT, state.store.probe()).await {
+        Ok(Ok(())) => return (StatusCode::OK, Json(json!({ "status": "ok" }))),
+        Ok(Err(e)) => (e.to_string(), e.to_string()),
+        Err(_) => {
+            let secs = PROBE_TIMEOUT.as_secs();
+            (
+                format!("the store did not commit within {secs} s"),
+                format!("did not commit within {secs} s"),
+            )
+        }
+    };
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(json!({
+            "status": "unavailable",
+            "message": message,
+            "errors": [format!("store: {problem}")],
+        })),
+    )
 }
 
 /// How long `/healthz` waits for its probe write to commit.

@@ -1,12 +1,15 @@
-//! A relay's time limits on a real relay: a body that stalls is answered
-//! 408 (the event stream is not cut), and a shutdown drops clients still
-//! open after its grace period but still answers an event being committed.
+//! A relay's time limits and its health on a real relay: a body that stalls
+//! is answered 408 (the event stream is not cut), a shutdown drops clients
+//! still open after its grace period but still answers an event being
+//! committed, and `/healthz` refuses with the body of every refusal while
+//! the store cannot commit.
 
 mod common;
 
 use chrono::Utc;
 use common::*;
 use klaxon_core::crypto;
+use serde_json::Value;
 use std::time::{Duration, Instant};
 
 /// A request head announcing a 1000-byte body, then the first 10 bytes.
@@ -175,4 +178,27 @@ async fn an_event_being_committed_when_the_grace_ends_is_still_answered() {
         )
         .unwrap();
     assert_eq!(stored, 1);
+}
+
+#[tokio::test]
+async fn healthz_refuses_with_errors_while_the_store_cannot_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start(dir.path(), None).await;
+    let health = || async {
+        let r = http().get(format!("{base}/healthz")).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json::<Value>().await.unwrap())
+    };
+    assert_eq!(health().await.0, 200);
+    let lock = hold_write_lock(dir.path());
+    let (status, body) = health().await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["status"], "unavailable");
+    assert!(body["message"].is_string(), "{body}");
+    let errors = body["errors"].as_array().expect("an errors array");
+    assert_eq!(errors.len(), 1, "{body}");
+    assert!(errors[0].as_str().unwrap().starts_with("store: "), "{body}");
+    drop(lock);
+    assert!(eventually(10, || async { health().await.0 == 200 }).await);
+    relay.shutdown().await.unwrap();
 }

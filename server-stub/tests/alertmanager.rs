@@ -167,3 +167,51 @@ async fn bad_webhooks_are_4xx() {
     assert!(alerts(&base).await.len() == 1);
     relay.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn mistakes_are_named_in_words_not_rust_debug_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start(dir.path(), None).await;
+    let path = format!("/v1/alertmanager/{API_KEY}");
+    let ok = webhook("firing", vec![am_alert("firing", "f", "critical", "x")]);
+    let refusal = |change: &dyn Fn(&mut Value)| {
+        let mut hook = ok.clone();
+        change(&mut hook);
+        let base = base.clone();
+        let path = path.clone();
+        async move {
+            let (status, body) = post(&base, &path, &hook).await;
+            assert_eq!(status, 400, "{body}");
+            assert_eq!(body["status"], "invalid event");
+            body["errors"].clone()
+        }
+    };
+    assert_eq!(
+        refusal(&|h| h["alerts"][0]["status"] = json!("weird")).await,
+        json!([r#"alerts[0].status: "weird" is not "firing" or "resolved""#])
+    );
+    assert_eq!(
+        refusal(&|h| {
+            h["alerts"][0].as_object_mut().unwrap().remove("status");
+        })
+        .await,
+        json!([r#"alerts[0].status: missing; Alertmanager sends "firing" or "resolved""#])
+    );
+    assert_eq!(
+        refusal(&|h| h["alerts"][0]["status"] = json!(5)).await,
+        json!([r#"alerts[0].status: must be the string "firing" or "resolved", not the number 5"#])
+    );
+    assert_eq!(
+        refusal(&|h| h["version"] = json!(4)).await,
+        json!([r#"version: must be the string "4", not the number 4"#])
+    );
+    assert_eq!(
+        refusal(&|h| {
+            h.as_object_mut().unwrap().remove("version");
+        })
+        .await,
+        json!([r#"version: missing; Alertmanager sends "4""#])
+    );
+    assert!(alerts(&base).await.is_empty());
+    relay.shutdown().await.unwrap();
+}

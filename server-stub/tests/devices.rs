@@ -420,6 +420,45 @@ async fn extreme_timestamps_are_401_with_a_json_body_not_a_panic() {
 }
 
 #[tokio::test]
+async fn a_nonce_that_is_not_visible_ascii_or_is_too_long_is_401_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start(dir.path(), None).await;
+    let alice = enroll(&base, "alice").await;
+    let now = Utc::now();
+    let refusal = |nonce: String| {
+        let h = alice.headers("GET", "/v1/sync", b"", now, &nonce);
+        let base = base.clone();
+        async move {
+            let (status, body) = send_raw(&base, "GET", "/v1/sync", vec![], h).await;
+            assert_eq!(status, 401, "{body}");
+            assert_eq!(body["status"], "unauthorized");
+            body["errors"].clone()
+        }
+    };
+    assert_eq!(
+        refusal("nonce-é-1".into()).await,
+        json!(["x-klaxon-nonce: not valid; only visible ASCII characters are allowed"])
+    );
+    assert_eq!(
+        refusal("n".repeat(100_000)).await,
+        json!(["x-klaxon-nonce: 100000 characters, more than the 128 allowed"])
+    );
+    assert_eq!(
+        refusal("n".repeat(129)).await,
+        json!(["x-klaxon-nonce: 129 characters, more than the 128 allowed"])
+    );
+    // A missing header says so, by its name first.
+    let mut h = alice.headers("GET", "/v1/sync", b"", now, &crypto::new_nonce());
+    h.remove(2);
+    let (_, body) = send_raw(&base, "GET", "/v1/sync", vec![], h).await;
+    assert_eq!(body["errors"], json!(["x-klaxon-nonce: missing header"]));
+    // 128 characters are fine.
+    let h = alice.headers("GET", "/v1/sync", b"", now, &"n".repeat(128));
+    assert_eq!(send_raw(&base, "GET", "/v1/sync", vec![], h).await.0, 200);
+    relay.shutdown().await.unwrap();
+}
+
+#[tokio::test]
 async fn device_and_admin_bodies_need_no_content_type_and_refusals_name_the_field() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, base) = start(dir.path(), None).await;

@@ -366,3 +366,36 @@ async fn unknown_paths_and_wrong_methods_get_a_json_4xx() {
     }
     relay.shutdown().await.unwrap();
 }
+
+/// The `errors` of a refused event.
+async fn refusal(base: &str, body: &Value) -> Value {
+    let (status, answer) = post(base, "/v2/enqueue", body).await;
+    assert_eq!(status, 400, "{body} -> {answer}");
+    assert_eq!(answer["status"], "invalid event");
+    answer["errors"].clone()
+}
+
+#[tokio::test]
+async fn a_payload_that_is_not_an_object_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start(dir.path(), None).await;
+    for (payload, words) in [
+        (json!([]), "an array"),
+        (json!("disk full"), r#""disk full""#),
+        (json!(7), "the number 7"),
+    ] {
+        let mut e = trigger(API_KEY, "k", "s", "critical");
+        e["payload"] = payload;
+        assert_eq!(
+            refusal(&base, &e).await,
+            json!([format!(
+                "payload: must be an object with summary, source and severity, not {words}"
+            )])
+        );
+    }
+    let mut e = trigger(API_KEY, "k", "s", "critical");
+    e["payload"] = Value::Null;
+    let errors = refusal(&base, &e).await;
+    assert!(errors[0].as_str().unwrap().starts_with("payload: missing"));
+    relay.shutdown().await.unwrap();
+}

@@ -18,6 +18,11 @@ use std::sync::{Arc, Mutex};
 /// Accepted distance between the device's timestamp and the relay's clock.
 pub const MAX_SKEW_SECONDS: i64 = 300;
 
+/// Longest accepted nonce. Core's `crypto::new_nonce` makes 22 characters;
+/// every nonce is remembered for the skew window, so an unbounded one
+/// would let a device fill the relay's memory.
+pub const MAX_NONCE: usize = 128;
+
 /// The device a request was verified to come from (a request extension).
 #[derive(Debug, Clone)]
 pub struct AuthenticatedDevice(pub Device);
@@ -48,11 +53,17 @@ impl NonceCache {
 }
 
 fn header<'a>(req: &'a axum::http::request::Parts, name: &str) -> Result<&'a str, ApiError> {
-    req.headers
+    let value = req
+        .headers
         .get(name)
-        .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty())
-        .ok_or_else(|| ApiError::Unauthorized(format!("header {name} is missing")))
+        .ok_or_else(|| ApiError::Unauthorized(format!("{name}: missing header")))?;
+    // to_str refuses anything but visible ASCII (and spaces, tabs).
+    value.to_str().map_err(|_| {
+        ApiError::Unauthorized(format!(
+            "{name}: not valid; only visible ASCII characters are allowed"
+        ))
+    })
 }
 
 /// The middleware on every signed route.
@@ -68,6 +79,13 @@ pub async fn verify(
         .parse()
         .map_err(|_| ApiError::Unauthorized("x-klaxon-timestamp: not Unix seconds".into()))?;
     let nonce = header(&parts, crypto::HEADER_NONCE)?.to_string();
+    if nonce.len() > MAX_NONCE {
+        return Err(ApiError::Unauthorized(format!(
+            "{}: {} characters, more than the {MAX_NONCE} allowed",
+            crypto::HEADER_NONCE,
+            nonce.len()
+        )));
+    }
     let signature = header(&parts, crypto::HEADER_SIGNATURE)?.to_string();
     let now = state.clock.now().timestamp();
     // abs_diff: the timestamp is the client's, any i64 (i64::MIN included).

@@ -57,13 +57,20 @@ fn parse(state: &AppState, routing_key: &str, bytes: &[u8]) -> Result<Vec<Ingest
             "routing_key: no service has this routing key".into(),
         ));
     };
-    let value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::invalid_event(vec![format!("body: not valid JSON: {e}")]))?;
+    let value: Value = crate::body::parse(bytes).map_err(|e| ApiError::invalid_event(vec![e]))?;
     let mut errors = Vec::new();
-    match value.get("version").and_then(Value::as_str) {
-        Some("4") => {}
-        Some(other) => errors.push(format!("version: {other:?} is not the supported \"4\"")),
-        None => errors.push("version: missing; Alertmanager sends \"4\"".into()),
+    match value.get("version") {
+        Some(Value::String(v)) if v == "4" => {}
+        Some(Value::String(other)) => {
+            errors.push(format!("version: {other:?} is not the supported \"4\""))
+        }
+        None | Some(Value::Null) => {
+            errors.push("version: missing; Alertmanager sends \"4\"".into())
+        }
+        Some(other) => errors.push(format!(
+            "version: must be the string \"4\", not {}",
+            super::value_in_words(other)
+        )),
     }
     let Some(alerts) = value.get("alerts").and_then(Value::as_array) else {
         errors.push("alerts: missing or not an array".into());
@@ -102,8 +109,8 @@ fn parse(state: &AppState, routing_key: &str, bytes: &[u8]) -> Result<Vec<Ingest
             _ => fingerprint_of(labels),
         };
         let actor = Actor::integration("alertmanager");
-        match alert.get("status").and_then(Value::as_str) {
-            Some("firing") => {
+        match alert.get("status") {
+            Some(Value::String(s)) if s == "firing" => {
                 let summary = text("summary")
                     .or_else(|| text("description"))
                     .or_else(|| label("alertname"))
@@ -144,13 +151,20 @@ fn parse(state: &AppState, routing_key: &str, bytes: &[u8]) -> Result<Vec<Ingest
                     },
                 });
             }
-            Some("resolved") => events.push(IngestEvent::Resolve {
+            Some(Value::String(s)) if s == "resolved" => events.push(IngestEvent::Resolve {
                 service: service.id.clone(),
                 dedup_key: fingerprint,
                 actor,
             }),
-            other => errors.push(format!(
+            Some(Value::String(other)) => errors.push(format!(
                 "alerts[{i}].status: {other:?} is not \"firing\" or \"resolved\""
+            )),
+            None | Some(Value::Null) => errors.push(format!(
+                "alerts[{i}].status: missing; Alertmanager sends \"firing\" or \"resolved\""
+            )),
+            Some(other) => errors.push(format!(
+                "alerts[{i}].status: must be the string \"firing\" or \"resolved\", not {}",
+                super::value_in_words(other)
             )),
         }
     }

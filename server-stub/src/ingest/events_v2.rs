@@ -91,8 +91,7 @@ fn parse_images(obj: &Map<String, Value>, errors: &mut Vec<String>) -> Vec<Image
 }
 
 fn parse(state: &AppState, bytes: &[u8]) -> Result<Parsed, ApiError> {
-    let value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::invalid_event(vec![format!("body: not valid JSON: {e}")]))?;
+    let value: Value = crate::body::parse(bytes).map_err(|e| ApiError::invalid_event(vec![e]))?;
     let Some(obj) = value.as_object() else {
         return Err(ApiError::invalid_event(vec![
             "body: must be a JSON object".into()
@@ -147,9 +146,9 @@ fn parse(state: &AppState, bytes: &[u8]) -> Result<Parsed, ApiError> {
     let mut summary = None;
     let mut severity = None;
     if action == Some("trigger") {
-        match obj.get("payload").and_then(Value::as_object) {
-            None => errors.push("payload: missing; a trigger needs payload.summary, payload.source and payload.severity".into()),
-            Some(payload) => {
+        match obj.get("payload") {
+            None | Some(Value::Null) => errors.push("payload: missing; a trigger needs payload.summary, payload.source and payload.severity".into()),
+            Some(Value::Object(payload)) => {
                 match string_field(payload, "summary", "payload.summary", &mut errors) {
                     Err(()) => {}
                     Ok(None | Some("")) => errors.push("payload.summary: missing".into()),
@@ -192,6 +191,10 @@ fn parse(state: &AppState, bytes: &[u8]) -> Result<Parsed, ApiError> {
                     details.custom = Some(Value::Object(custom));
                 }
             }
+            Some(other) => errors.push(format!(
+                "payload: must be an object with summary, source and severity, not {}",
+                super::value_in_words(other)
+            )),
         }
     }
     if !errors.is_empty() {

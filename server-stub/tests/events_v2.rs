@@ -399,3 +399,66 @@ async fn a_payload_that_is_not_an_object_says_so() {
     assert!(errors[0].as_str().unwrap().starts_with("payload: missing"));
     relay.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn payload_timestamp_must_be_an_iso_8601_date_and_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start(dir.path(), None).await;
+    for bad in ["garbage", "2026-03-01", "12:00:00", "2026-13-01T12:00:00Z"] {
+        let mut e = trigger(API_KEY, "k", "s", "critical");
+        e["payload"]["timestamp"] = json!(bad);
+        assert_eq!(
+            refusal(&base, &e).await,
+            json!([format!(
+                "payload.timestamp: {bad:?} is not an ISO 8601 date and time (like 2026-03-01T12:00:00Z)"
+            )])
+        );
+    }
+    // RFC 3339, and the colon-less offset of PagerDuty's own examples.
+    for (i, good) in [
+        "2026-03-01T12:00:00Z",
+        "2026-03-01T12:00:00.123+01:00",
+        "2015-07-17T08:42:58.315+0000",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut e = trigger(API_KEY, &format!("t{i}"), "s", "critical");
+        e["payload"]["timestamp"] = json!(good);
+        let (status, body) = post(&base, "/v2/enqueue", &e).await;
+        assert_eq!(status, 202, "{good}: {body}");
+    }
+    let mut e = trigger(API_KEY, "k", "s", "critical");
+    e["payload"]["timestamp"] = json!(1_700_000_000);
+    assert_eq!(
+        refusal(&base, &e).await,
+        json!(["payload.timestamp: must be a string"])
+    );
+    relay.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn client_fields_are_strings_like_every_other_text_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start(dir.path(), None).await;
+    let mut e = trigger(API_KEY, "k", "s", "critical");
+    e["client"] = json!(5);
+    e["client_url"] = json!(["https://x.example.com"]);
+    e["payload"]["component"] = json!(7);
+    assert_eq!(
+        refusal(&base, &e).await,
+        json!([
+            "client: must be a string",
+            "client_url: must be a string",
+            "payload.component: must be a string"
+        ])
+    );
+    let mut e = trigger(API_KEY, "k", "s", "critical");
+    e["client"] = json!("Grafana");
+    e["client_url"] = json!("https://grafana.example.com");
+    assert_eq!(post(&base, "/v2/enqueue", &e).await.0, 202);
+    let alice = enroll(&base, "alice").await;
+    let (_, sync) = alice.send(&base, "GET", "/v1/sync", None).await;
+    assert_eq!(sync["alerts"][0]["details"]["custom"]["client"], "Grafana");
+    relay.shutdown().await.unwrap();
+}

@@ -47,6 +47,14 @@ fn string_field<'a>(
     }
 }
 
+/// A PagerDuty `payload.timestamp`: an ISO 8601 date and time with its
+/// offset. RFC 3339 (`2026-03-01T12:00:00Z`, `…+01:00`) and the colon-less
+/// offset of PagerDuty's own examples (`2015-07-17T08:42:58.315+0000`).
+fn is_iso8601(text: &str) -> bool {
+    chrono::DateTime::parse_from_rfc3339(text).is_ok()
+        || chrono::DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f%z").is_ok()
+}
+
 fn parse_links(obj: &Map<String, Value>, errors: &mut Vec<String>) -> Vec<Link> {
     let Some(value) = obj.get("links") else {
         return Vec::new();
@@ -143,6 +151,9 @@ fn parse(state: &AppState, bytes: &[u8]) -> Result<Parsed, ApiError> {
         images: parse_images(obj, &mut errors),
         ..AlertDetails::default()
     };
+    for name in ["client", "client_url"] {
+        let _ = string_field(obj, name, name, &mut errors);
+    }
     let mut summary = None;
     let mut severity = None;
     if action == Some("trigger") {
@@ -173,8 +184,17 @@ fn parse(state: &AppState, bytes: &[u8]) -> Result<Parsed, ApiError> {
                         "payload.severity: {s:?} is not critical, error, warning or info"
                     )),
                 }
-                for name in ["component", "group", "class", "timestamp"] {
+                for name in ["component", "group", "class"] {
                     let _ = string_field(payload, name, &format!("payload.{name}"), &mut errors);
+                }
+                if let Ok(Some(at)) =
+                    string_field(payload, "timestamp", "payload.timestamp", &mut errors)
+                {
+                    if !is_iso8601(at) {
+                        errors.push(format!(
+                            "payload.timestamp: {at:?} is not an ISO 8601 date and time (like 2026-03-01T12:00:00Z)"
+                        ));
+                    }
                 }
                 let mut custom = Map::new();
                 for name in ["component", "group", "class", "timestamp", "custom_details"] {

@@ -321,3 +321,30 @@ routing_key = "fedcba9876543210fedcba9876543210"
         "{p:?}"
     );
 }
+
+#[test]
+fn a_routing_key_with_a_symbol_names_the_symbol_not_the_length() {
+    let text = r#"
+[[people]]
+id = "alice"
+name = "Alice"
+[[policies]]
+id = "p"
+  [[policies.steps]]
+  delay = "5m"
+  targets = ["person:alice"]
+[[services]]
+id = "api"
+policy = "p"
+routing_key = "0123456789abcdef0123456789abcde!"
+"#;
+    let p = problems(text);
+    assert!(
+        has(
+            &p,
+            "services[0].routing_key",
+            "has '!', which is not a letter or digit"
+        ),
+        "{p:?}"
+    );
+}

@@ -475,12 +475,18 @@ impl Validator {
             }
         });
         let routing_key = self.req_str(t, path, "routing_key").and_then(|k| {
-            if k.len() != 32 || !k.chars().all(|c| c.is_ascii_alphanumeric()) {
+            if let Some(bad) = k.chars().find(|c| !c.is_ascii_alphanumeric()) {
+                self.problem(
+                    &format!("{path}.routing_key"),
+                    format!("has {bad:?}, which is not a letter or digit; a routing key is exactly 32 letters or digits"),
+                );
+                None
+            } else if k.len() != 32 {
                 self.problem(
                     &format!("{path}.routing_key"),
                     format!(
                         "must be exactly 32 letters or digits (got {} characters)",
-                        k.chars().count()
+                        k.len()
                     ),
                 );
                 None

@@ -178,6 +178,23 @@ fn a_step_that_fires_after_a_handoff_pages_the_new_on_call_person() {
         upcoming.describe(&roster, t + Duration::seconds(28)),
         "escalates to Bob Okafor in 4:32"
     );
+    // Rounded up: 4:31.5 left still reads 4:32; an hour up shows hours; due
+    // is "now", never 0:00.
+    assert_eq!(
+        upcoming
+            .countdown(t + Duration::milliseconds(28_500))
+            .as_deref(),
+        Some("4:32")
+    );
+    assert_eq!(
+        upcoming.countdown(t - Duration::seconds(3425)).as_deref(),
+        Some("1:02:05")
+    );
+    assert_eq!(upcoming.countdown(upcoming.at), None);
+    assert_eq!(
+        upcoming.describe(&roster, upcoming.at),
+        "escalating to Bob Okafor now"
+    );
     let second = first.alert.tick(p, &roster, t + Duration::minutes(5));
     assert_eq!(second.pages[0].people, ["bob"]);
 }

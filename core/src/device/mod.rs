@@ -707,18 +707,7 @@ impl Device {
             .upcoming
             .as_ref()
             .filter(|_| view.status == AlertStatus::Triggered && synced)
-            .map(|up| {
-                let names: Vec<String> = up.people.iter().map(|p| self.person_name(p)).collect();
-                let who = match names.as_slice() {
-                    [] => "nobody".to_string(),
-                    [one] => one.clone(),
-                    [init @ .., last] => format!("{} and {last}", init.join(", ")),
-                };
-                match countdown(up.at - now) {
-                    Some(left) => format!("escalates to {who} in {left}"),
-                    None => format!("escalating to {who} now"),
-                }
-            });
+            .map(|up| up.describe_with(|p| self.person_name(p), now));
         AlertEntry {
             pending: pending
                 .iter()
@@ -818,23 +807,6 @@ impl Device {
 /// revision, and a merged page raises the revision without the timeline.
 fn is_synced(view: &AlertView) -> bool {
     u32::try_from(view.timeline.len()).unwrap_or(u32::MAX) >= view.revision
-}
-
-/// Time left as `m:ss` (`h:mm:ss` from an hour up), whole seconds rounded
-/// up, so a countdown shows `0:01` until the deadline and never `0:00`
-/// while time is left; `None` once the deadline has come.
-fn countdown(left: chrono::Duration) -> Option<String> {
-    let millis = left.num_milliseconds();
-    if millis <= 0 {
-        return None;
-    }
-    let secs = millis.saturating_add(999) / 1000;
-    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
-    Some(if h > 0 {
-        format!("{h}:{m:02}:{s:02}")
-    } else {
-        format!("{m}:{s:02}")
-    })
 }
 
 fn pending_of(store: &Store) -> Result<Vec<QueuedAction>> {
@@ -1313,10 +1285,6 @@ mod tests {
         assert_eq!(next(&device).as_deref(), Some("escalating to bob now"));
         clock.advance(chrono::Duration::minutes(5));
         assert_eq!(next(&device).as_deref(), Some("escalating to bob now"));
-        assert_eq!(
-            countdown(chrono::Duration::seconds(3725)).as_deref(),
-            Some("1:02:05")
-        );
     }
 
     #[test]

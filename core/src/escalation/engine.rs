@@ -292,31 +292,51 @@ pub struct Upcoming {
 }
 
 impl Upcoming {
-    /// Time left, as `m:ss` (or `h:mm:ss` from an hour up); `0:00` when due.
-    pub fn countdown(&self, now: DateTime<Utc>) -> String {
-        let secs = (self.at - now).num_seconds().max(0);
+    /// Time left, as `m:ss` (or `h:mm:ss` from an hour up), whole seconds
+    /// rounded up, so a screen shows `0:01` until the deadline and never
+    /// `0:00` while time is left; `None` once the deadline has come.
+    pub fn countdown(&self, now: DateTime<Utc>) -> Option<String> {
+        let millis = (self.at - now).num_milliseconds();
+        if millis <= 0 {
+            return None;
+        }
+        let secs = millis.saturating_add(999) / 1000;
         let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
-        if h > 0 {
+        Some(if h > 0 {
             format!("{h}:{m:02}:{s:02}")
         } else {
             format!("{m}:{s:02}")
-        }
+        })
     }
 
     /// The sentence a screen shows: "escalates to Bob Okafor in 4:32", with
     /// display names from the roster ("escalates to nobody ..." in a gap).
     pub fn describe(&self, roster: &Roster, now: DateTime<Utc>) -> String {
-        let names: Vec<&str> = self
-            .people
-            .iter()
-            .map(|id| roster.person(id).map_or(id.as_str(), |p| p.name.as_str()))
-            .collect();
+        self.describe_with(
+            |id| {
+                roster
+                    .person(id)
+                    .map_or(id, |p| p.name.as_str())
+                    .to_string()
+            },
+            now,
+        )
+    }
+
+    /// [`Upcoming::describe`] with display names from `name` (a phone has
+    /// the synced roster view, not a [`Roster`]); "escalating to Bob Okafor
+    /// now" once the deadline has come.
+    pub fn describe_with(&self, name: impl Fn(&str) -> String, now: DateTime<Utc>) -> String {
+        let names: Vec<String> = self.people.iter().map(|id| name(id)).collect();
         let who = match names.as_slice() {
             [] => "nobody".to_string(),
-            [one] => (*one).to_string(),
+            [one] => one.clone(),
             [init @ .., last] => format!("{} and {last}", init.join(", ")),
         };
-        format!("escalates to {who} in {}", self.countdown(now))
+        match self.countdown(now) {
+            Some(left) => format!("escalates to {who} in {left}"),
+            None => format!("escalating to {who} now"),
+        }
     }
 }
 

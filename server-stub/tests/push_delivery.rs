@@ -14,9 +14,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-/// The web shop's routing key: its policy waits an hour between steps.
-const WEB_KEY: &str = "fedcba9876543210fedcba9876543210";
-
 /// Records pushes (sealed like the real gateway does) and answers as told.
 #[derive(Default)]
 struct Recorder {
@@ -172,7 +169,7 @@ async fn pushes_are_retried_and_a_restart_sends_what_was_pending() {
     post(
         &base,
         "/v2/enqueue",
-        &trigger(WEB_KEY, "retry", "retry me", "critical"),
+        &trigger(SHOP_KEY, "retry", "retry me", "critical"),
     )
     .await;
     // The provider keeps asking for a retry: the worker tries again.

@@ -437,6 +437,37 @@ async fn payload_timestamp_must_be_an_iso_8601_date_and_time() {
     relay.shutdown().await.unwrap();
 }
 
+/// Timestamps real senders put in `payload.timestamp` are ISO 8601 without
+/// an offset or with a space, or empty: a 400 for them would lose the page
+/// (clients do not retry a 400), for a field the relay only passes on.
+#[tokio::test]
+async fn timestamps_real_senders_use_are_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start(dir.path(), None).await;
+    for (i, sent) in [
+        // ElastAlert forwards the matched document's @timestamp as it is.
+        "2017-01-01T00:00:00",
+        // Python's datetime.isoformat() of a naive datetime.
+        "2026-03-01T12:00:00.123456",
+        // Python's str(datetime).
+        "2026-03-01 12:00:00.123456",
+        "2026-03-01 12:00:00+00:00",
+        // An hour-only offset (ISO 8601 allows it; PostgreSQL prints it).
+        "2026-03-01T12:00:00+01",
+        // A Go struct with `Timestamp string` and no omitempty, left unset.
+        "",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut e = trigger(API_KEY, &format!("ts{i}"), "s", "critical");
+        e["payload"]["timestamp"] = json!(sent);
+        let (status, body) = post(&base, "/v2/enqueue", &e).await;
+        assert_eq!(status, 202, "{sent:?}: {body}");
+    }
+    relay.shutdown().await.unwrap();
+}
+
 #[tokio::test]
 async fn client_fields_are_strings_like_every_other_text_field() {
     let dir = tempfile::tempdir().unwrap();

@@ -47,12 +47,22 @@ fn string_field<'a>(
     }
 }
 
-/// A PagerDuty `payload.timestamp`: an ISO 8601 date and time with its
-/// offset. RFC 3339 (`2026-03-01T12:00:00Z`, `…+01:00`) and the colon-less
-/// offset of PagerDuty's own examples (`2015-07-17T08:42:58.315+0000`).
+/// A PagerDuty `payload.timestamp`: an ISO 8601 date and time. RFC 3339
+/// (`2026-03-01T12:00:00Z`, `…+01:00`), the colon-less offset of
+/// PagerDuty's own examples (`2015-07-17T08:42:58.315+0000`), an hour-only
+/// offset (`…+01`), no offset at all (ElastAlert forwards a document's
+/// `2017-01-01T00:00:00`; Python's naive `isoformat()`), and a space for
+/// the `T` (Python's `str(datetime)`). The field is only passed on, so
+/// only text that is no date and time at all is refused: a 400 loses the
+/// page.
 fn is_iso8601(text: &str) -> bool {
-    chrono::DateTime::parse_from_rfc3339(text).is_ok()
-        || chrono::DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f%z").is_ok()
+    let text = match text.as_bytes().get(10) {
+        Some(b' ') => format!("{}T{}", &text[..10], &text[11..]),
+        _ => text.to_string(),
+    };
+    chrono::DateTime::parse_from_rfc3339(&text).is_ok()
+        || chrono::DateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S%.f%#z").is_ok()
+        || chrono::NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S%.f").is_ok()
 }
 
 fn parse_links(obj: &Map<String, Value>, errors: &mut Vec<String>) -> Vec<Link> {
@@ -187,8 +197,10 @@ fn parse(state: &AppState, bytes: &[u8]) -> Result<Parsed, ApiError> {
                 for name in ["component", "group", "class"] {
                     let _ = string_field(payload, name, &format!("payload.{name}"), &mut errors);
                 }
+                // An empty one is no timestamp (a sender's unset string field).
                 if let Ok(Some(at)) =
                     string_field(payload, "timestamp", "payload.timestamp", &mut errors)
+                        .map(|at| at.filter(|at| !at.is_empty()))
                 {
                     if !is_iso8601(at) {
                         errors.push(format!(

@@ -2,7 +2,8 @@
 //! HTTP/1.1. At shutdown it stops accepting, lets connections finish for a
 //! grace period, then drops those still open — except while one answers a
 //! request whose body has arrived: an event being committed is answered,
-//! never cut off.
+//! never cut off. A client that takes nothing it is sent for the request
+//! timeout is dropped at any time ([`TakesAnswers`]).
 
 use axum::Router;
 use hyper::body::Incoming;
@@ -10,9 +11,14 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -50,7 +56,8 @@ impl Connection {
 pub(crate) struct Limits {
     /// Time to send a request's headers (and an idle keep-alive connection's
     /// lifetime); bodies get the same again, checked by
-    /// [`crate::body::receive_in_time`].
+    /// [`crate::body::receive_in_time`]; and how long a client may leave
+    /// what it is sent untaken ([`TakesAnswers`]).
     pub header_timeout: Duration,
     /// See [`SHUTDOWN_GRACE`].
     pub grace: Duration,
@@ -120,6 +127,11 @@ async fn serve_connection(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout);
+    let io = TakesAnswers {
+        io,
+        limit: header_timeout,
+        stalled: None,
+    };
     let conn = builder.serve_connection(TokioIo::new(io), service);
     tokio::pin!(conn);
     tokio::select! {
@@ -137,6 +149,91 @@ async fn serve_connection(
             served = conn.as_mut() => return finished(served),
             _ = tokio::time::sleep(Duration::from_millis(20)) => {}
         }
+    }
+}
+
+/// A client's socket whose writes fail once the client has taken nothing
+/// for `limit`: the socket's buffer stayed full (a client that sends
+/// requests, pipelined or one by one, and never reads the answers; a
+/// zero window). Without it such a client holds its connection — its task,
+/// hyper's buffers and the kernel's — forever, since hyper's header timeout
+/// runs only while a request is being read. Only a stall counts: an event
+/// stream to a device that reads it stays open however long it lasts.
+struct TakesAnswers {
+    io: TcpStream,
+    limit: Duration,
+    /// When the current stall started to count, while a write waits.
+    stalled: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl TakesAnswers {
+    fn progress<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        if polled.is_ready() {
+            self.stalled = None;
+            return polled;
+        }
+        let limit = self.limit;
+        let stalled = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        match stalled.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!(
+                    "the client took nothing it was sent for {} s",
+                    limit.as_secs_f64()
+                ),
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl AsyncRead for TakesAnswers {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for TakesAnswers {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.io).poll_write(cx, buf);
+        this.progress(cx, polled)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.io).poll_write_vectored(cx, bufs);
+        this.progress(cx, polled)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
     }
 }
 

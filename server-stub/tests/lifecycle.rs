@@ -202,3 +202,66 @@ async fn healthz_refuses_with_errors_while_the_store_cannot_commit() {
     assert!(eventually(10, || async { health().await.0 == 200 }).await);
     relay.shutdown().await.unwrap();
 }
+
+/// The relay's side of the TCP connection from `client` (a local port) to
+/// the relay's `server` port, as `/proc/net/tcp` states it (`01` is
+/// ESTABLISHED), or `None` when the relay has no such socket any more.
+#[cfg(target_os = "linux")]
+fn server_side_state(server: u16, client: u16) -> Option<String> {
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
+    let port = |address: &str| {
+        address
+            .rsplit(':')
+            .next()
+            .and_then(|p| u16::from_str_radix(p, 16).ok())
+    };
+    table.lines().skip(1).find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        (port(fields[1]) == Some(server) && port(fields[2]) == Some(client))
+            .then(|| fields[3].to_string())
+    })
+}
+
+/// A client that sends requests but never reads the answers must not hold
+/// its connection (the relay's task, buffers and socket) forever: once
+/// nothing it is sent has been taken for the request timeout, it is dropped.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_client_that_never_takes_its_answers_is_dropped() {
+    use tokio::io::AsyncWriteExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start_built(dir.path(), |r| {
+        r.request_timeout(Duration::from_millis(500))
+    })
+    .await;
+    let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(addr).await.unwrap();
+    let client = stream.local_addr().unwrap().port();
+    assert_eq!(
+        server_side_state(addr.port(), client).as_deref(),
+        Some("01"),
+        "the relay's side of the connection is found"
+    );
+    let (_reader, mut writer) = stream.into_split();
+    // Pipelined requests whose answers fill both sides' buffers, since
+    // nobody reads them. The writing stalls too once the relay stops
+    // reading; it runs on its own and is never awaited.
+    let requests = b"GET /metrics HTTP/1.1\r\nhost: relay\r\n\r\n".repeat(20_000);
+    let writing = tokio::spawn(async move {
+        let _ = writer.write_all(&requests).await;
+        writer
+    });
+    // Well past the time limit, the relay has let go of it.
+    let dropped = eventually(10, || async {
+        server_side_state(addr.port(), client).as_deref() != Some("01")
+    })
+    .await;
+    assert!(
+        dropped,
+        "the relay still holds a connection that reads nothing"
+    );
+    writing.abort();
+    relay.shutdown().await.unwrap();
+}

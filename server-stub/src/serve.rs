@@ -116,6 +116,13 @@ async fn serve_connection(
     mut stop: watch::Receiver<bool>,
     mut force: watch::Receiver<bool>,
 ) {
+    // Pages are small frames on a long-lived stream: without TCP_NODELAY
+    // Nagle's algorithm holds a frame written while the previous one is
+    // unacknowledged until its ACK arrives (a round trip plus the phone's
+    // delayed ACK: tens to hundreds of ms) — a page storm reaches phones late.
+    if let Err(e) = io.set_nodelay(true) {
+        tracing::debug!(error = %e, "could not set TCP_NODELAY");
+    }
     let connection = Arc::new(Connection::default());
     let routes = TowerToHyperService::new(app);
     let requests = connection.clone();

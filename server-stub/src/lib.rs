@@ -188,7 +188,10 @@ impl Relay {
             .map(|pusher| tokio::spawn(push_queue::run(state.clone(), pusher, stop_rx.clone())));
         let app = router(state.clone());
         let limits = serve::Limits {
-            header_timeout: self.request_timeout,
+            // A request timeout set longer than the idle limit (a test of
+            // shutdown) bounds the headers too.
+            idle: serve::KEEP_ALIVE_IDLE.max(self.request_timeout),
+            request_timeout: self.request_timeout,
             grace: self.shutdown_grace,
         };
         let server = tokio::spawn(serve::serve(listener, app, limits, stop_rx));

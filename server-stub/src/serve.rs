@@ -51,14 +51,23 @@ impl Connection {
     }
 }
 
+/// How long a keep-alive connection may sit idle between requests, which is
+/// also the time to send a request's headers (hyper has one timer for
+/// both). Longer than the idle timeout of the proxies and load balancers put
+/// in front of a relay (nginx's upstream keep-alive and AWS ALB: 60 s), so a
+/// proxy never sends a request down a connection the relay is closing.
+pub const KEEP_ALIVE_IDLE: Duration = Duration::from_secs(75);
+
 /// How the server treats its clients.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Limits {
-    /// Time to send a request's headers (and an idle keep-alive connection's
-    /// lifetime); bodies get the same again, checked by
-    /// [`crate::body::receive_in_time`]; and how long a client may leave
-    /// what it is sent untaken ([`TakesAnswers`]).
-    pub header_timeout: Duration,
+    /// Time to send a request's headers, and an idle keep-alive
+    /// connection's lifetime ([`KEEP_ALIVE_IDLE`]).
+    pub idle: Duration,
+    /// How long a client may leave what it is sent untaken
+    /// ([`TakesAnswers`]); bodies get the same, checked by
+    /// [`crate::body::receive_in_time`].
+    pub request_timeout: Duration,
     /// See [`SHUTDOWN_GRACE`].
     pub grace: Duration,
 }
@@ -81,7 +90,7 @@ pub(crate) async fn serve(
                     connections.spawn(serve_connection(
                         io,
                         app.clone(),
-                        limits.header_timeout,
+                        limits,
                         each_stop.clone(),
                         force_rx.clone(),
                     ));
@@ -112,7 +121,7 @@ pub(crate) async fn serve(
 async fn serve_connection(
     io: TcpStream,
     app: Router,
-    header_timeout: Duration,
+    limits: Limits,
     mut stop: watch::Receiver<bool>,
     mut force: watch::Receiver<bool>,
 ) {
@@ -133,10 +142,10 @@ async fn serve_connection(
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout);
+        .header_read_timeout(limits.idle);
     let io = TakesAnswers {
         io,
-        limit: header_timeout,
+        limit: limits.request_timeout,
         stalled: None,
     };
     let conn = builder.serve_connection(TokioIo::new(io), service);

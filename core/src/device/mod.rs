@@ -955,7 +955,11 @@ fn merge_page_into_view(
 /// Test helpers shared by this module's tests and its submodules'.
 #[cfg(test)]
 mod test_support {
+    use super::Device;
+    use crate::clock::ManualClock;
     use chrono::{DateTime, TimeZone, Utc};
+    use std::path::Path;
+    use std::sync::Arc;
 
     /// The tests' "now": 2026-03-02 09:00 UTC.
     pub(super) fn t0() -> DateTime<Utc> {
@@ -963,23 +967,24 @@ mod test_support {
             .single()
             .unwrap_or_default()
     }
+
+    /// A device on `dir` whose clock stands at [`t0`], with no relay
+    /// listening (port 9).
+    pub(super) fn device_at_t0(dir: &Path) -> Device {
+        Device::open(dir, "http://127.0.0.1:9", Arc::new(ManualClock::new(t0()))).unwrap()
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::test_support::t0;
+    use super::test_support::{device_at_t0, t0};
     use super::*;
     use crate::clock::ManualClock;
 
     #[test]
     fn an_unenrolled_device_refuses_pushes_and_actions_and_keeps_settings() {
         let dir = tempfile::tempdir().unwrap();
-        let device = Device::open(
-            dir.path(),
-            "http://127.0.0.1:9",
-            Arc::new(ManualClock::new(t0())),
-        )
-        .unwrap();
+        let device = device_at_t0(dir.path());
         assert!(matches!(device.handle_push(b"x"), Err(Error::NotEnrolled)));
         assert!(matches!(
             device.act("a1", Action::Acknowledge),
@@ -1124,8 +1129,7 @@ mod tests {
     }
 
     fn recorded_device(dir: &Path) -> (Device, Arc<Recorder>) {
-        let device =
-            Device::open(dir, "http://127.0.0.1:9", Arc::new(ManualClock::new(t0()))).unwrap();
+        let device = device_at_t0(dir);
         let recorder = Arc::new(Recorder::default());
         device.set_shell(Some(recorder.clone()));
         (device, recorder)
@@ -1290,12 +1294,7 @@ mod tests {
     #[test]
     fn a_page_newer_than_the_last_sync_adds_its_person_and_drops_the_stale_countdown() {
         let dir = tempfile::tempdir().unwrap();
-        let device = Device::open(
-            dir.path(),
-            "http://127.0.0.1:9",
-            Arc::new(ManualClock::new(t0())),
-        )
-        .unwrap();
+        let device = device_at_t0(dir.path());
         lock(&device.store)
             .save_synced_alerts(&[synced_view_paging_alice()])
             .unwrap();
@@ -1350,12 +1349,7 @@ mod tests {
     #[test]
     fn an_unenrolled_device_refuses_a_sync_needed_push_too() {
         let dir = tempfile::tempdir().unwrap();
-        let device = Device::open(
-            dir.path(),
-            "http://127.0.0.1:9",
-            Arc::new(ManualClock::new(t0())),
-        )
-        .unwrap();
+        let device = device_at_t0(dir.path());
         let push = br#"{"v":"1","alert":"a1","sync":"1"}"#;
         assert!(matches!(device.receive_push(push), Err(Error::NotEnrolled)));
         assert!(

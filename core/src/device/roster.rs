@@ -274,8 +274,7 @@ fn next_handoff(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::ManualClock;
-    use crate::device::test_support::t0;
+    use crate::device::test_support::{device_at_t0, t0};
     use crate::device::DATABASE_FILE;
     use crate::store::{Durability, Store};
     use crate::sync::keys;
@@ -358,12 +357,7 @@ mod tests {
                 .set_setting(keys::ROSTER, &roster, Durability::Normal)
                 .unwrap();
         }
-        let device = Device::open(
-            dir.path(),
-            "http://127.0.0.1:9",
-            Arc::new(ManualClock::new(t0())),
-        )
-        .unwrap();
+        let device = device_at_t0(dir.path());
         let list = device.schedules().unwrap();
         assert_eq!(list.len(), 2);
         let primary = &list[0];

@@ -82,20 +82,18 @@ pub(super) fn make_database_private(database: &Path) -> Result<()> {
 #[cfg(test)]
 #[cfg(unix)]
 mod tests {
-    use super::super::test_support::t0;
+    use super::super::test_support::device_at_t0;
     use super::super::{Device, DATABASE_FILE};
-    use crate::clock::ManualClock;
     use crate::notify::NotificationSettings;
     use std::os::unix::fs::PermissionsExt as _;
     use std::path::Path;
-    use std::sync::Arc;
 
     fn mode(path: &Path) -> u32 {
         std::fs::metadata(path).unwrap().permissions().mode() & 0o777
     }
 
     fn open(dir: &Path) -> Device {
-        Device::open(dir, "http://127.0.0.1:9", Arc::new(ManualClock::new(t0()))).unwrap()
+        device_at_t0(dir)
     }
 
     #[test]

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 count="${1:-10000}"
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
-cargo build --release -q -p klaxon-core --example page_rss
+cargo build --release -q -p klaxon-device --example page_rss
 bin=target/release/examples/page_rss
 "$bin" populate "$dir/klaxon.db" "$count"
 "$bin" "$dir/klaxon.db"

@@ -54,7 +54,7 @@ val buildCore by tasks.registering(Exec::class) {
     workingDir = rootDir
     commandLine("bash", "scripts/build-core.sh", "--release")
     environment("ANDROID_NDK_HOME", android.ndkDirectory.absolutePath)
-    inputs.files(fileTree("../../core/src"), fileTree("../../bindings/src"))
+    inputs.files(fileTree("../../core/domain/src"), fileTree("../../core/crypto/src"), fileTree("../../core/device/src"), fileTree("../../bindings/src"))
     outputs.dir("src/main/jniLibs")
     outputs.dir(coreBindings)
 }

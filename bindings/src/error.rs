@@ -1,5 +1,5 @@
 //! The one error the bindings export, mapped from core's rich error in ONE
-//! place ([`From<klaxon_core::Error>`]). Few variants, each something a
+//! place ([`From<klaxon_device::Error>`]). Few variants, each something a
 //! shell can act on differently; the detail is for logs and the person.
 
 /// Why a call into Klaxon failed. In Kotlin this is the sealed
@@ -56,9 +56,9 @@ pub enum ApiError {
     },
 }
 
-impl From<klaxon_core::Error> for ApiError {
-    fn from(e: klaxon_core::Error) -> ApiError {
-        use klaxon_core::Error as E;
+impl From<klaxon_device::Error> for ApiError {
+    fn from(e: klaxon_device::Error) -> ApiError {
+        use klaxon_device::Error as E;
         let detail = e.to_string();
         match e {
             E::NotEnrolled => ApiError::NotEnrolled { detail },

@@ -1,5 +1,5 @@
-//! klaxon-ffi: the UniFFI surface over klaxon-core for the Kotlin and Swift
-//! shells. Wrapper types only: every rule lives in `klaxon_core::device`;
+//! klaxon-ffi: the UniFFI surface over klaxon-device and klaxon-domain for the Kotlin and Swift
+//! shells. Wrapper types only: every rule lives in `klaxon_device::device`;
 //! this crate converts types and maps errors (in `error.rs`, in one place).
 //! Generated bindings: `scripts/gen-bindings.sh`; guide: docs/bindings.md.
 
@@ -13,9 +13,9 @@ pub use error::ApiError;
 pub use sink::NotificationSink;
 pub use types::*;
 
-use klaxon_core::alert::Action;
-use klaxon_core::clock::SystemClock;
-use klaxon_core::device::Device;
+use klaxon_device::device::Device;
+use klaxon_domain::alert::Action;
+use klaxon_domain::clock::SystemClock;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -234,7 +234,7 @@ impl Pager {
 /// before the first page. Ids match `NotificationPlan.channelId`.
 #[uniffi::export]
 pub fn notification_channels() -> Vec<NotificationChannelInfo> {
-    klaxon_core::notify::channels()
+    klaxon_domain::notify::channels()
         .into_iter()
         .map(Into::into)
         .collect()

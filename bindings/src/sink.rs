@@ -3,7 +3,7 @@
 
 use crate::error::ApiError;
 use crate::types::{NotificationPlan, RingLoop};
-use klaxon_core::notify as core_notify;
+use klaxon_domain::notify as core_notify;
 use std::sync::Arc;
 
 /// Implemented by the app: core calls it to show, change and remove a
@@ -31,7 +31,7 @@ fn words(r: Result<(), ApiError>) -> Result<(), String> {
     r.map_err(|e| e.to_string())
 }
 
-impl klaxon_core::device::Shell for SinkAdapter {
+impl klaxon_device::device::Shell for SinkAdapter {
     fn present(&self, plan: &core_notify::NotificationPlan) -> Result<(), String> {
         words(self.0.present_notification(plan.clone().into()))
     }

@@ -2,11 +2,11 @@
 //! (instants as `SystemTime`: `java.time.Instant` in Kotlin, `Date` in
 //! Swift). Conversions only; no rules live here.
 
-use klaxon_core::alert::{AlertStatus as CoreStatus, Event, TimelineEntry as CoreEntry};
-use klaxon_core::device as core_device;
-use klaxon_core::notify as core_notify;
-use klaxon_core::outbox::QueuedAction;
-use klaxon_core::wire;
+use klaxon_device::device as core_device;
+use klaxon_device::outbox::QueuedAction;
+use klaxon_domain::alert::{AlertStatus as CoreStatus, Event, TimelineEntry as CoreEntry};
+use klaxon_domain::notify as core_notify;
+use klaxon_domain::wire;
 use std::time::{Duration, SystemTime};
 
 fn time(t: chrono::DateTime<chrono::Utc>) -> SystemTime {
@@ -24,12 +24,12 @@ pub enum Priority {
     Critical,
 }
 
-impl From<klaxon_core::Priority> for Priority {
-    fn from(p: klaxon_core::Priority) -> Priority {
+impl From<klaxon_domain::Priority> for Priority {
+    fn from(p: klaxon_domain::Priority) -> Priority {
         match p {
-            klaxon_core::Priority::Low => Priority::Low,
-            klaxon_core::Priority::High => Priority::High,
-            klaxon_core::Priority::Critical => Priority::Critical,
+            klaxon_domain::Priority::Low => Priority::Low,
+            klaxon_domain::Priority::High => Priority::High,
+            klaxon_domain::Priority::Critical => Priority::Critical,
         }
     }
 }
@@ -320,8 +320,8 @@ pub struct QueuedActionInfo {
 impl From<QueuedAction> for QueuedActionInfo {
     fn from(a: QueuedAction) -> QueuedActionInfo {
         let reason = match &a.outcome {
-            Some(klaxon_core::outbox::ActionOutcome::Rejected { reason }) => Some(reason.clone()),
-            Some(klaxon_core::outbox::ActionOutcome::Expired { last_error }) => {
+            Some(klaxon_device::outbox::ActionOutcome::Rejected { reason }) => Some(reason.clone()),
+            Some(klaxon_device::outbox::ActionOutcome::Expired { last_error }) => {
                 Some(last_error.clone())
             }
             _ => a.last_error.clone(),
@@ -714,7 +714,7 @@ pub struct Enrollment {
 
 impl Enrollment {
     pub(crate) fn new(
-        e: klaxon_core::sync::Enrollment,
+        e: klaxon_device::client::Enrollment,
         keys: Option<core_device::PublicKeys>,
     ) -> Enrollment {
         let keys = keys.unwrap_or(core_device::PublicKeys {

@@ -45,10 +45,10 @@ impl NotificationSink for Recorder {
     }
 }
 
-fn roster() -> klaxon_core::Roster {
+fn roster() -> klaxon_domain::Roster {
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/roster.toml");
-    klaxon_core::Roster::load(&path).unwrap()
+    klaxon_domain::Roster::load(&path).unwrap()
 }
 
 async fn start_relay(db: &std::path::Path, addr: &str) -> klaxon_relay::RunningRelay {

@@ -7,11 +7,12 @@
 
 use crate::outcome::{BadInput, Report};
 use clap::Args;
-use klaxon_core::alert::Action;
-use klaxon_core::alert::IdempotencyKey;
-use klaxon_core::device::Device;
-use klaxon_core::outbox::ActionOutcome;
-use klaxon_core::{Store, SystemClock};
+use klaxon_device::device::Device;
+use klaxon_device::outbox::ActionOutcome;
+use klaxon_device::Store;
+use klaxon_domain::alert::Action;
+use klaxon_domain::alert::IdempotencyKey;
+use klaxon_domain::SystemClock;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -28,7 +29,7 @@ pub struct ActionArgs {
 
 /// Queues `action` on the alert and tries to deliver it once.
 pub fn run(args: ActionArgs, action: Action) -> Result<Report, BadInput> {
-    let state = args.state_dir.join(klaxon_core::device::DATABASE_FILE);
+    let state = args.state_dir.join(klaxon_device::device::DATABASE_FILE);
     if !state.exists() {
         return Err(BadInput::new(format!(
             "--state-dir {}: no pager state here; enroll first with `klaxon pager --enroll CODE --state-dir {}`",
@@ -89,7 +90,7 @@ pub fn run(args: ActionArgs, action: Action) -> Result<Report, BadInput> {
             None => {
                 let why = match &sync {
                     // The whole reqwest chain is noise here; the point is "offline".
-                    Err(klaxon_core::Error::Network(_)) => format!(" (cannot reach {relay})"),
+                    Err(klaxon_device::Error::Network(_)) => format!(" (cannot reach {relay})"),
                     Err(e) => format!(" ({e})"),
                     Ok(_) => String::new(),
                 };
@@ -105,6 +106,6 @@ pub fn run(args: ActionArgs, action: Action) -> Result<Report, BadInput> {
 /// not from this process's sync report: with several processes on one state
 /// directory, whichever syncs first delivers everyone's due actions.
 fn settled_outcome(state_dir: &Path, key: &IdempotencyKey) -> Option<ActionOutcome> {
-    let store = Store::open(state_dir.join(klaxon_core::device::DATABASE_FILE)).ok()?;
+    let store = Store::open(state_dir.join(klaxon_device::device::DATABASE_FILE)).ok()?;
     store.queued_action(key).ok().flatten()?.outcome
 }

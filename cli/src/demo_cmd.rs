@@ -10,9 +10,9 @@ use crate::outcome::{BadInput, Report};
 use crate::phone::{PagerEvent, Phone};
 use crate::relay_client::client;
 use clap::Args;
-use klaxon_core::alert::{Action, Event, TimelineEntry};
-use klaxon_core::device::Device;
-use klaxon_core::{Roster, SystemClock};
+use klaxon_device::device::Device;
+use klaxon_domain::alert::{Action, Event, TimelineEntry};
+use klaxon_domain::{Roster, SystemClock};
 use klaxon_relay::Relay;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -441,5 +441,5 @@ fn timeline_line(entry: &TimelineEntry, start: Option<chrono::DateTime<chrono::U
 /// A random-enough token for the demo relay's admin API (loopback only,
 /// gone when the demo ends).
 fn uuid_like() -> String {
-    klaxon_core::alert::IdempotencyKey::generate().to_string()
+    klaxon_domain::alert::IdempotencyKey::generate().to_string()
 }

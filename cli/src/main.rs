@@ -21,7 +21,7 @@ mod serve_cmd;
 mod when;
 
 use clap::{Parser, Subcommand};
-use klaxon_core::alert::Action;
+use klaxon_domain::alert::Action;
 use std::process::ExitCode;
 
 /// Klaxon: page the one person on call, loudly when it matters.

@@ -4,12 +4,12 @@
 //! everything as [`PagerEvent`]s; `klaxon pager` and `klaxon demo` only render them.
 
 use chrono::Utc;
-use klaxon_core::alert::{Action, AlertStatus};
-use klaxon_core::device::{Device, Shell, SyncReport};
-use klaxon_core::notify::{NotificationPlan, RingLoop, Sound};
-use klaxon_core::outbox::QueuedAction;
-use klaxon_core::sync::{Credentials, RelayClient};
-use klaxon_core::wire::StreamEvent;
+use klaxon_device::client::{Credentials, RelayClient};
+use klaxon_device::device::{Device, Shell, SyncReport};
+use klaxon_device::outbox::QueuedAction;
+use klaxon_domain::alert::{Action, AlertStatus};
+use klaxon_domain::notify::{NotificationPlan, RingLoop, Sound};
+use klaxon_domain::wire::StreamEvent;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -155,7 +155,7 @@ pub enum PagerEvent {
 
 /// An action event for a queued action, at its current status.
 pub fn action_event(action: &QueuedAction) -> PagerEvent {
-    use klaxon_core::outbox::ActionOutcome;
+    use klaxon_device::outbox::ActionOutcome;
     let reason = match &action.outcome {
         Some(ActionOutcome::Rejected { reason }) => Some(reason.clone()),
         Some(ActionOutcome::Expired { last_error }) => {
@@ -347,7 +347,7 @@ impl Phone {
 
     /// Commits `action` on `alert` to the outbox (durably; the ring stops at
     /// once), reports it as queued and asks the sync loop to deliver it.
-    pub fn act(&self, alert: &str, action: Action) -> Result<QueuedAction, klaxon_core::Error> {
+    pub fn act(&self, alert: &str, action: Action) -> Result<QueuedAction, klaxon_device::Error> {
         let queued = self.device.act(alert, action)?;
         let _ = self.events.send(action_event(&queued));
         self.sync_now.notify_one();

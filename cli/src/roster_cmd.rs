@@ -6,7 +6,7 @@ use crate::outcome::{BadInput, Report};
 use crate::when::{human_in, human_length, parse_instant, rfc3339_in};
 use chrono::{DateTime, Duration, SubsecRound as _, Utc};
 use clap::{Args, Subcommand};
-use klaxon_core::{ical, Roster, Schedule};
+use klaxon_domain::{ical, Roster, Schedule};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::PathBuf;

@@ -6,7 +6,7 @@
 use crate::outcome::{BadInput, Report};
 use crate::relay_client::ADMIN_TOKEN_ENV;
 use clap::{Args, ValueEnum};
-use klaxon_core::Roster;
+use klaxon_domain::Roster;
 use klaxon_relay::delivery::GatewayPusher;
 use klaxon_relay::ingest::RateLimit;
 use klaxon_relay::push::PushGateway;

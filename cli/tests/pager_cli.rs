@@ -36,7 +36,7 @@ fn free_port() -> u16 {
 /// `klaxon serve` on the relay tests' roster (alice on call, bob after 2 s).
 fn serve(db: &Path, port: u16) -> Killed {
     let roster = format!(
-        "{}/../server-stub/tests/fixtures_relay.toml",
+        "{}/../tests/fixtures/relay.toml",
         env!("CARGO_MANIFEST_DIR")
     );
     let child = Command::new(env!("CARGO_BIN_EXE_klaxon"))

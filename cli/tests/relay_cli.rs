@@ -24,7 +24,7 @@ fn serve(dir: &std::path::Path) -> (Serve, String) {
         .unwrap()
         .port();
     let roster = format!(
-        "{}/../server-stub/tests/fixtures_relay.toml",
+        "{}/../tests/fixtures/relay.toml",
         env!("CARGO_MANIFEST_DIR")
     );
     let child = Command::new(env!("CARGO_BIN_EXE_klaxon"))
@@ -229,7 +229,7 @@ fn serve_logs_json_lines_with_log_format_json() {
         .unwrap()
         .port();
     let roster = format!(
-        "{}/../server-stub/tests/fixtures_relay.toml",
+        "{}/../tests/fixtures/relay.toml",
         env!("CARGO_MANIFEST_DIR")
     );
     let mut child = Command::new(env!("CARGO_BIN_EXE_klaxon"))
@@ -434,7 +434,7 @@ fn serve_logs_plain_text_without_colour_codes_when_stderr_is_not_a_terminal() {
         .unwrap()
         .port();
     let roster = format!(
-        "{}/../server-stub/tests/fixtures_relay.toml",
+        "{}/../tests/fixtures/relay.toml",
         env!("CARGO_MANIFEST_DIR")
     );
     // stderr is a pipe here, as it is under systemd or a log collector.

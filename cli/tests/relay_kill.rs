@@ -15,7 +15,7 @@ const MIN_BURST: usize = 50;
 
 fn roster_path() -> String {
     format!(
-        "{}/../server-stub/tests/fixtures_relay.toml",
+        "{}/../tests/fixtures/relay.toml",
         env!("CARGO_MANIFEST_DIR")
     )
 }

@@ -17,8 +17,8 @@
 //! defaults 200/200), `--alerts N` (deadlines, default 100000).
 
 use base64::Engine as _;
-use klaxon_core::crypto::{self, DeviceIdentity};
-use klaxon_core::Roster;
+use klaxon_crypto::{self as crypto, DeviceIdentity};
+use klaxon_domain::Roster;
 use klaxon_relay::ingest::RateLimit;
 use klaxon_relay::Relay;
 use serde_json::{json, Value};

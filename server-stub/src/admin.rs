@@ -9,7 +9,7 @@ use crate::AppState;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
-use klaxon_core::AlertStatus;
+use klaxon_domain::AlertStatus;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -111,7 +111,7 @@ pub struct AlertSummary {
     /// triggered | acknowledged | resolved.
     pub status: AlertStatus,
     /// critical | high | low.
-    pub priority: klaxon_core::Priority,
+    pub priority: klaxon_domain::Priority,
     /// What is wrong.
     pub summary: String,
     /// People paged so far, in order, repeats included.
@@ -134,7 +134,7 @@ impl From<&StoredAlert> for AlertSummary {
                 .entries()
                 .iter()
                 .rev()
-                .find(|e| e.event == klaxon_core::alert::Event::Acknowledged)
+                .find(|e| e.event == klaxon_domain::alert::Event::Acknowledged)
                 .map(|e| e.actor.who.clone())
         });
         AlertSummary {
@@ -184,7 +184,7 @@ pub async fn get_alert(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     axum::extract::Path(id): axum::extract::Path<String>,
-) -> Result<Json<klaxon_core::Alert>, ApiError> {
+) -> Result<Json<klaxon_domain::Alert>, ApiError> {
     authorize(&state, &headers)?;
     match state.store.alert(id.clone()).await? {
         Some(s) => Ok(Json(s.alert)),

@@ -335,7 +335,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::decode;
-    use klaxon_core::wire::{ActionsRequest, EnrollRequest, PushTokenRequest};
+    use klaxon_domain::wire::{ActionsRequest, EnrollRequest, PushTokenRequest};
 
     fn refusal<T: serde::de::DeserializeOwned + std::fmt::Debug>(json: &str) -> String {
         match decode::<T>(json.as_bytes()) {

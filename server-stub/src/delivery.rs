@@ -6,7 +6,7 @@
 use crate::hub::HubMessage;
 use crate::store::{Device, Effects, Fired};
 use crate::AppState;
-use klaxon_core::page::Page;
+use klaxon_domain::wire::Page;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -36,7 +36,7 @@ pub trait Pusher: Send + Sync + 'static {
 }
 
 /// The page a step sends, from the alert as it stands after the step.
-pub fn page_for(fired: &Fired, step_seq: u32, roster: &klaxon_core::Roster) -> Page {
+pub fn page_for(fired: &Fired, step_seq: u32, roster: &klaxon_domain::Roster) -> Page {
     page_of(&fired.alert, &fired.details, step_seq, roster)
 }
 
@@ -45,9 +45,9 @@ pub fn page_for(fired: &Fired, step_seq: u32, roster: &klaxon_core::Roster) -> P
 /// stands now, at its latest step, marked so the phone never rings for it
 /// (docs/push.md, "Status updates").
 pub fn status_page_for(
-    alert: &klaxon_core::Alert,
-    details: &klaxon_core::wire::AlertDetails,
-    roster: &klaxon_core::Roster,
+    alert: &klaxon_domain::Alert,
+    details: &klaxon_domain::wire::AlertDetails,
+    roster: &klaxon_domain::Roster,
 ) -> Page {
     Page {
         status_update: true,
@@ -56,24 +56,24 @@ pub fn status_page_for(
 }
 
 /// The `step_seq` of the alert's latest firing (0 before any).
-pub fn latest_step_seq(alert: &klaxon_core::Alert) -> u32 {
+pub fn latest_step_seq(alert: &klaxon_domain::Alert) -> u32 {
     alert
         .timeline
         .entries()
         .iter()
         .rev()
         .find_map(|entry| match &entry.event {
-            klaxon_core::alert::Event::Notified { step_seq, .. } => Some(*step_seq),
+            klaxon_domain::alert::Event::Notified { step_seq, .. } => Some(*step_seq),
             _ => None,
         })
         .unwrap_or(0)
 }
 
 fn page_of(
-    alert: &klaxon_core::Alert,
-    details: &klaxon_core::wire::AlertDetails,
+    alert: &klaxon_domain::Alert,
+    details: &klaxon_domain::wire::AlertDetails,
     step_seq: u32,
-    roster: &klaxon_core::Roster,
+    roster: &klaxon_domain::Roster,
 ) -> Page {
     let service = roster.service(&alert.service);
     Page {
@@ -123,7 +123,7 @@ pub async fn deliver(state: &Arc<AppState>, effects: Effects) {
             if step.people.is_empty() {
                 continue;
             }
-            let event = klaxon_core::wire::StreamEvent::Page { page: page.clone() };
+            let event = klaxon_domain::wire::StreamEvent::Page { page: page.clone() };
             let frame = crate::devices::stream::frame("page", &event);
             state.hub.publish(HubMessage::Page {
                 people: step.people.clone(),
@@ -158,10 +158,10 @@ impl Pusher for GatewayPusher {
         let gateway = self.0.clone();
         Box::pin(async move {
             let target = match (device.push_platform, device.push_token) {
-                (Some(klaxon_core::wire::PushPlatform::Apns), Some(token)) => {
+                (Some(klaxon_domain::wire::PushPlatform::Apns), Some(token)) => {
                     crate::push::PushTarget::Apns { token }
                 }
-                (Some(klaxon_core::wire::PushPlatform::Fcm), Some(token)) => {
+                (Some(klaxon_domain::wire::PushPlatform::Fcm), Some(token)) => {
                     crate::push::PushTarget::Fcm { token }
                 }
                 _ => return PushResult::Failed("no_token".into()),
@@ -169,7 +169,7 @@ impl Pusher for GatewayPusher {
             let Ok(json) = serde_json::to_vec(&page) else {
                 return PushResult::Failed("encode".into());
             };
-            let Ok(sealed) = klaxon_core::crypto::seal(&device.sealing_key, &json) else {
+            let Ok(sealed) = klaxon_crypto::seal(&device.sealing_key, &json) else {
                 return PushResult::Failed("seal".into());
             };
             let message = crate::push::PushMessage {

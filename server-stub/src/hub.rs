@@ -2,7 +2,7 @@
 //! out what concerns it — pages for its person, change hints for its
 //! teams' services. One broadcast channel; each subscriber filters.
 
-use klaxon_core::page::Page;
+use klaxon_domain::wire::Page;
 use std::collections::HashSet;
 use std::sync::Arc;
 use tokio::sync::{broadcast, watch};

@@ -32,7 +32,7 @@ use delivery::Pusher;
 use devices::NonceCache;
 use hub::Hub;
 use ingest::{RateLimit, RateLimiter};
-use klaxon_core::{Clock, Roster, SystemClock};
+use klaxon_domain::{Clock, Roster, SystemClock};
 use metrics::Metrics;
 use routing::Teams;
 use std::future::Future;

@@ -4,9 +4,9 @@
 //! shared by every store backend.
 
 use chrono::{DateTime, Utc};
-use klaxon_core::alert::{Command, Outcome};
-use klaxon_core::escalation::{EscalationPolicy, StepPage, Target};
-use klaxon_core::{Alert, AlertStatus, Roster};
+use klaxon_domain::alert::{Command, Outcome};
+use klaxon_domain::escalation::{EscalationPolicy, StepPage, Target};
+use klaxon_domain::{Alert, AlertStatus, Roster};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 

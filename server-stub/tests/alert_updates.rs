@@ -3,11 +3,11 @@
 //! nobody; a louder one pages the current step again at the new priority
 //! through the ordinary paging path.
 
-mod common;
+use klaxon_testkit::relay as common;
 
 use chrono::Utc;
 use common::*;
-use klaxon_core::ManualClock;
+use klaxon_domain::ManualClock;
 use serde_json::json;
 use std::sync::Arc;
 

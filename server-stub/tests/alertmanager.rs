@@ -2,7 +2,7 @@
 //! fingerprint, firing triggers, resolved resolves, `severity` sets the
 //! priority, annotations fill the page; bad payloads are 4xx.
 
-mod common;
+use klaxon_testkit::relay as common;
 
 use common::*;
 use serde_json::{json, Value};

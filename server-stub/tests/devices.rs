@@ -4,12 +4,12 @@
 //! alerts, sync sends only what changed, and batch actions are idempotent
 //! with one outcome per action.
 
-mod common;
+use klaxon_testkit::relay as common;
 
 use base64::Engine as _;
 use chrono::{Duration, Utc};
 use common::*;
-use klaxon_core::crypto::{self, DeviceIdentity};
+use klaxon_crypto::{self as crypto, DeviceIdentity};
 use serde_json::{json, Value};
 
 #[tokio::test]

@@ -6,11 +6,11 @@
 //! must do); one real-time test per behaviour checks "not before the delay,
 //! and within delay + 5 s", loose enough for a loaded debug-build CI box.
 
-mod common;
+use klaxon_testkit::relay as common;
 
 use chrono::{TimeZone, Utc};
 use common::*;
-use klaxon_core::ManualClock;
+use klaxon_domain::ManualClock;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! acknowledge, resolve and dedup semantics, and every error case of
 //! CONTRACT §3.
 
-mod common;
+use klaxon_testkit::relay as common;
 
 use common::*;
 use serde_json::{json, Value};

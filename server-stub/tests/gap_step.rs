@@ -5,11 +5,11 @@
 //! (devices sign with the real time), and the office is open only on the
 //! weekday two days away, so it is empty now whatever day the test runs.
 
-mod common;
+use klaxon_testkit::relay as common;
 
 use chrono::{Datelike, Duration, Utc};
 use common::*;
-use klaxon_core::{ManualClock, Roster};
+use klaxon_domain::{ManualClock, Roster};
 use klaxon_relay::Relay;
 use std::sync::Arc;
 

@@ -4,11 +4,11 @@
 //! committed, and `/healthz` refuses with the body of every refusal while
 //! the store cannot commit.
 
-mod common;
+use klaxon_testkit::relay as common;
 
 use chrono::Utc;
 use common::*;
-use klaxon_core::crypto;
+use klaxon_crypto as crypto;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 

@@ -3,13 +3,13 @@
 //! `apns-*` headers, the 4 KB payload limit, interruption level and sound by
 //! priority, no plaintext, 410 for dead tokens, and the token refresh rules.
 
-mod fakes;
+use klaxon_testkit::fakes;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use fakes::apns::FakeApns;
-use klaxon_core::crypto::{seal, DeviceIdentity};
-use klaxon_core::{ManualClock, Priority};
+use klaxon_crypto::{seal, DeviceIdentity};
+use klaxon_domain::{ManualClock, Priority};
 use klaxon_relay::push::{
     ApnsClient, ApnsConfig, PushGateway, PushMessage, PushOutcome, PushTarget, ENV_APNS_KEY_FILE,
     ENV_APNS_KEY_ID, ENV_APNS_TEAM_ID, ENV_APNS_TOPIC, ENV_APNS_URL,
@@ -123,7 +123,7 @@ async fn a_critical_page_reaches_apns_sealed_with_every_required_header() {
 
 impl Setup {
     fn clock_now(&self) -> i64 {
-        use klaxon_core::Clock;
+        use klaxon_domain::Clock;
         self.clock.now().timestamp()
     }
 }

@@ -2,10 +2,10 @@
 //! sealed to the device's key (the phone opens it); a token the provider
 //! calls unregistered is removed and never pushed to again.
 
-mod common;
+use klaxon_testkit::relay as common;
 
 use common::*;
-use klaxon_core::page::Page;
+use klaxon_domain::Page;
 use klaxon_relay::delivery::{PushResult, Pusher};
 use klaxon_relay::store::Device;
 use klaxon_relay::Relay;
@@ -30,7 +30,7 @@ impl Pusher for Shared {
         let me = self.0.clone();
         Box::pin(async move {
             let sealed =
-                klaxon_core::crypto::seal(&device.sealing_key, &serde_json::to_vec(&page).unwrap())
+                klaxon_crypto::seal(&device.sealing_key, &serde_json::to_vec(&page).unwrap())
                     .unwrap();
             me.sent
                 .lock()

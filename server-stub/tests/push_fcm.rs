@@ -3,11 +3,11 @@
 //! account's public key (iss, scope, aud, lifetime), bearer access tokens,
 //! data-only messages at HIGH Android priority, UNREGISTERED for dead tokens.
 
-mod fakes;
+use klaxon_testkit::fakes;
 
 use fakes::fcm::{fcm_error, FakeFcm};
-use klaxon_core::crypto::{seal, DeviceIdentity};
-use klaxon_core::{Clock, ManualClock, Priority};
+use klaxon_crypto::{seal, DeviceIdentity};
+use klaxon_domain::{Clock, ManualClock, Priority};
 use klaxon_relay::push::fcm::{DEFAULT_URL, SCOPE};
 use klaxon_relay::push::jwt::Rs256Signer;
 use klaxon_relay::push::{
@@ -17,8 +17,8 @@ use klaxon_relay::push::{
 use std::sync::Arc;
 use std::time::Duration;
 
-const KEY_A: &str = include_str!("fixtures/TEST-ONLY-fcm-rsa-2048-a.pem");
-const KEY_B: &str = include_str!("fixtures/TEST-ONLY-fcm-rsa-2048-b.pem");
+const KEY_A: &str = klaxon_testkit::fixtures::FCM_KEY_A;
+const KEY_B: &str = klaxon_testkit::fixtures::FCM_KEY_B;
 const DEVICE: &str = "fcm-registration-token:APA91bHPRgkF3JUikC4ENAHEeMrd41Zxv3hVZjC9KtT8OvPVGJ";
 const SUMMARY: &str = "Payments API 5xx above 20% for card-present transactions";
 

@@ -2,12 +2,12 @@
 //! reopening, refusing a newer schema, and group commit under concurrency
 //! (every write answered is in the file, and dedup holds across a batch).
 
-mod common;
+use klaxon_testkit::relay as common;
 
 use chrono::Utc;
-use klaxon_core::alert::{Actor, Trigger};
-use klaxon_core::wire::AlertDetails;
-use klaxon_core::Priority;
+use klaxon_domain::alert::{Actor, Trigger};
+use klaxon_domain::wire::AlertDetails;
+use klaxon_domain::Priority;
 use klaxon_relay::errors::StoreError;
 use klaxon_relay::store::{IngestEvent, IngestOutcome, RelayStore, SqliteStore};
 use std::sync::Arc;

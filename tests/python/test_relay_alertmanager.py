@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-ROSTER = ROOT / "server-stub" / "tests" / "fixtures_relay.toml"
+ROSTER = ROOT / "tests" / "fixtures" / "relay.toml"
 KEY = "0123456789abcdef0123456789abcdef"
 ADMIN = "am-test"
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")

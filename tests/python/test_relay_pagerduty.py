@@ -27,7 +27,7 @@ import pagerduty
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-ROSTER = ROOT / "server-stub" / "tests" / "fixtures_relay.toml"
+ROSTER = ROOT / "tests" / "fixtures" / "relay.toml"
 KEY = "0123456789abcdef0123456789abcdef"
 ADMIN = "pd-client-test"
 

@@ -9,11 +9,11 @@
 //!
 //! The relay's clock is frozen, so no step fires on its own.
 
-use klaxon_core::alert::Action;
-use klaxon_core::device::{Device, Shell};
-use klaxon_core::notify::{NotificationPlan, RingLoop};
-use klaxon_core::outbox::ActionOutcome;
-use klaxon_core::{AlertStatus, Clock, ManualClock, Roster, SystemClock};
+use klaxon_device::device::{Device, Shell};
+use klaxon_device::outbox::ActionOutcome;
+use klaxon_domain::alert::Action;
+use klaxon_domain::notify::{NotificationPlan, RingLoop};
+use klaxon_domain::{AlertStatus, Clock, ManualClock, Roster, SystemClock};
 use klaxon_e2e::{alert, count, invite, trigger, ADMIN};
 use klaxon_relay::Relay;
 use std::sync::{Arc, Mutex};

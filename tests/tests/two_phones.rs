@@ -1,4 +1,4 @@
-//! Relay + two simulated phones built on core (`klaxon_core::device::Device`,
+//! Relay + two simulated phones built on core (`klaxon_device::device::Device`,
 //! the same code the apps run through the bindings): a page nobody answers
 //! escalates from the first person to the second after the step delay; the
 //! second acknowledges from its outbox while the relay is down; once the
@@ -9,9 +9,9 @@
 //! the restarted relay runs on a clock frozen at bob's page, so how long the
 //! restart and the outbox take cannot let the next step fire first.
 
-use klaxon_core::alert::Action;
-use klaxon_core::device::Device;
-use klaxon_core::{AlertStatus, Clock, ManualClock, Roster, SystemClock};
+use klaxon_device::device::Device;
+use klaxon_domain::alert::Action;
+use klaxon_domain::{AlertStatus, Clock, ManualClock, Roster, SystemClock};
 use klaxon_e2e::{alert, count, http, invite, trigger, ADMIN, KEY};
 use klaxon_relay::Relay;
 use serde_json::Value;

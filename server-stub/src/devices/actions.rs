@@ -13,8 +13,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
-use klaxon_core::alert::{Action, Actor, Command, IdempotencyKey, Outcome};
-use klaxon_core::wire::{ActionRequest, ActionResult, ActionsResponse};
+use klaxon_domain::alert::{Action, Actor, Command, IdempotencyKey, Outcome};
+use klaxon_domain::wire::{ActionRequest, ActionResult, ActionsResponse};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -89,7 +89,7 @@ async fn apply(
         .collect())
 }
 
-/// One action as the relay reads it: `klaxon_core::wire::ActionRequest`
+/// One action as the relay reads it: `klaxon_domain::wire::ActionRequest`
 /// (what phones send) spelled out field by field. Serde reads the wire
 /// type's flattened, tagged `Action` from a buffer that forgets where it
 /// was, so a mistake in `action` or `until` could not be named; here each
@@ -223,8 +223,8 @@ mod tests {
     use super::{ActionsBody, Verb};
     use crate::body::decode;
     use chrono::{TimeZone, Utc};
-    use klaxon_core::alert::{Action, IdempotencyKey};
-    use klaxon_core::wire::{ActionRequest, ActionsRequest};
+    use klaxon_domain::alert::{Action, IdempotencyKey};
+    use klaxon_domain::wire::{ActionRequest, ActionsRequest};
 
     /// Whatever the phone's outbox sends (core's wire type) reads back as
     /// the same actions.

@@ -11,7 +11,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use klaxon_core::crypto;
+use klaxon_crypto as crypto;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 

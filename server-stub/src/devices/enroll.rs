@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::{Extension, Json};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use klaxon_core::wire::{EnrollRequest, EnrollResponse, PushPlatform, PushTokenRequest};
+use klaxon_domain::wire::{EnrollRequest, EnrollResponse, PushPlatform, PushTokenRequest};
 use std::sync::Arc;
 
 /// Longest push token accepted (APNs tokens are 64 hex characters, FCM

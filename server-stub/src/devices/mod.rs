@@ -1,6 +1,6 @@
 //! The device API: enrollment with a one-time code, request signatures,
 //! push-token registration, sync with a cursor, the event stream and batch
-//! actions. Wire types live in `klaxon_core::wire`; docs/relay-api.md
+//! actions. Wire types live in `klaxon_domain::wire`; docs/relay-api.md
 //! documents the endpoints.
 
 pub mod actions;

@@ -14,7 +14,7 @@ use axum::http::header;
 use axum::response::Response;
 use axum::Extension;
 use futures_util::stream;
-use klaxon_core::wire::StreamEvent;
+use klaxon_domain::wire::StreamEvent;
 use std::collections::HashSet;
 use std::convert::Infallible;
 use std::fmt::Write as _;

@@ -11,11 +11,11 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::{Extension, Json};
 use chrono::{DateTime, Duration, Utc};
-use klaxon_core::escalation;
-use klaxon_core::wire::{
+use klaxon_domain::escalation;
+use klaxon_domain::wire::{
     AlertView, PersonView, RosterView, ScheduleView, ServiceView, ShiftView, SyncResponse,
 };
-use klaxon_core::{AlertStatus, Roster};
+use klaxon_domain::{AlertStatus, Roster};
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::sync::Arc;

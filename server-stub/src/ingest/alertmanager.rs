@@ -13,9 +13,9 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use klaxon_core::alert::{Actor, Trigger};
-use klaxon_core::wire::AlertDetails;
-use klaxon_core::Priority;
+use klaxon_domain::alert::{Actor, Trigger};
+use klaxon_domain::wire::AlertDetails;
+use klaxon_domain::Priority;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
@@ -140,7 +140,7 @@ fn parse(state: &AppState, routing_key: &str, bytes: &[u8]) -> Result<Vec<Ingest
                             .and_then(Value::as_str)
                             .filter(|u| !u.is_empty())
                             .map(|u| {
-                                vec![klaxon_core::wire::Link {
+                                vec![klaxon_domain::wire::Link {
                                     href: u.to_string(),
                                     text: Some("Source".into()),
                                 }]

@@ -12,9 +12,9 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use klaxon_core::alert::{Actor, Trigger};
-use klaxon_core::wire::{AlertDetails, Image, Link};
-use klaxon_core::Priority;
+use klaxon_domain::alert::{Actor, Trigger};
+use klaxon_domain::wire::{AlertDetails, Image, Link};
+use klaxon_domain::Priority;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 

@@ -10,7 +10,7 @@ use super::{
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use klaxon_core::{Clock, Priority};
+use klaxon_domain::{Clock, Priority};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

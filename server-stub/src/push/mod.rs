@@ -1,7 +1,7 @@
 //! Push delivery to phones through Apple's and Google's gateways: APNs
 //! (HTTP/2, ES256 provider token) and FCM HTTP v1 (RS256 service-account
 //! assertion → OAuth2 access token). Both carry only the page sealed to the
-//! device's key ([`klaxon_core::crypto::seal`]) plus a generic alert line, so
+//! device's key ([`klaxon_crypto::seal`]) plus a generic alert line, so
 //! Apple and Google never see incident text. Wire rules: `docs/push.md`.
 
 pub mod apns;
@@ -11,7 +11,7 @@ pub mod jwt;
 pub use apns::{ApnsClient, ApnsConfig};
 pub use fcm::{FcmClient, FcmConfig, ServiceAccount};
 
-use klaxon_core::{Clock, Priority, SystemClock};
+use klaxon_domain::{Clock, Priority, SystemClock};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -69,7 +69,7 @@ pub struct PushMessage {
     /// to others), not a page: sent silently with the same collapse id so
     /// it replaces the ringing notification (docs/push.md, "Status updates").
     pub status_update: bool,
-    /// The page sealed to this device's key (`klaxon_core::crypto::seal`).
+    /// The page sealed to this device's key (`klaxon_crypto::seal`).
     pub sealed: Vec<u8>,
 }
 
@@ -225,19 +225,19 @@ pub(crate) fn collapse_id(id: &str) -> String {
     if id.len() <= MAX_COLLAPSE_ID {
         id.to_string()
     } else {
-        klaxon_core::crypto::sha256_hex(id.as_bytes())
+        klaxon_crypto::sha256_hex(id.as_bytes())
     }
 }
 
 /// Reads `Retry-After` by core's one rule
-/// ([`klaxon_core::outbox::parse_retry_after`]): seconds or an HTTP date,
+/// ([`klaxon_domain::wire::parse_retry_after`]): seconds or an HTTP date,
 /// a date already past meaning "retry now" (zero).
 pub(crate) fn retry_after(
     headers: &reqwest::header::HeaderMap,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Option<Duration> {
     let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    klaxon_core::outbox::parse_retry_after(value, now)
+    klaxon_domain::wire::parse_retry_after(value, now)
 }
 
 /// Classifies a transport error: no answer is worth retrying, anything

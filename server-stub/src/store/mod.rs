@@ -10,10 +10,10 @@ pub use sqlite::SqliteStore;
 
 use crate::errors::StoreError;
 use chrono::{DateTime, Utc};
-use klaxon_core::alert::{Actor, Command, Outcome, Trigger};
-use klaxon_core::escalation::StepPage;
-use klaxon_core::wire::{AlertDetails, PushPlatform};
-use klaxon_core::{Alert, AlertStatus, Roster};
+use klaxon_domain::alert::{Actor, Command, Outcome, Trigger};
+use klaxon_domain::escalation::StepPage;
+use klaxon_domain::wire::{AlertDetails, PushPlatform};
+use klaxon_domain::{Alert, AlertStatus, Roster};
 use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
@@ -196,7 +196,7 @@ pub struct PendingPush {
     /// The device, with its push token and sealing key.
     pub device: Device,
     /// The page to seal and send.
-    pub page: klaxon_core::page::Page,
+    pub page: klaxon_domain::wire::Page,
     /// Attempts so far.
     pub attempts: u32,
 }

@@ -36,7 +36,7 @@ fn page_json(alert: &str, step_seq: u32) -> String {
 /// The APNs body the relay sends (docs/push.md), as iOS hands it to the
 /// extension in `request.content.userInfo`.
 fn apns_user_info(sealing_key: &[u8; 32], alert: &str, step_seq: u32) -> Result<String, String> {
-    let sealed = klaxon_core::crypto::seal(sealing_key, page_json(alert, step_seq).as_bytes())
+    let sealed = klaxon_crypto::seal(sealing_key, page_json(alert, step_seq).as_bytes())
         .map_err(|e| format!("seal: {e}"))?;
     Ok(serde_json::json!({
         "aps": {"alert": {"title": "Klaxon", "body": "Critical page"},

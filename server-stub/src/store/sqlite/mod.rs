@@ -15,8 +15,8 @@ use super::{
 };
 use crate::errors::StoreError;
 use chrono::{DateTime, Utc};
-use klaxon_core::wire::PushPlatform;
-use klaxon_core::{AlertStatus, Roster};
+use klaxon_domain::wire::PushPlatform;
+use klaxon_domain::{AlertStatus, Roster};
 use rusqlite::Connection;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

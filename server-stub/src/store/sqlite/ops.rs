@@ -10,9 +10,9 @@ use crate::store::{
     Invite, StoredAlert,
 };
 use chrono::{DateTime, Utc};
-use klaxon_core::alert::{Action, Actor, Command, Outcome, TriggerOutcome};
-use klaxon_core::wire::{AlertDetails, PushPlatform};
-use klaxon_core::{Alert, AlertStatus, Roster};
+use klaxon_domain::alert::{Action, Actor, Command, Outcome, TriggerOutcome};
+use klaxon_domain::wire::{AlertDetails, PushPlatform};
+use klaxon_domain::{Alert, AlertStatus, Roster};
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 use std::collections::HashSet;
 

@@ -1,0 +1,15 @@
+//! klaxon-testkit: what every Klaxon test needs and nobody should copy.
+//!
+//! - [`fixtures`]: the roster files and test-only keys under `tests/fixtures/`,
+//!   by name, so a test says which team it runs against instead of pasting
+//!   its own TOML.
+//! - [`fakes`]: local stand-ins for APNs and FCM that enforce the providers'
+//!   documented wire rules and record what they were sent.
+//! - [`relay`]: a real relay on loopback, and a signing test device.
+//!
+//! It never links the device crate, so the relay's tests can use it and the
+//! relay still depends on nothing of the phone's.
+
+pub mod fakes;
+pub mod fixtures;
+pub mod relay;

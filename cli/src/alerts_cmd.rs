@@ -1,6 +1,6 @@
 //! `klaxon alerts --relay URL [--status S] [--json]`: the relay's alerts
 //! with their state, who was paged (in order, repeats included) and who
-//! acknowledged. `--json` prints the CONTRACT §2 array.
+//! acknowledged. `--json` prints the array docs/cli.md describes.
 
 use crate::outcome::{BadInput, Report};
 use crate::relay_client::{admin_token, client, refusal, runtime, unreachable, RelayUrl};

@@ -39,7 +39,7 @@ const PERIODIC_SYNC: Duration = Duration::from_secs(30);
 const PAGE_DETAILS_WAIT: Duration = Duration::from_secs(2);
 
 /// Something that happened on the phone, in the `--json-events` vocabulary
-/// (CONTRACT §2): one JSON object per line, `event` naming the kind.
+/// (docs/cli.md): one JSON object per line, `event` naming the kind.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum PagerEvent {
@@ -671,7 +671,7 @@ fn report_sync(
     events: &mpsc::UnboundedSender<PagerEvent>,
 ) {
     for action in report.delivered.iter().filter(|a| a.outcome.is_some()) {
-        // queued -> sent -> applied|rejected, as CONTRACT §2 lists them: the
+        // queued -> sent -> applied|rejected, as docs/cli.md lists them: the
         // relay answers the delivery itself, so `sent` and the answer come
         // from the same sync, in that order.
         let _ = events.send(action_progress(action, "sent", None));

@@ -1,6 +1,6 @@
 //! `klaxon roster check | who | shifts | ical`: validate the roster file and
 //! answer who is on call, the final shifts of a window and the calendar feed,
-//! as specified in CONTRACT.md §2. Times are printed in the schedule's zone.
+//! as specified in docs/cli.md. Times are printed in the schedule's zone.
 
 use crate::outcome::{BadInput, Report};
 use crate::when::{human_in, human_length, parse_instant, rfc3339_in};

@@ -99,7 +99,7 @@ pub async fn create_invite(
     ))
 }
 
-/// One alert in the admin listing (CONTRACT §2 `alerts --json`).
+/// One alert in the admin listing (`klaxon alerts --json`, docs/cli.md).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AlertSummary {
     /// Alert id.

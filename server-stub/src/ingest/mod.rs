@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-/// The largest request body accepted, as CONTRACT §3 says.
+/// The largest request body accepted, as docs/relay-api.md says.
 pub const MAX_BODY: usize = 512 * 1024;
 
 /// An ingested event's body: 408 when it came too slowly, 413 over the

@@ -18,7 +18,7 @@ use toml::{Table, Value};
 /// Longest shift length accepted, in rotation units; far beyond any real
 /// rotation, and it keeps every handoff computation inside chrono's range.
 const MAX_LENGTH: i64 = 10_000;
-/// Most times a policy may repeat its step list (CONTRACT.md §1).
+/// Most times a policy may repeat its step list (docs/roster.md).
 const MAX_REPEAT: i64 = 9;
 
 pub(super) fn parse(text: &str) -> Result<Roster, Vec<Problem>> {
@@ -645,7 +645,7 @@ impl Validator {
 
     /// An override's `add` or `remove`: `Some(None)` when absent, `None`
     /// when present but not a string. Someone not in `[[people]]` is a
-    /// warning, not an error: CONTRACT §1's own example adds an undeclared
+    /// warning, not an error: the original roster-format example (tests/fixtures/contract-example.toml) adds an undeclared
     /// "carol", and an override is often written for a stand-in before
     /// they are added. The warning says what it costs — nobody can enroll a
     /// phone as them, so their pages reach no one.

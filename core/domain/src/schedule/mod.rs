@@ -1,6 +1,6 @@
 //! On-call schedules: rotations in layers, restrictions, overrides, and the
 //! engine that answers who is on call at an instant, the final shifts of a
-//! window, the next handoff and the gaps. Wall-clock rules: ARCHITECTURE.md "Time".
+//! window, the next handoff and the gaps. Wall-clock rules: docs/architecture.md, "Time".
 
 mod layer;
 mod restriction;

@@ -1,4 +1,4 @@
-//! Wall-clock time -> instant, with the rules of ARCHITECTURE.md "Time":
+//! Wall-clock time -> instant, with the rules of docs/architecture.md, "Time":
 //! a time inside a spring-forward gap happens at the first instant after the
 //! gap; a time that happens twice (fall back) happens at its first occurrence.
 

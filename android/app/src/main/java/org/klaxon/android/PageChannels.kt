@@ -77,7 +77,7 @@ object PageChannels {
 
     /**
      * The Android channel for core's [spec]: the words and the loudness are
-     * core's (ARCHITECTURE.md's priorities); vibration, lights and lock-screen
+     * core's (docs/architecture.md, "Priorities"); vibration, lights and lock-screen
      * visibility are this platform's rendering of them.
      */
     fun channel(spec: NotificationChannelInfo): NotificationChannel {

@@ -56,5 +56,16 @@ pub enum Error {
     Invalid(String),
 }
 
+impl From<klaxon_migrate::MigrateError> for Error {
+    fn from(e: klaxon_migrate::MigrateError) -> Error {
+        match e {
+            klaxon_migrate::MigrateError::Sqlite(e) => Error::Sqlite(e),
+            klaxon_migrate::MigrateError::SchemaTooNew { found, known } => {
+                Error::SchemaTooNew { found, known }
+            }
+        }
+    }
+}
+
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -25,15 +25,18 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
 /// The migrations, in order; migration `i` takes `user_version` from `i`
-/// to `i + 1`. Never edit a released file: add one.
-const MIGRATIONS: &[&str] = &[
+/// to `i + 1`. Never edit a released file: add one. Run by the workspace's
+/// one runner (`klaxon-migrate`), which re-reads the version under the
+/// write lock, so two relays opening a fresh file at once do not both
+/// create its tables.
+const MIGRATIONS: klaxon_migrate::Migrations = klaxon_migrate::Migrations(&[
     include_str!("migrations/0001_relay.sql"),
     include_str!("migrations/0002_push_outbox.sql"),
     include_str!("migrations/0003_status_pushes.sql"),
-];
+]);
 
 /// The schema version a fresh database gets.
-pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
+pub const LATEST_VERSION: i64 = MIGRATIONS.latest();
 
 /// Most writes committed in one transaction. Large enough that an alert
 /// storm costs one fsync per few hundred events; small enough that the
@@ -122,24 +125,12 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if found > LATEST_VERSION {
-        return Err(StoreError::SchemaTooNew {
-            found,
-            known: LATEST_VERSION,
-        });
-    }
-    for (index, sql) in MIGRATIONS.iter().enumerate() {
-        let version = index as i64 + 1;
-        if version <= found {
-            continue;
+    MIGRATIONS.to_latest(conn).map_err(|e| match e {
+        klaxon_migrate::MigrateError::Sqlite(e) => StoreError::Sqlite(e),
+        klaxon_migrate::MigrateError::SchemaTooNew { found, known } => {
+            StoreError::SchemaTooNew { found, known }
         }
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", version)?;
-        tx.commit()?;
-    }
-    Ok(())
+    })
 }
 
 impl SqliteStore {

@@ -37,14 +37,7 @@ if [ ! -f "$jar" ] || [ -n "$(find "${sources[@]}" -newer "$jar" 2>/dev/null)" ]
   "$KOTLINC" -nowarn -jvm-target 17 -cp "$CP" -d "$jar" "${sources[@]}"
 fi
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/klaxon-kotlin.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-person=$(target/debug/klaxon roster who --config tests/fixtures/roster.toml --schedule primary --json |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["people"][0])')
-export KLAXON_BIN=$PWD/target/debug/klaxon KLAXON_ROSTER=$PWD/tests/fixtures/roster.toml \
-  KLAXON_WORK=$work KLAXON_PORT=$port KLAXON_PERSON=$person \
-  KLAXON_ADMIN_TOKEN=kotlin-test-$RANDOM$RANDOM
+. scripts/relay-test-env.sh kotlin
 
 echo "== Kotlin binding tests (relay on 127.0.0.1:$port, on call now: $person)"
 java -Djna.library.path="$PWD/target/debug" -cp "$jar:$CP" org.klaxon.tests.MainKt $offline

@@ -111,15 +111,7 @@ if [ ! -f "$test_jar" ] || [ "$app_jar" -nt "$test_jar" ] || [ -n "$(find "${tes
 fi
 
 # --- 4. run -----------------------------------------------------------------
-work=$(mktemp -d "${TMPDIR:-/tmp}/klaxon-android.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-person=$(target/debug/klaxon roster who --config tests/fixtures/roster.toml --schedule primary --json |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["people"][0])')
-# The environment tests/kotlin/Support.kt reads (the relay it starts, the CLI).
-export KLAXON_BIN=$PWD/target/debug/klaxon KLAXON_ROSTER=$PWD/tests/fixtures/roster.toml \
-  KLAXON_WORK=$work KLAXON_PORT=$port KLAXON_PERSON=$person \
-  KLAXON_ADMIN_TOKEN=android-test-$RANDOM$RANDOM
+. scripts/relay-test-env.sh android
 
 echo "== Robolectric tests (Android $ANDROID_API_JAR_VERSION, relay on 127.0.0.1:$port)"
 # Robolectric runs the shell on the instrumented framework it loads itself,

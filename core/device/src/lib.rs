@@ -8,7 +8,7 @@
 //! decides comes from `klaxon-domain`; this crate adds only storage, time
 //! and the network.
 
-#![warn(clippy::unwrap_used, clippy::expect_used)]
+#![warn(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod client;
 pub mod device;

@@ -3,7 +3,9 @@
 //! actions, settings, the shell), each as a finding in words. The rules run
 //! over plain values, so they are tested without a device.
 
-use super::{more_keys, pending_of, Capabilities, Device, LastSync};
+use super::actions::pending_of;
+use super::sync::LastSync;
+use super::{more_keys, Capabilities, Device};
 use crate::client::{lock, Enrollment};
 use crate::error::Result;
 use crate::outbox::QueuedAction;
@@ -129,238 +131,297 @@ fn ago(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
     }
 }
 
-/// The self-check's rules, over plain values (tested without a device).
+/// The self-check's rules, over plain values (tested without a device):
+/// one small check per concern, problems listed first.
 fn check_health(input: &HealthInput<'_>) -> Health {
-    use HealthLevel::{Ok as Fine, Problem, Warning};
-    let mut items = Vec::new();
-    let mut add = |check: &str, level: HealthLevel, message: String| {
-        items.push(HealthItem {
-            check: check.to_string(),
-            level,
-            message,
-        })
-    };
-    let now = input.now;
+    let mut items = vec![check_enrollment(input)];
+    match input.caps {
+        None => items.push(item(
+            "notifications",
+            HealthLevel::Problem,
+            "The app has not reported its permissions yet, so nothing is known about whether a \
+             page can ring. Open the app once.",
+        )),
+        Some(caps) => {
+            items.push(check_notifications(caps));
+            items.push(check_dnd(caps, input.settings));
+            items.push(check_full_screen(caps));
+            items.push(check_battery(caps));
+            items.push(check_push_token(caps, input));
+        }
+    }
+    items.push(check_last_push(input));
+    items.push(check_sync(input));
+    items.push(check_outbox(input));
+    items.extend(check_settings(input.settings));
+    items.extend(check_shell(input));
+    // Stable: within a level, the checks keep the order above.
+    items.sort_by_key(|i| match i.level {
+        HealthLevel::Problem => 0,
+        HealthLevel::Warning => 1,
+        HealthLevel::Ok => 2,
+    });
+    Health {
+        ok: !items.iter().any(|i| i.level == HealthLevel::Problem),
+        items,
+        last_push_at: input.last_push,
+        last_sync_at: input.last_sync.ok_at,
+        pending_actions: u32::try_from(input.pending.len()).unwrap_or(u32::MAX),
+        push_token_age: push_token_age(input),
+    }
+}
 
+/// One finding.
+fn item(check: &str, level: HealthLevel, message: impl Into<String>) -> HealthItem {
+    HealthItem {
+        check: check.to_string(),
+        level,
+        message: message.into(),
+    }
+}
+
+/// Whether the device is enrolled with a relay at all.
+fn check_enrollment(input: &HealthInput<'_>) -> HealthItem {
     match input.enrolled {
-        None => add(
+        None => item(
             "enrollment",
-            Problem,
+            HealthLevel::Problem,
             "This device is not enrolled with a relay: no page can reach it. Enroll it with a \
-             one-time code from `klaxon invite`."
-                .into(),
+             one-time code from `klaxon invite`.",
         ),
-        Some(e) => add(
+        Some(e) => item(
             "enrollment",
-            Fine,
+            HealthLevel::Ok,
             format!("Enrolled as {} with {}.", e.person, e.relay_url),
         ),
     }
+}
 
-    let mut push_token_age = None;
-    match input.caps {
-        None => add(
+/// Whether the app may show notifications.
+fn check_notifications(caps: &Capabilities) -> HealthItem {
+    if caps.notifications_allowed {
+        item(
             "notifications",
-            Problem,
-            "The app has not reported its permissions yet, so nothing is known about whether a \
-             page can ring. Open the app once."
-                .into(),
-        ),
-        Some(caps) => {
-            if caps.notifications_allowed {
-                add("notifications", Fine, "Notifications are allowed.".into());
-            } else {
-                add(
-                    "notifications",
-                    Problem,
-                    "Notifications are turned off for Klaxon: pages will neither show nor ring."
-                        .into(),
-                );
-            }
-            match (caps.dnd_access, input.settings.allow_override_dnd) {
-                (true, true) => add(
-                    "dnd",
-                    Fine,
-                    "Critical pages can ring through Do-Not-Disturb and silent mode.".into(),
-                ),
-                (false, true) => add(
-                    "dnd",
-                    Problem,
-                    "Klaxon may not override Do-Not-Disturb: a critical page stays silent while \
-                     Do-Not-Disturb or silent mode is on. Grant Do-Not-Disturb access."
-                        .into(),
-                ),
-                (_, false) => add(
-                    "dnd",
-                    Warning,
-                    "You turned off \"override Do-Not-Disturb\": critical pages stay silent while \
-                     Do-Not-Disturb is on."
-                        .into(),
-                ),
-            }
-            if caps.full_screen_allowed {
-                add(
-                    "full_screen",
-                    Fine,
-                    "Critical pages can show full screen over the lock screen.".into(),
-                );
-            } else {
-                add(
-                    "full_screen",
-                    Warning,
-                    "Klaxon may not show full screen over the lock screen: a critical page shows \
-                     only as a notification. Allow full-screen notifications."
-                        .into(),
-                );
-            }
-            if caps.battery_optimisation_exempt {
-                add(
-                    "battery",
-                    Fine,
-                    "Battery optimisation will not delay pages.".into(),
-                );
-            } else {
-                add(
-                    "battery",
-                    Warning,
-                    "Battery optimisation is on for Klaxon: the system may delay pushes and stop \
-                     the ring loop. Exempt Klaxon from battery optimisation."
-                        .into(),
-                );
-            }
-            match (&caps.push_token, caps.push_platform) {
-                (_, PushPlatform::None) => add(
-                    "push_token",
-                    Warning,
-                    "This device has no push service: pages arrive only while Klaxon is running \
-                     and connected."
-                        .into(),
-                ),
-                (None, _) => add(
-                    "push_token",
-                    Problem,
-                    "There is no push token: pages cannot reach this device while the app is \
-                     closed."
-                        .into(),
-                ),
-                (Some(_), _) => {
-                    let issued = caps.push_token_issued_at.unwrap_or(caps.reported_at);
-                    let age = (now - issued).max(Duration::zero());
-                    push_token_age = age.to_std().ok();
-                    if !input.push_registered {
-                        add(
-                            "push_token",
-                            Warning,
-                            "The push token has not reached the relay yet; it will at the next \
-                             sync."
-                                .into(),
-                        );
-                    } else if age > PUSH_TOKEN_MAX_AGE {
-                        add(
-                            "push_token",
-                            Warning,
-                            format!(
-                                "The push token is {} days old and may have expired: open the \
-                                 app so it can refresh it.",
-                                age.num_days()
-                            ),
-                        );
-                    } else {
-                        add(
-                            "push_token",
-                            Fine,
-                            format!(
-                                "The push token is registered (issued {}).",
-                                ago(now, issued)
-                            ),
-                        );
-                    }
-                }
-            }
-        }
+            HealthLevel::Ok,
+            "Notifications are allowed.",
+        )
+    } else {
+        item(
+            "notifications",
+            HealthLevel::Problem,
+            "Notifications are turned off for Klaxon: pages will neither show nor ring.",
+        )
     }
+}
 
+/// Whether a critical page rings through Do-Not-Disturb: the platform's
+/// permission and the person's own setting.
+fn check_dnd(caps: &Capabilities, settings: &NotificationSettings) -> HealthItem {
+    match (caps.dnd_access, settings.allow_override_dnd) {
+        (true, true) => item(
+            "dnd",
+            HealthLevel::Ok,
+            "Critical pages can ring through Do-Not-Disturb and silent mode.",
+        ),
+        (false, true) => item(
+            "dnd",
+            HealthLevel::Problem,
+            "Klaxon may not override Do-Not-Disturb: a critical page stays silent while \
+             Do-Not-Disturb or silent mode is on. Grant Do-Not-Disturb access.",
+        ),
+        (_, false) => item(
+            "dnd",
+            HealthLevel::Warning,
+            "You turned off \"override Do-Not-Disturb\": critical pages stay silent while \
+             Do-Not-Disturb is on.",
+        ),
+    }
+}
+
+/// Whether a critical page may take over the lock screen.
+fn check_full_screen(caps: &Capabilities) -> HealthItem {
+    if caps.full_screen_allowed {
+        item(
+            "full_screen",
+            HealthLevel::Ok,
+            "Critical pages can show full screen over the lock screen.",
+        )
+    } else {
+        item(
+            "full_screen",
+            HealthLevel::Warning,
+            "Klaxon may not show full screen over the lock screen: a critical page shows \
+             only as a notification. Allow full-screen notifications.",
+        )
+    }
+}
+
+/// Whether battery optimisation may delay pushes and the ring loop.
+fn check_battery(caps: &Capabilities) -> HealthItem {
+    if caps.battery_optimisation_exempt {
+        item(
+            "battery",
+            HealthLevel::Ok,
+            "Battery optimisation will not delay pages.",
+        )
+    } else {
+        item(
+            "battery",
+            HealthLevel::Warning,
+            "Battery optimisation is on for Klaxon: the system may delay pushes and stop \
+             the ring loop. Exempt Klaxon from battery optimisation.",
+        )
+    }
+}
+
+/// When the push token was issued, if the device has one for a push service.
+fn push_token_issued(caps: &Capabilities) -> Option<DateTime<Utc>> {
+    caps.push_token
+        .as_ref()
+        .filter(|_| caps.push_platform != PushPlatform::None)
+        .map(|_| caps.push_token_issued_at.unwrap_or(caps.reported_at))
+}
+
+/// How old the push token is (for [`Health::push_token_age`]).
+fn push_token_age(input: &HealthInput<'_>) -> Option<std::time::Duration> {
+    let issued = push_token_issued(input.caps?)?;
+    (input.now - issued).max(Duration::zero()).to_std().ok()
+}
+
+/// Whether pages can reach the device while the app is closed: a push
+/// service, a token, registered with the relay, and not stale.
+fn check_push_token(caps: &Capabilities, input: &HealthInput<'_>) -> HealthItem {
+    if caps.push_platform == PushPlatform::None {
+        return item(
+            "push_token",
+            HealthLevel::Warning,
+            "This device has no push service: pages arrive only while Klaxon is running \
+             and connected.",
+        );
+    }
+    let Some(issued) = push_token_issued(caps) else {
+        return item(
+            "push_token",
+            HealthLevel::Problem,
+            "There is no push token: pages cannot reach this device while the app is \
+             closed.",
+        );
+    };
+    let age = (input.now - issued).max(Duration::zero());
+    if !input.push_registered {
+        item(
+            "push_token",
+            HealthLevel::Warning,
+            "The push token has not reached the relay yet; it will at the next sync.",
+        )
+    } else if age > PUSH_TOKEN_MAX_AGE {
+        item(
+            "push_token",
+            HealthLevel::Warning,
+            format!(
+                "The push token is {} days old and may have expired: open the app so it can \
+                 refresh it.",
+                age.num_days()
+            ),
+        )
+    } else {
+        item(
+            "push_token",
+            HealthLevel::Ok,
+            format!(
+                "The push token is registered (issued {}).",
+                ago(input.now, issued)
+            ),
+        )
+    }
+}
+
+/// Whether any page has reached the device yet.
+fn check_last_push(input: &HealthInput<'_>) -> HealthItem {
     match input.last_push {
-        Some(at) => add(
+        Some(at) => item(
             "last_push",
-            Fine,
-            format!("The last page arrived {}.", ago(now, at)),
+            HealthLevel::Ok,
+            format!("The last page arrived {}.", ago(input.now, at)),
         ),
-        None => add(
+        None => item(
             "last_push",
-            Warning,
-            "No page has reached this device yet: send a test page to check the whole path.".into(),
+            HealthLevel::Warning,
+            "No page has reached this device yet: send a test page to check the whole path.",
         ),
     }
+}
 
+/// Whether the roster and alert list are recent.
+fn check_sync(input: &HealthInput<'_>) -> HealthItem {
+    let now = input.now;
     match (input.last_sync.ok_at, &input.last_sync.error) {
-        (_, Some(error)) => add("sync", Warning, format!("The last sync failed: {error}.")),
-        (None, None) => add(
+        (_, Some(error)) => item(
             "sync",
-            Warning,
-            "This device has not synced with the relay yet: the roster and alert list are empty."
-                .into(),
+            HealthLevel::Warning,
+            format!("The last sync failed: {error}."),
         ),
-        (Some(at), None) if now - at > SYNC_MAX_AGE => add(
+        (None, None) => item(
             "sync",
-            Warning,
+            HealthLevel::Warning,
+            "This device has not synced with the relay yet: the roster and alert list are empty.",
+        ),
+        (Some(at), None) if now - at > SYNC_MAX_AGE => item(
+            "sync",
+            HealthLevel::Warning,
             format!("The last successful sync was {}.", ago(now, at)),
         ),
-        (Some(at), None) => add("sync", Fine, format!("Synced {}.", ago(now, at))),
+        (Some(at), None) => item("sync", HealthLevel::Ok, format!("Synced {}.", ago(now, at))),
     }
+}
 
+/// Whether the person's actions reached the relay.
+fn check_outbox(input: &HealthInput<'_>) -> HealthItem {
     match input.pending.first() {
-        None => add("outbox", Fine, "Every action reached the relay.".into()),
-        Some(oldest) => add(
+        None => item("outbox", HealthLevel::Ok, "Every action reached the relay."),
+        Some(oldest) => item(
             "outbox",
-            Warning,
+            HealthLevel::Warning,
             format!(
                 "{} action(s) have not reached the relay yet (the oldest, {} on {}, from {}): \
                  until they do, escalation goes on as if you had not acted.",
                 input.pending.len(),
                 oldest.action.verb(),
                 oldest.alert,
-                ago(now, oldest.created_at)
+                ago(input.now, oldest.created_at)
             ),
         ),
     }
+}
 
-    if !input.settings.keep_ringing_until_acknowledged {
-        add(
+/// A warning when critical pages stop ringing on a timer.
+fn check_settings(settings: &NotificationSettings) -> Option<HealthItem> {
+    (!settings.keep_ringing_until_acknowledged).then(|| {
+        item(
             "settings",
-            Warning,
+            HealthLevel::Warning,
             format!(
                 "Critical pages ring for {} s only, not until acknowledged.",
-                input.settings.ring_limit.as_secs()
+                settings.ring_limit.as_secs()
             ),
-        );
-    }
-    match (input.has_shell, input.shell_error) {
-        (false, _) => add(
-            "shell",
-            Warning,
-            "No notification sink is attached: core cannot show or ring a page by itself.".into(),
-        ),
-        (true, Some(error)) => add(
-            "shell",
-            Problem,
-            format!("The app failed to show or ring a page: {error}."),
-        ),
-        (true, None) => {}
-    }
+        )
+    })
+}
 
-    items.sort_by_key(|i| match i.level {
-        Problem => 0,
-        Warning => 1,
-        Fine => 2,
-    });
-    Health {
-        ok: !items.iter().any(|i| i.level == Problem),
-        items,
-        last_push_at: input.last_push,
-        last_sync_at: input.last_sync.ok_at,
-        pending_actions: u32::try_from(input.pending.len()).unwrap_or(u32::MAX),
-        push_token_age,
+/// Whether a shell is attached and its last call worked; nothing when fine.
+fn check_shell(input: &HealthInput<'_>) -> Option<HealthItem> {
+    match (input.has_shell, input.shell_error) {
+        (false, _) => Some(item(
+            "shell",
+            HealthLevel::Warning,
+            "No notification sink is attached: core cannot show or ring a page by itself.",
+        )),
+        (true, Some(error)) => Some(item(
+            "shell",
+            HealthLevel::Problem,
+            format!("The app failed to show or ring a page: {error}."),
+        )),
+        (true, None) => None,
     }
 }
 

@@ -1,0 +1,91 @@
+//! The person's answers to a page: committing an action to the outbox with
+//! its local effect at once, and the actions still waiting for the relay.
+
+use super::{lock, Device};
+use crate::error::{Error, Result};
+use crate::outbox::{self, QueuedAction};
+use crate::store::Store;
+use klaxon_domain::alert::{Action, AlertStatus};
+
+impl Device {
+    /// Commits an action to the outbox (durably, before returning) and
+    /// applies its local effect at once: acknowledging or snoozing stops
+    /// the ring and quietens the notification, resolving, escalating or
+    /// declining stops the ring and removes it. [`Device::sync`] delivers it;
+    /// should the relay refuse it while the alert still pages this person
+    /// (an escalate with nobody left to page), that sync rings it again.
+    /// A snooze must end in the future and within [`klaxon_domain::alert::MAX_SNOOZE`].
+    pub fn act(&self, alert: &str, action: Action) -> Result<QueuedAction> {
+        let creds = self.require_credentials()?;
+        if alert.trim().is_empty() {
+            return Err(Error::Invalid("no alert id given".into()));
+        }
+        let now = self.clock.now();
+        if let Action::Snooze { until } = &action {
+            if *until <= now {
+                return Err(Error::Invalid("a snooze must end in the future".into()));
+            }
+            // The relay would refuse it after act() had already silenced the
+            // ring: refuse it here, while the person is still looking.
+            if *until - now > klaxon_domain::alert::MAX_SNOOZE {
+                return Err(Error::Invalid(format!(
+                    "a snooze may last at most {} hours",
+                    klaxon_domain::alert::MAX_SNOOZE.num_hours()
+                )));
+            }
+        }
+        let (queued, view) = {
+            let mut store = lock(&self.store);
+            let view = store.synced_alert(alert)?;
+            let seen = view.as_ref().map(|v| v.revision);
+            let queued = outbox::enqueue(
+                &mut store,
+                alert,
+                &creds.enrollment.person,
+                action.clone(),
+                seen,
+                now,
+            )?;
+            (queued, view)
+        };
+        self.stop_ring(alert);
+        match action {
+            Action::Acknowledge | Action::Snooze { .. } => {
+                if let Some(view) = &view {
+                    let plan = self.plan_for(view, AlertStatus::Acknowledged)?;
+                    self.tell(|s| s.update(&plan));
+                }
+            }
+            Action::Resolve | Action::Escalate | Action::Decline => {
+                self.tell(|s| s.cancel(alert));
+            }
+        }
+        Ok(queued)
+    }
+
+    /// Actions waiting for the relay's final answer, oldest first.
+    pub fn pending_actions(&self) -> Result<Vec<QueuedAction>> {
+        pending_of(&lock(&self.store))
+    }
+}
+
+/// The actions in `store` still waiting for the relay's final answer, oldest first.
+pub(super) fn pending_of(store: &Store) -> Result<Vec<QueuedAction>> {
+    Ok(store
+        .queued_actions()?
+        .into_iter()
+        .filter(|a| a.outcome.is_none())
+        .collect())
+}
+
+/// The alerts on which the relay just refused an action, each once.
+pub(super) fn refused_alerts(delivered: &[QueuedAction]) -> Vec<&str> {
+    let mut alerts: Vec<&str> = delivered
+        .iter()
+        .filter(|a| matches!(a.outcome, Some(outbox::ActionOutcome::Rejected { .. })))
+        .map(|a| a.alert.as_str())
+        .collect();
+    alerts.sort_unstable();
+    alerts.dedup();
+    alerts
+}

@@ -1,0 +1,185 @@
+//! What the shell is told to show and ring, and when a ring stops: the set
+//! of alerts this process rings, the plan for an alert in a given state,
+//! and the decisions after a page, a refused action or a sync.
+
+use super::sync::missed_page;
+use super::{lock, Device, Shell};
+use crate::client::Credentials;
+use crate::error::Result;
+use crate::outbox::QueuedAction;
+use crate::page::{Delivery, Page};
+use klaxon_domain::alert::{Action, AlertStatus};
+use klaxon_domain::notify::{self, NotificationPlan, PageContent};
+use klaxon_domain::wire::AlertView;
+use std::collections::HashSet;
+
+impl Device {
+    /// Tells the shell what a received page means and returns the plan
+    /// shown (`None`: a repeat, nothing shown). `known` is the alert's
+    /// stored view from before the page: a page older than a non-triggered
+    /// state already stored never rings.
+    pub(super) fn ring_for_page(
+        &self,
+        page: &Page,
+        delivery: Delivery,
+        known: Option<AlertView>,
+    ) -> Result<Option<NotificationPlan>> {
+        // A page older than a non-triggered state already stored (the
+        // acknowledgement synced before this push arrived) never rings: the
+        // stored state is what the alert is.
+        let newer = known
+            .filter(|view| view.revision > page.revision && view.status != AlertStatus::Triggered);
+        let quiet = page.status != AlertStatus::Triggered || page.status_update;
+        let plan = match delivery {
+            Delivery::Duplicate => {
+                // A repeat changes nothing; but if this process still
+                // rings the alert, a repeated "it moved on" stops it.
+                if (quiet || newer.is_some()) && self.is_ringing(&page.alert) {
+                    self.stop_ring(&page.alert);
+                }
+                return Ok(None);
+            }
+            Delivery::Show(plan) => *plan,
+        };
+        if let Some(view) = newer {
+            let plan = self.plan_for(&view, view.status)?;
+            self.stop_ring(&page.alert);
+            if view.status == AlertStatus::Resolved {
+                self.tell(|s| s.cancel(&page.alert));
+            } else {
+                self.tell(|s| s.update(&plan));
+            }
+            return Ok(Some(plan));
+        }
+        match page.status {
+            AlertStatus::Triggered if !page.status_update => self.present_and_ring(&plan),
+            // Escalated to other people (still triggered, the plan is
+            // silenced) or acknowledged: stop, and show it quietly.
+            AlertStatus::Triggered | AlertStatus::Acknowledged => {
+                self.stop_ring(&plan.alert);
+                self.tell(|s| s.update(&plan));
+            }
+            AlertStatus::Resolved => {
+                self.stop_ring(&plan.alert);
+                self.tell(|s| s.cancel(&plan.alert));
+            }
+        }
+        Ok(Some(plan))
+    }
+
+    /// After the relay refused an action (an escalate with nobody left to
+    /// page, an acknowledgement that lost a race it may still owe), the
+    /// alert may still be triggered and paging this person — but `act`
+    /// silenced it when it was tapped. Ring again, unless another action
+    /// is queued on it or it already rings. Returns the plan it presented.
+    pub(super) fn ring_again_after_refusal(
+        &self,
+        alert: &str,
+        pending: &[QueuedAction],
+        creds: &Credentials,
+    ) -> Result<Option<NotificationPlan>> {
+        if pending.iter().any(|a| a.alert == alert) || self.is_ringing(alert) {
+            return Ok(None);
+        }
+        let Some(view) = lock(&self.store).synced_alert(alert)? else {
+            return Ok(None);
+        };
+        if missed_page(&view, &creds.enrollment.person).is_none() {
+            return Ok(None);
+        }
+        let plan = self.plan_for(&view, AlertStatus::Triggered)?;
+        self.present_and_ring(&plan);
+        Ok(Some(plan))
+    }
+
+    /// Shows a triggered page and starts its ring loop, if it has one.
+    pub(super) fn present_and_ring(&self, plan: &NotificationPlan) {
+        self.tell(|s| s.present(plan));
+        if let Some(ring) = &plan.ring {
+            self.ringing_set().insert(plan.alert.clone());
+            self.tell(|s| s.start_ringing(&plan.alert, ring));
+        }
+    }
+
+    /// Stops every ring of this process whose alert, as stored now, is no
+    /// longer triggered or has an action queued on it. The stored state,
+    /// not what this sync pulled: two processes on one state directory
+    /// share the cursor, so the other one's sync (or its queued
+    /// acknowledgement) may be the only trace of the change.
+    pub(super) fn stop_rings_the_store_has_settled(&self, pending: &[QueuedAction]) -> Result<()> {
+        let ringing: Vec<String> = self.ringing_set().iter().cloned().collect();
+        for alert in ringing {
+            let view = lock(&self.store).synced_alert(&alert)?;
+            let queued = pending.iter().rev().find(|a| a.alert == alert);
+            let status = match (&view, queued) {
+                (Some(view), _) if view.status != AlertStatus::Triggered => view.status,
+                (_, Some(action)) => match action.action {
+                    Action::Acknowledge | Action::Snooze { .. } => AlertStatus::Acknowledged,
+                    Action::Resolve | Action::Escalate | Action::Decline => AlertStatus::Resolved,
+                },
+                _ => continue,
+            };
+            self.stop_ring(&alert);
+            match (&view, status) {
+                (Some(view), AlertStatus::Acknowledged) => {
+                    let plan = self.plan_for(view, status)?;
+                    self.tell(|s| s.update(&plan));
+                }
+                // Resolved, or escalated/declined here (as `act` does).
+                _ => self.tell(|s| s.cancel(&alert)),
+            }
+        }
+        Ok(())
+    }
+
+    /// The plan for showing `view` in `status` (e.g. after acknowledging).
+    pub(super) fn plan_for(
+        &self,
+        view: &AlertView,
+        status: AlertStatus,
+    ) -> Result<NotificationPlan> {
+        let settings = self.settings()?;
+        Ok(notify::plan(
+            &PageContent {
+                alert: view.id.clone(),
+                priority: view.priority,
+                status,
+                service_name: view.service_name.clone(),
+                summary: view.summary.clone(),
+                runbook: view.runbook.clone(),
+            },
+            &settings,
+        ))
+    }
+
+    /// The alerts this process rings (a poisoned lock still holds a valid set).
+    pub(super) fn ringing_set(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.ringing.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether this process started `alert`'s ring loop and has not stopped it.
+    pub(super) fn is_ringing(&self, alert: &str) -> bool {
+        self.ringing_set().contains(alert)
+    }
+
+    /// Stops the ring loop. Always told to the shell, even when this
+    /// process did not start it: a ring started before an app restart must
+    /// stop too, and stopping a silent alert is harmless.
+    pub(super) fn stop_ring(&self, alert: &str) {
+        self.ringing_set().remove(alert);
+        self.tell(|s| s.stop_ringing(alert));
+    }
+
+    /// Calls the shell, if one is set; its failure is kept for the
+    /// self-check, and core carries on regardless.
+    pub(super) fn tell(&self, call: impl FnOnce(&dyn Shell) -> std::result::Result<(), String>) {
+        let shell = self.shell.read().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(shell) = shell {
+            let result = call(shell.as_ref());
+            let mut last = self.shell_error.lock().unwrap_or_else(|p| p.into_inner());
+            if let Err(e) = result {
+                *last = Some(e);
+            }
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! Talking to the relay after enrollment: the sync (push token, outbox,
+//! delta pull, missed pages, rings the store has settled) and listening on
+//! the relay's event stream.
+
+use super::actions::{pending_of, refused_alerts};
+use super::more_keys;
+use super::{lock, Capabilities, Device};
+use crate::client::{self, Credentials, RelayTransport};
+use crate::error::{Error, Result};
+use crate::outbox::{Backoff, QueuedAction, Sender};
+use crate::page::Page;
+use crate::store::Durability;
+use chrono::{DateTime, Utc};
+use klaxon_domain::alert::AlertStatus;
+use klaxon_domain::notify::NotificationPlan;
+use klaxon_domain::wire::{AlertView, PushPlatform, PushTokenRequest};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// What one [`Device::sync`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Actions attempted, as settled (outcome set when final).
+    pub delivered: Vec<QueuedAction>,
+    /// Alerts whose view changed.
+    pub alerts_changed: u32,
+    /// Whether a new roster view arrived.
+    pub roster_updated: bool,
+    /// Actions still waiting afterwards.
+    pub pending_actions: u32,
+    /// Pages the sync found that no push or stream had brought (a lost
+    /// push, or one too large to push): planned, presented and rung like
+    /// any page.
+    pub plans: Vec<NotificationPlan>,
+}
+
+/// What one [`Device::listen`] received.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Listened {
+    /// Plans of the new pages (repeats are left out).
+    pub plans: Vec<NotificationPlan>,
+    /// Pages received, repeats included.
+    pub pages: u32,
+    /// The relay said alerts changed: call [`Device::sync`].
+    pub changed: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(super) struct LastSync {
+    /// When the last sync ran, whatever its result.
+    pub(super) at: Option<DateTime<Utc>>,
+    /// When the last sync succeeded.
+    pub(super) ok_at: Option<DateTime<Utc>>,
+    /// Why the last sync failed; `None` after a success.
+    pub(super) error: Option<String>,
+}
+
+impl Device {
+    /// Listens on the relay's event stream (the foreground path, and the
+    /// terminal pager's): pages are handled exactly like pushes (stored,
+    /// deduplicated, presented, rung). Returns after `max_pages` pages, when
+    /// `max_duration` has passed, or when the relay closes the stream.
+    pub async fn listen(
+        &self,
+        max_duration: std::time::Duration,
+        max_pages: u32,
+    ) -> Result<Listened> {
+        let creds = self.require_credentials()?;
+        let mut listened = Listened::default();
+        let work = async {
+            let mut stream = self.relay.stream(&creds).await?;
+            while let Some(event) = stream.next().await? {
+                match event {
+                    klaxon_domain::wire::StreamEvent::Page { page } => {
+                        if let Some(plan) = self.handle_page(&page)? {
+                            listened.plans.push(plan);
+                        }
+                        listened.pages = listened.pages.saturating_add(1);
+                        if listened.pages >= max_pages {
+                            break;
+                        }
+                    }
+                    klaxon_domain::wire::StreamEvent::Changed { .. } => listened.changed = true,
+                }
+            }
+            Ok::<(), Error>(())
+        };
+        match tokio::time::timeout(max_duration, work).await {
+            Ok(result) => result?,
+            Err(_elapsed) => {}
+        }
+        Ok(listened)
+    }
+
+    /// Delivers the outbox and pulls what changed: registers a new push
+    /// token, sends every due action (each at most once per sync, with
+    /// backoff between syncs), then syncs alerts and roster from the stored
+    /// cursor. Every ring of this process whose alert, as stored after the
+    /// sync, is no longer triggered or has an action queued stops (even when
+    /// the relay was unreachable, and even when another process on the same
+    /// state directory pulled the change). Needs a
+    /// tokio runtime (it blocks a `spawn_blocking` thread per delivery).
+    pub async fn sync(self: &Arc<Self>) -> Result<SyncReport> {
+        let result = self.sync_inner().await;
+        let now = self.clock.now();
+        let pending = {
+            let mut store = lock(&self.store);
+            let mut last: LastSync = store.setting(more_keys::LAST_SYNC)?.unwrap_or_default();
+            last.at = Some(now);
+            match &result {
+                Ok(_) => {
+                    last.ok_at = Some(now);
+                    last.error = None;
+                }
+                Err(e) => last.error = Some(e.to_string()),
+            }
+            store.set_setting(more_keys::LAST_SYNC, &last, Durability::Normal)?;
+            pending_of(&store)?
+        };
+        // Also when the relay was unreachable: another process's queued
+        // acknowledgement is in the store already.
+        self.stop_rings_the_store_has_settled(&pending)?;
+        result
+    }
+
+    async fn sync_inner(self: &Arc<Self>) -> Result<SyncReport> {
+        let creds = self.require_credentials()?;
+        self.register_push_token(&creds).await?;
+
+        let this = Arc::clone(self);
+        let runtime = tokio::runtime::Handle::current();
+        let transport_creds = Arc::clone(&creds);
+        let delivered = tokio::task::spawn_blocking(move || {
+            let transport = RelayTransport::new(this.relay.clone(), transport_creds, runtime);
+            let mut sender = Sender::new(transport, Backoff::from_os_entropy());
+            sender.drain_shared(&this.store, this.clock.now())
+        })
+        .await
+        .map_err(|e| Error::Invalid(format!("the outbox sender stopped: {e}")))??;
+
+        let pulled = client::pull(&self.relay, &creds, &self.store).await?;
+        if let Some(roster) = &pulled.roster {
+            *self.roster.write().unwrap_or_else(|p| p.into_inner()) =
+                Some(Arc::new(roster.clone()));
+        }
+        let pending = self.pending_actions()?;
+        let mut plans = Vec::new();
+        for view in &pulled.alerts {
+            let acted_on = pending.iter().any(|a| a.alert == view.id);
+            if let Some(page) = missed_page(view, &creds.enrollment.person).filter(|_| !acted_on) {
+                // Deduplicated against pushes like any page: a ring that
+                // already arrived does not ring again.
+                if let Some(plan) = self.handle_page(&page)? {
+                    plans.push(plan);
+                }
+            }
+            if view.status != AlertStatus::Triggered && self.is_ringing(&view.id) {
+                self.stop_ring(&view.id);
+                if view.status == AlertStatus::Resolved {
+                    self.tell(|s| s.cancel(&view.id));
+                } else {
+                    let plan = self.plan_for(view, view.status)?;
+                    self.tell(|s| s.update(&plan));
+                }
+            }
+        }
+        for alert in refused_alerts(&delivered) {
+            if let Some(plan) = self.ring_again_after_refusal(alert, &pending, &creds)? {
+                plans.push(plan);
+            }
+        }
+        Ok(SyncReport {
+            delivered,
+            alerts_changed: u32::try_from(pulled.alerts.len()).unwrap_or(u32::MAX),
+            roster_updated: pulled.roster.is_some(),
+            pending_actions: pending.len().try_into().unwrap_or(u32::MAX),
+            plans,
+        })
+    }
+
+    async fn register_push_token(&self, creds: &Credentials) -> Result<()> {
+        let (caps, registered) = {
+            let store = lock(&self.store);
+            let caps: Option<Capabilities> = store.setting(more_keys::CAPABILITIES)?;
+            let registered: Option<String> = store
+                .setting::<Option<String>>(more_keys::PUSH_REGISTERED)?
+                .flatten();
+            (caps, registered)
+        };
+        let Some(caps) = caps else { return Ok(()) };
+        let Some(token) = caps
+            .push_token
+            .filter(|_| caps.push_platform != PushPlatform::None)
+        else {
+            return Ok(());
+        };
+        let fingerprint = format!("{:?}:{token}", caps.push_platform);
+        if registered.as_deref() == Some(fingerprint.as_str()) {
+            return Ok(());
+        }
+        self.relay
+            .register_push_token(
+                creds,
+                &PushTokenRequest {
+                    platform: caps.push_platform,
+                    token: Some(token),
+                },
+            )
+            .await?;
+        lock(&self.store).set_setting(
+            more_keys::PUSH_REGISTERED,
+            &Some(fingerprint),
+            Durability::Normal,
+        )
+    }
+}
+
+/// The page a synced alert stands for when it is triggered and its latest
+/// escalation step paged `person`: what a push would have carried.
+pub(super) fn missed_page(view: &AlertView, person: &str) -> Option<Page> {
+    if view.status != AlertStatus::Triggered {
+        return None;
+    }
+    let step_seq = view
+        .timeline
+        .iter()
+        .rev()
+        .find_map(|entry| match &entry.event {
+            klaxon_domain::alert::Event::Notified {
+                step_seq, people, ..
+            } => Some((*step_seq, people)),
+            _ => None,
+        });
+    let (step_seq, people) = step_seq?;
+    people.iter().any(|p| p == person).then(|| Page {
+        alert: view.id.clone(),
+        step_seq,
+        service: view.service.clone(),
+        service_name: view.service_name.clone(),
+        dedup_key: view.dedup_key.clone(),
+        summary: view.summary.clone(),
+        priority: view.priority,
+        status: AlertStatus::Triggered,
+        revision: view.revision,
+        runbook: view.runbook.clone(),
+        status_update: false,
+    })
+}

@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use klaxon_domain::alert::{Actor, Trigger};
 use klaxon_domain::wire::AlertDetails;
-use klaxon_domain::Priority;
+use klaxon_domain::{Priority, Service};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
@@ -51,14 +51,8 @@ fn clip(text: &str) -> String {
     out
 }
 
-fn parse(state: &AppState, routing_key: &str, bytes: &[u8]) -> Result<Vec<IngestEvent>, ApiError> {
-    let Some(service) = state.roster.service_by_routing_key(routing_key) else {
-        return Err(ApiError::NotFound(
-            "routing_key: no service has this routing key".into(),
-        ));
-    };
-    let value: Value = crate::body::parse(bytes).map_err(|e| ApiError::invalid_event(vec![e]))?;
-    let mut errors = Vec::new();
+/// `version`: the string `"4"`, the only payload version there is.
+fn check_version(value: &Value, errors: &mut Vec<String>) {
     match value.get("version") {
         Some(Value::String(v)) if v == "4" => {}
         Some(Value::String(other)) => {
@@ -72,101 +66,164 @@ fn parse(state: &AppState, routing_key: &str, bytes: &[u8]) -> Result<Vec<Ingest
             super::value_in_words(other)
         )),
     }
+}
+
+/// One alert of the webhook, with the group's common annotations to fall
+/// back on.
+struct AlertIn<'a> {
+    alert: &'a Value,
+    labels: &'a Map<String, Value>,
+    annotations: &'a Map<String, Value>,
+    common: &'a Map<String, Value>,
+}
+
+impl AlertIn<'_> {
+    /// A non-empty annotation, the alert's own or else the group's.
+    fn text(&self, name: &str) -> Option<String> {
+        self.annotations
+            .get(name)
+            .or_else(|| self.common.get(name))
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    }
+
+    fn label(&self, name: &str) -> Option<String> {
+        self.labels
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    }
+
+    fn generator_url(&self) -> Option<&str> {
+        self.alert.get("generatorURL").and_then(Value::as_str)
+    }
+
+    /// The alert's dedup key: its `fingerprint`, else one computed from
+    /// its labels; `None` when it has neither.
+    fn fingerprint(&self) -> Option<String> {
+        match self.alert.get("fingerprint").and_then(Value::as_str) {
+            Some(f) if !f.is_empty() => Some(f.to_string()),
+            _ if self.labels.is_empty() => None,
+            _ => Some(fingerprint_of(self.labels)),
+        }
+    }
+
+    /// A firing alert as a trigger: the summary is the first of the
+    /// `summary` and `description` annotations and the `alertname` label.
+    fn trigger(&self, service: &Service, fingerprint: String) -> IngestEvent {
+        let summary = self
+            .text("summary")
+            .or_else(|| self.text("description"))
+            .or_else(|| self.label("alertname"))
+            .unwrap_or_else(|| format!("alert {fingerprint}"));
+        let priority = service.priority.unwrap_or_else(|| {
+            Priority::from_severity(self.label("severity").as_deref().unwrap_or(""))
+        });
+        IngestEvent::Trigger {
+            trigger: Trigger {
+                service: service.id.clone(),
+                dedup_key: fingerprint,
+                summary: clip(&summary),
+                priority,
+                actor: Actor::integration("alertmanager"),
+            },
+            details: self.details(),
+        }
+    }
+
+    /// What the page shows beyond its summary.
+    fn details(&self) -> AlertDetails {
+        AlertDetails {
+            source: self
+                .label("instance")
+                .or_else(|| self.generator_url().map(str::to_string)),
+            description: self.text("description"),
+            runbook: self.text("runbook_url"),
+            links: self
+                .generator_url()
+                .filter(|u| !u.is_empty())
+                .map(|u| {
+                    vec![klaxon_domain::wire::Link {
+                        href: u.to_string(),
+                        text: Some("Source".into()),
+                    }]
+                })
+                .unwrap_or_default(),
+            images: Vec::new(),
+            custom: Some(json!({ "labels": self.labels })),
+        }
+    }
+}
+
+/// `alerts[i]`: a trigger when `firing`, a resolve when `resolved`; an
+/// error names the alert by its index.
+fn alert_event(
+    service: &Service,
+    i: usize,
+    alert: &AlertIn<'_>,
+    errors: &mut Vec<String>,
+) -> Option<IngestEvent> {
+    let Some(fingerprint) = alert.fingerprint() else {
+        errors.push(format!("alerts[{i}]: neither fingerprint nor labels"));
+        return None;
+    };
+    match alert.alert.get("status") {
+        Some(Value::String(s)) if s == "firing" => {
+            return Some(alert.trigger(service, fingerprint))
+        }
+        Some(Value::String(s)) if s == "resolved" => {
+            return Some(IngestEvent::Resolve {
+                service: service.id.clone(),
+                dedup_key: fingerprint,
+                actor: Actor::integration("alertmanager"),
+            })
+        }
+        Some(Value::String(other)) => errors.push(format!(
+            "alerts[{i}].status: {other:?} is not \"firing\" or \"resolved\""
+        )),
+        None | Some(Value::Null) => errors.push(format!(
+            "alerts[{i}].status: missing; Alertmanager sends \"firing\" or \"resolved\""
+        )),
+        Some(other) => errors.push(format!(
+            "alerts[{i}].status: must be the string \"firing\" or \"resolved\", not {}",
+            super::value_in_words(other)
+        )),
+    }
+    None
+}
+
+/// The object `name` of `value`, if it is one.
+fn object<'a>(value: &'a Value, name: &str) -> Option<&'a Map<String, Value>> {
+    value.get(name).and_then(Value::as_object)
+}
+
+/// Checks the webhook body, reporting every problem at once, and turns
+/// each alert into an event to commit.
+fn parse(state: &AppState, routing_key: &str, bytes: &[u8]) -> Result<Vec<IngestEvent>, ApiError> {
+    let Some(service) = state.roster.service_by_routing_key(routing_key) else {
+        return Err(ApiError::NotFound(
+            "routing_key: no service has this routing key".into(),
+        ));
+    };
+    let value: Value = crate::body::parse(bytes).map_err(|e| ApiError::invalid_event(vec![e]))?;
+    let mut errors = Vec::new();
+    check_version(&value, &mut errors);
     let Some(alerts) = value.get("alerts").and_then(Value::as_array) else {
         errors.push("alerts: missing or not an array".into());
         return Err(ApiError::invalid_event(errors));
     };
     let empty = Map::new();
-    let common = value
-        .get("commonAnnotations")
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
+    let common = object(&value, "commonAnnotations").unwrap_or(&empty);
     let mut events = Vec::with_capacity(alerts.len());
     for (i, alert) in alerts.iter().enumerate() {
-        let labels = alert
-            .get("labels")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
-        let annotations = alert
-            .get("annotations")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
-        let text = |name: &str| -> Option<String> {
-            annotations
-                .get(name)
-                .or_else(|| common.get(name))
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
+        let alert = AlertIn {
+            alert,
+            labels: object(alert, "labels").unwrap_or(&empty),
+            annotations: object(alert, "annotations").unwrap_or(&empty),
+            common,
         };
-        let label = |name: &str| labels.get(name).and_then(Value::as_str).map(str::to_string);
-        let fingerprint = match alert.get("fingerprint").and_then(Value::as_str) {
-            Some(f) if !f.is_empty() => f.to_string(),
-            _ if labels.is_empty() => {
-                errors.push(format!("alerts[{i}]: neither fingerprint nor labels"));
-                continue;
-            }
-            _ => fingerprint_of(labels),
-        };
-        let actor = Actor::integration("alertmanager");
-        match alert.get("status") {
-            Some(Value::String(s)) if s == "firing" => {
-                let summary = text("summary")
-                    .or_else(|| text("description"))
-                    .or_else(|| label("alertname"))
-                    .unwrap_or_else(|| format!("alert {fingerprint}"));
-                let priority = service.priority.unwrap_or_else(|| {
-                    Priority::from_severity(label("severity").as_deref().unwrap_or(""))
-                });
-                events.push(IngestEvent::Trigger {
-                    trigger: Trigger {
-                        service: service.id.clone(),
-                        dedup_key: fingerprint,
-                        summary: clip(&summary),
-                        priority,
-                        actor,
-                    },
-                    details: AlertDetails {
-                        source: label("instance").or_else(|| {
-                            alert
-                                .get("generatorURL")
-                                .and_then(Value::as_str)
-                                .map(str::to_string)
-                        }),
-                        description: text("description"),
-                        runbook: text("runbook_url"),
-                        links: alert
-                            .get("generatorURL")
-                            .and_then(Value::as_str)
-                            .filter(|u| !u.is_empty())
-                            .map(|u| {
-                                vec![klaxon_domain::wire::Link {
-                                    href: u.to_string(),
-                                    text: Some("Source".into()),
-                                }]
-                            })
-                            .unwrap_or_default(),
-                        images: Vec::new(),
-                        custom: Some(json!({ "labels": labels })),
-                    },
-                });
-            }
-            Some(Value::String(s)) if s == "resolved" => events.push(IngestEvent::Resolve {
-                service: service.id.clone(),
-                dedup_key: fingerprint,
-                actor,
-            }),
-            Some(Value::String(other)) => errors.push(format!(
-                "alerts[{i}].status: {other:?} is not \"firing\" or \"resolved\""
-            )),
-            None | Some(Value::Null) => errors.push(format!(
-                "alerts[{i}].status: missing; Alertmanager sends \"firing\" or \"resolved\""
-            )),
-            Some(other) => errors.push(format!(
-                "alerts[{i}].status: must be the string \"firing\" or \"resolved\", not {}",
-                super::value_in_words(other)
-            )),
-        }
+        events.extend(alert_event(service, i, &alert, &mut errors));
     }
     if !errors.is_empty() {
         return Err(ApiError::invalid_event(errors));

@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use klaxon_domain::alert::{Actor, Trigger};
 use klaxon_domain::wire::{AlertDetails, Image, Link};
-use klaxon_domain::Priority;
+use klaxon_domain::{Priority, Service};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
@@ -108,15 +108,14 @@ fn parse_images(obj: &Map<String, Value>, errors: &mut Vec<String>) -> Vec<Image
     out
 }
 
-fn parse(state: &AppState, bytes: &[u8]) -> Result<Parsed, ApiError> {
-    let value: Value = crate::body::parse(bytes).map_err(|e| ApiError::invalid_event(vec![e]))?;
-    let Some(obj) = value.as_object() else {
-        return Err(ApiError::invalid_event(vec![
-            "body: must be a JSON object".into()
-        ]));
-    };
-    let mut errors = Vec::new();
-    let routing_key = string_field(obj, "routing_key", "routing_key", &mut errors);
+/// `routing_key`: present, a string, and some service's. Returns the
+/// service and the key (both `None` once an error is reported).
+fn routing<'a>(
+    state: &'a AppState,
+    obj: &'a Map<String, Value>,
+    errors: &mut Vec<String>,
+) -> (Option<&'a Service>, Option<&'a str>) {
+    let routing_key = string_field(obj, "routing_key", "routing_key", errors);
     // Err: present but not a string, already reported (once).
     let service = match routing_key {
         Err(()) => None,
@@ -132,8 +131,12 @@ fn parse(state: &AppState, bytes: &[u8]) -> Result<Parsed, ApiError> {
             service
         }
     };
-    let routing_key = routing_key.ok().flatten();
-    let action = string_field(obj, "event_action", "event_action", &mut errors);
+    (service, routing_key.ok().flatten())
+}
+
+/// `event_action`: one of `trigger`, `acknowledge`, `resolve`.
+fn event_action<'a>(obj: &'a Map<String, Value>, errors: &mut Vec<String>) -> Option<&'a str> {
+    let action = string_field(obj, "event_action", "event_action", errors);
     match action {
         Err(()) | Ok(Some("trigger" | "acknowledge" | "resolve")) => {}
         Ok(None) => {
@@ -143,19 +146,160 @@ fn parse(state: &AppState, bytes: &[u8]) -> Result<Parsed, ApiError> {
             "event_action: {other:?} is not trigger, acknowledge or resolve"
         )),
     }
-    let action = action.ok().flatten();
-    let dedup_field = string_field(obj, "dedup_key", "dedup_key", &mut errors);
-    let dedup_key = dedup_field.ok().flatten();
+    action.ok().flatten()
+}
+
+/// `dedup_key`: at most [`MAX_DEDUP_KEY`] characters, and required unless
+/// the event is a trigger (PagerDuty makes one up for a trigger).
+fn dedup_key<'a>(
+    obj: &'a Map<String, Value>,
+    action: Option<&str>,
+    errors: &mut Vec<String>,
+) -> Option<&'a str> {
+    let field = string_field(obj, "dedup_key", "dedup_key", errors);
+    let dedup_key = field.ok().flatten();
     if let Some(key) = dedup_key {
         if key.chars().count() > MAX_DEDUP_KEY {
             errors.push(format!("dedup_key: longer than {MAX_DEDUP_KEY} characters"));
         }
     }
     if matches!(action, Some("acknowledge" | "resolve"))
-        && dedup_field.is_ok_and(|key| key.is_none_or(str::is_empty))
+        && field.is_ok_and(|key| key.is_none_or(str::is_empty))
     {
         errors.push("dedup_key: required for acknowledge and resolve".into());
     }
+    dedup_key
+}
+
+/// What a trigger's `payload` gave: its summary and severity (the rest
+/// goes into the alert's details).
+#[derive(Default)]
+struct Payload {
+    summary: Option<String>,
+    severity: Option<String>,
+}
+
+/// A trigger's `payload`: an object with `summary`, `source` and
+/// `severity`; the optional fields are checked and kept in
+/// `details.custom` with the event's `client` and `client_url`.
+fn payload(
+    obj: &Map<String, Value>,
+    details: &mut AlertDetails,
+    errors: &mut Vec<String>,
+) -> Payload {
+    match obj.get("payload") {
+        None | Some(Value::Null) => {
+            errors.push(
+                "payload: missing; a trigger needs payload.summary, payload.source and payload.severity"
+                    .into(),
+            );
+            Payload::default()
+        }
+        Some(Value::Object(payload)) => {
+            let summary = summary(payload, errors);
+            details.source = source(payload, errors);
+            let severity = severity(payload, errors);
+            for name in ["component", "group", "class"] {
+                let _ = string_field(payload, name, &format!("payload.{name}"), errors);
+            }
+            timestamp(payload, errors);
+            details.custom = custom_details(obj, payload);
+            Payload { summary, severity }
+        }
+        Some(other) => {
+            errors.push(format!(
+                "payload: must be an object with summary, source and severity, not {}",
+                super::value_in_words(other)
+            ));
+            Payload::default()
+        }
+    }
+}
+
+/// `payload.summary`: present, at most [`MAX_SUMMARY`] characters.
+fn summary(payload: &Map<String, Value>, errors: &mut Vec<String>) -> Option<String> {
+    match string_field(payload, "summary", "payload.summary", errors) {
+        Err(()) => {}
+        Ok(None | Some("")) => errors.push("payload.summary: missing".into()),
+        Ok(Some(s)) if s.chars().count() > MAX_SUMMARY => errors.push(format!(
+            "payload.summary: {} characters, more than the {MAX_SUMMARY} allowed",
+            s.chars().count()
+        )),
+        Ok(Some(s)) => return Some(s.to_string()),
+    }
+    None
+}
+
+/// `payload.source`: present and not empty.
+fn source(payload: &Map<String, Value>, errors: &mut Vec<String>) -> Option<String> {
+    match string_field(payload, "source", "payload.source", errors) {
+        Err(()) => {}
+        Ok(None | Some("")) => errors.push("payload.source: missing".into()),
+        Ok(Some(s)) => return Some(s.to_string()),
+    }
+    None
+}
+
+/// `payload.severity`: one of [`SEVERITIES`].
+fn severity(payload: &Map<String, Value>, errors: &mut Vec<String>) -> Option<String> {
+    match string_field(payload, "severity", "payload.severity", errors) {
+        Err(()) => {}
+        Ok(None) => {
+            errors.push("payload.severity: missing; use critical, error, warning or info".into())
+        }
+        Ok(Some(s)) if SEVERITIES.contains(&s) => return Some(s.to_string()),
+        Ok(Some(s)) => errors.push(format!(
+            "payload.severity: {s:?} is not critical, error, warning or info"
+        )),
+    }
+    None
+}
+
+/// `payload.timestamp`, when given, must be a date and time
+/// ([`is_iso8601`]); an empty one is no timestamp (a sender's unset
+/// string field).
+fn timestamp(payload: &Map<String, Value>, errors: &mut Vec<String>) {
+    if let Ok(Some(at)) = string_field(payload, "timestamp", "payload.timestamp", errors)
+        .map(|at| at.filter(|at| !at.is_empty()))
+    {
+        if !is_iso8601(at) {
+            errors.push(format!(
+                "payload.timestamp: {at:?} is not an ISO 8601 date and time (like 2026-03-01T12:00:00Z)"
+            ));
+        }
+    }
+}
+
+/// The optional payload fields and the event's `client` fields, passed on
+/// as the alert's custom details (`None` when there are none).
+fn custom_details(obj: &Map<String, Value>, payload: &Map<String, Value>) -> Option<Value> {
+    let mut custom = Map::new();
+    for name in ["component", "group", "class", "timestamp", "custom_details"] {
+        if let Some(v) = payload.get(name) {
+            custom.insert(name.to_string(), v.clone());
+        }
+    }
+    for name in ["client", "client_url"] {
+        if let Some(v) = obj.get(name) {
+            custom.insert(name.to_string(), v.clone());
+        }
+    }
+    (!custom.is_empty()).then_some(Value::Object(custom))
+}
+
+/// Checks every field, reporting every problem at once, and builds the
+/// event to commit.
+fn parse(state: &AppState, bytes: &[u8]) -> Result<Parsed, ApiError> {
+    let value: Value = crate::body::parse(bytes).map_err(|e| ApiError::invalid_event(vec![e]))?;
+    let Some(obj) = value.as_object() else {
+        return Err(ApiError::invalid_event(vec![
+            "body: must be a JSON object".into()
+        ]));
+    };
+    let mut errors = Vec::new();
+    let (service, routing_key) = routing(state, obj, &mut errors);
+    let action = event_action(obj, &mut errors);
+    let dedup_key = dedup_key(obj, action, &mut errors);
     let mut details = AlertDetails {
         links: parse_links(obj, &mut errors),
         images: parse_images(obj, &mut errors),
@@ -164,71 +308,11 @@ fn parse(state: &AppState, bytes: &[u8]) -> Result<Parsed, ApiError> {
     for name in ["client", "client_url"] {
         let _ = string_field(obj, name, name, &mut errors);
     }
-    let mut summary = None;
-    let mut severity = None;
-    if action == Some("trigger") {
-        match obj.get("payload") {
-            None | Some(Value::Null) => errors.push("payload: missing; a trigger needs payload.summary, payload.source and payload.severity".into()),
-            Some(Value::Object(payload)) => {
-                match string_field(payload, "summary", "payload.summary", &mut errors) {
-                    Err(()) => {}
-                    Ok(None | Some("")) => errors.push("payload.summary: missing".into()),
-                    Ok(Some(s)) if s.chars().count() > MAX_SUMMARY => errors.push(format!(
-                        "payload.summary: {} characters, more than the {MAX_SUMMARY} allowed",
-                        s.chars().count()
-                    )),
-                    Ok(Some(s)) => summary = Some(s.to_string()),
-                }
-                match string_field(payload, "source", "payload.source", &mut errors) {
-                    Err(()) => {}
-                    Ok(None | Some("")) => errors.push("payload.source: missing".into()),
-                    Ok(Some(s)) => details.source = Some(s.to_string()),
-                }
-                match string_field(payload, "severity", "payload.severity", &mut errors) {
-                    Err(()) => {}
-                    Ok(None) => errors.push(
-                        "payload.severity: missing; use critical, error, warning or info".into(),
-                    ),
-                    Ok(Some(s)) if SEVERITIES.contains(&s) => severity = Some(s.to_string()),
-                    Ok(Some(s)) => errors.push(format!(
-                        "payload.severity: {s:?} is not critical, error, warning or info"
-                    )),
-                }
-                for name in ["component", "group", "class"] {
-                    let _ = string_field(payload, name, &format!("payload.{name}"), &mut errors);
-                }
-                // An empty one is no timestamp (a sender's unset string field).
-                if let Ok(Some(at)) =
-                    string_field(payload, "timestamp", "payload.timestamp", &mut errors)
-                        .map(|at| at.filter(|at| !at.is_empty()))
-                {
-                    if !is_iso8601(at) {
-                        errors.push(format!(
-                            "payload.timestamp: {at:?} is not an ISO 8601 date and time (like 2026-03-01T12:00:00Z)"
-                        ));
-                    }
-                }
-                let mut custom = Map::new();
-                for name in ["component", "group", "class", "timestamp", "custom_details"] {
-                    if let Some(v) = payload.get(name) {
-                        custom.insert(name.to_string(), v.clone());
-                    }
-                }
-                for name in ["client", "client_url"] {
-                    if let Some(v) = obj.get(name) {
-                        custom.insert(name.to_string(), v.clone());
-                    }
-                }
-                if !custom.is_empty() {
-                    details.custom = Some(Value::Object(custom));
-                }
-            }
-            Some(other) => errors.push(format!(
-                "payload: must be an object with summary, source and severity, not {}",
-                super::value_in_words(other)
-            )),
-        }
-    }
+    let payload = if action == Some("trigger") {
+        payload(obj, &mut details, &mut errors)
+    } else {
+        Payload::default()
+    };
     if !errors.is_empty() {
         return Err(ApiError::invalid_event(errors));
     }
@@ -243,15 +327,30 @@ fn parse(state: &AppState, bytes: &[u8]) -> Result<Parsed, ApiError> {
         // PagerDuty makes up a key for a trigger without one and returns it.
         _ => uuid::Uuid::new_v4().simple().to_string(),
     };
+    Ok(Parsed {
+        routing_key: routing_key.to_string(),
+        event: event(service, action, dedup_key.clone(), payload, details),
+        dedup_key,
+    })
+}
+
+/// The checked event as the store takes it.
+fn event(
+    service: &Service,
+    action: &str,
+    dedup_key: String,
+    payload: Payload,
+    details: AlertDetails,
+) -> IngestEvent {
     let actor = Actor::integration("events_v2");
-    let event = match action {
+    match action {
         "trigger" => IngestEvent::Trigger {
             trigger: Trigger {
                 service: service.id.clone(),
-                dedup_key: dedup_key.clone(),
-                summary: summary.unwrap_or_default(),
+                dedup_key,
+                summary: payload.summary.unwrap_or_default(),
                 priority: service.priority.unwrap_or_else(|| {
-                    Priority::from_severity(severity.as_deref().unwrap_or("error"))
+                    Priority::from_severity(payload.severity.as_deref().unwrap_or("error"))
                 }),
                 actor,
             },
@@ -259,20 +358,15 @@ fn parse(state: &AppState, bytes: &[u8]) -> Result<Parsed, ApiError> {
         },
         "acknowledge" => IngestEvent::Acknowledge {
             service: service.id.clone(),
-            dedup_key: dedup_key.clone(),
+            dedup_key,
             actor,
         },
         _ => IngestEvent::Resolve {
             service: service.id.clone(),
-            dedup_key: dedup_key.clone(),
+            dedup_key,
             actor,
         },
-    };
-    Ok(Parsed {
-        routing_key: routing_key.to_string(),
-        event,
-        dedup_key,
-    })
+    }
 }
 
 /// `POST /v2/enqueue`.

@@ -4,6 +4,7 @@
 //! reqwest + tokio; the JSON bodies are the `wire` types.
 
 use crate::error::{Error, Result};
+use crate::keys;
 use crate::outbox::{parse_retry_after, Answer, QueuedAction, Transport, TransportError};
 use crate::store::{Durability, Store};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -28,16 +29,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Most sync rounds in one pull (`more: true` asks for another). A relay
 /// that keeps saying "more" cannot keep the device busy forever.
 const MAX_SYNC_ROUNDS: usize = 50;
-
-/// Settings-table names of what the client keeps in the store.
-pub(crate) mod keys {
-    /// [`super::Enrollment`] (secret: holds the device identity).
-    pub const ENROLLMENT: &str = "device.enrollment";
-    /// The sync cursor (`u64`).
-    pub const CURSOR: &str = "device.sync_cursor";
-    /// The last [`klaxon_domain::wire::RosterView`].
-    pub const ROSTER: &str = "device.roster";
-}
 
 /// What enrollment leaves on the device: who it is to the relay, and its keys.
 #[derive(Clone, Serialize, Deserialize)]

@@ -13,6 +13,7 @@
 pub mod client;
 pub mod device;
 pub mod error;
+pub(crate) mod keys;
 pub mod outbox;
 pub mod page;
 pub mod store;

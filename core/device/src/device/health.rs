@@ -5,9 +5,10 @@
 
 use super::actions::pending_of;
 use super::sync::LastSync;
-use super::{more_keys, Capabilities, Device};
+use super::{Capabilities, Device};
 use crate::client::{lock, Enrollment};
 use crate::error::Result;
+use crate::keys;
 use crate::outbox::QueuedAction;
 use chrono::{DateTime, Duration, Utc};
 use klaxon_domain::notify::NotificationSettings;
@@ -69,13 +70,13 @@ impl Device {
         let (caps, last_push, last_sync, registered, settings, pending) = {
             let store = lock(&self.store);
             (
-                store.setting::<Capabilities>(more_keys::CAPABILITIES)?,
-                store.setting::<DateTime<Utc>>(more_keys::LAST_PUSH)?,
+                store.setting::<Capabilities>(keys::CAPABILITIES)?,
+                store.setting::<DateTime<Utc>>(keys::LAST_PUSH)?,
                 store
-                    .setting::<LastSync>(more_keys::LAST_SYNC)?
+                    .setting::<LastSync>(keys::LAST_SYNC)?
                     .unwrap_or_default(),
                 store
-                    .setting::<Option<String>>(more_keys::PUSH_REGISTERED)?
+                    .setting::<Option<String>>(keys::PUSH_REGISTERED)?
                     .flatten(),
                 store.notification_settings()?,
                 pending_of(&store)?,

@@ -30,8 +30,9 @@ pub use roster::{MyShift, NamedShift, NextHandoff, OnCall, ScheduleInfo};
 pub use settings::Capabilities;
 pub use sync::{Listened, SyncReport};
 
-use crate::client::{self, keys, lock, Credentials, Enrollment, RelayClient};
+use crate::client::{self, lock, Credentials, Enrollment, RelayClient};
 use crate::error::{Error, Result};
+use crate::keys;
 use crate::store::{Durability, Store};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -44,14 +45,6 @@ use std::sync::{Arc, Mutex, RwLock};
 
 /// The database file inside the state directory.
 pub const DATABASE_FILE: &str = "klaxon.db";
-
-/// More settings-table names (see also `sync::keys`).
-mod more_keys {
-    pub const CAPABILITIES: &str = "device.capabilities";
-    pub const LAST_PUSH: &str = "device.last_push_at";
-    pub const LAST_SYNC: &str = "device.last_sync";
-    pub const PUSH_REGISTERED: &str = "device.push_registered";
-}
 
 /// What the shell does on core's behalf. Every call names the alert (the
 /// notification's identity). An `Err` is the shell's own failure, recorded
@@ -182,7 +175,7 @@ impl Device {
         let creds = Arc::new(Credentials::new(enrollment.clone())?);
         *self.creds.write().unwrap_or_else(|p| p.into_inner()) = Some(creds);
         lock(&self.store).set_setting(
-            more_keys::PUSH_REGISTERED,
+            keys::PUSH_REGISTERED,
             &Option::<String>::None,
             Durability::Normal,
         )?;

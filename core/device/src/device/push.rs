@@ -2,10 +2,10 @@
 //! form a shell hands over, recording the page (dedup), keeping the alert
 //! list current from it, and handing the plan to the ring decisions.
 
-use super::more_keys;
 use super::{lock, Device};
 use crate::client::Credentials;
 use crate::error::{Error, Result};
+use crate::keys;
 use crate::page::{self, Delivery, Page};
 use crate::store::{Durability, Store};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -80,7 +80,7 @@ impl Device {
             }),
             Opened::SyncNeeded(alert) => {
                 lock(&self.store).set_setting(
-                    more_keys::LAST_PUSH,
+                    keys::LAST_PUSH,
                     &self.clock.now(),
                     Durability::Normal,
                 )?;
@@ -107,7 +107,7 @@ impl Device {
             // push) may already have brought a newer state of the alert.
             let known = store.synced_alert(&page.alert)?;
             let delivery = page::receive(&mut store, &settings, json, now)?;
-            store.set_setting(more_keys::LAST_PUSH, &now, Durability::Normal)?;
+            store.set_setting(keys::LAST_PUSH, &now, Durability::Normal)?;
             if let Delivery::Show(_) = &delivery {
                 merge_page_into_view(&mut store, &page, person.as_deref(), now)?;
             }

@@ -274,9 +274,9 @@ fn next_handoff(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::keys;
     use crate::device::test_support::{device_at_t0, t0};
     use crate::device::DATABASE_FILE;
+    use crate::keys;
     use crate::store::{Durability, Store};
     use chrono::Duration;
 

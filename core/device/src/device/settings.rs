@@ -2,9 +2,9 @@
 //! what the operating system lets the app do ([`Capabilities`]), which the
 //! self-check and the push-token registration read.
 
-use super::more_keys;
 use super::{lock, Device};
 use crate::error::Result;
+use crate::keys;
 use crate::store::Durability;
 use chrono::{DateTime, Utc};
 use klaxon_domain::notify::NotificationSettings;
@@ -51,13 +51,13 @@ impl Device {
         let now = self.clock.now();
         caps.reported_at = now;
         let mut store = lock(&self.store);
-        let before: Option<Capabilities> = store.setting(more_keys::CAPABILITIES)?;
+        let before: Option<Capabilities> = store.setting(keys::CAPABILITIES)?;
         if caps.push_token.is_some() && caps.push_token_issued_at.is_none() {
             caps.push_token_issued_at = before
                 .filter(|b| b.push_token == caps.push_token)
                 .and_then(|b| b.push_token_issued_at)
                 .or(Some(now));
         }
-        store.set_setting(more_keys::CAPABILITIES, &caps, Durability::Normal)
+        store.set_setting(keys::CAPABILITIES, &caps, Durability::Normal)
     }
 }

@@ -3,10 +3,10 @@
 //! the relay's event stream.
 
 use super::actions::{pending_of, refused_alerts};
-use super::more_keys;
 use super::{lock, Capabilities, Device};
 use crate::client::{self, Credentials, RelayTransport};
 use crate::error::{Error, Result};
+use crate::keys;
 use crate::outbox::{Backoff, QueuedAction, Sender};
 use crate::page::Page;
 use crate::store::Durability;
@@ -105,7 +105,7 @@ impl Device {
         let now = self.clock.now();
         let pending = {
             let mut store = lock(&self.store);
-            let mut last: LastSync = store.setting(more_keys::LAST_SYNC)?.unwrap_or_default();
+            let mut last: LastSync = store.setting(keys::LAST_SYNC)?.unwrap_or_default();
             last.at = Some(now);
             match &result {
                 Ok(_) => {
@@ -114,7 +114,7 @@ impl Device {
                 }
                 Err(e) => last.error = Some(e.to_string()),
             }
-            store.set_setting(more_keys::LAST_SYNC, &last, Durability::Normal)?;
+            store.set_setting(keys::LAST_SYNC, &last, Durability::Normal)?;
             pending_of(&store)?
         };
         // Also when the relay was unreachable: another process's queued
@@ -181,9 +181,9 @@ impl Device {
     async fn register_push_token(&self, creds: &Credentials) -> Result<()> {
         let (caps, registered) = {
             let store = lock(&self.store);
-            let caps: Option<Capabilities> = store.setting(more_keys::CAPABILITIES)?;
+            let caps: Option<Capabilities> = store.setting(keys::CAPABILITIES)?;
             let registered: Option<String> = store
-                .setting::<Option<String>>(more_keys::PUSH_REGISTERED)?
+                .setting::<Option<String>>(keys::PUSH_REGISTERED)?
                 .flatten();
             (caps, registered)
         };
@@ -208,7 +208,7 @@ impl Device {
             )
             .await?;
         lock(&self.store).set_setting(
-            more_keys::PUSH_REGISTERED,
+            keys::PUSH_REGISTERED,
             &Some(fingerprint),
             Durability::Normal,
         )

@@ -11,6 +11,7 @@ mod queue;
 pub use migrate::LATEST_VERSION;
 
 use crate::error::{Error, Result};
+use crate::keys;
 use chrono::{DateTime, SecondsFormat, Utc};
 use klaxon_domain::notify::NotificationSettings;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
@@ -167,31 +168,12 @@ impl Store {
 
     /// The user's notification settings (defaults until they change one).
     pub fn notification_settings(&self) -> Result<NotificationSettings> {
-        let json: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT value FROM settings WHERE name = 'notification'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(match json {
-            Some(json) => serde_json::from_str(&json)?,
-            None => NotificationSettings::default(),
-        })
+        Ok(self.setting(keys::NOTIFICATION)?.unwrap_or_default())
     }
 
     /// Saves the notification settings; a user's choice, so durably.
     pub fn set_notification_settings(&mut self, settings: &NotificationSettings) -> Result<()> {
-        let json = serde_json::to_string(settings)?;
-        self.write(Durability::Full, |tx| {
-            tx.execute(
-                "INSERT INTO settings (name, value) VALUES ('notification', ?1) \
-                 ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                [json],
-            )?;
-            Ok(())
-        })
+        self.set_setting(keys::NOTIFICATION, settings, Durability::Full)
     }
 
     /// Runs `f` in one write transaction with the given durability.

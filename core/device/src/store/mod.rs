@@ -3,17 +3,16 @@
 //! `PRAGMA user_version`; every pragma below says why it is set.
 
 mod alerts;
-mod device;
 mod migrate;
+mod outbox;
 mod pages;
-mod queue;
+mod settings;
+mod synced_alerts;
 
 pub use migrate::LATEST_VERSION;
 
 use crate::error::{Error, Result};
-use crate::keys;
 use chrono::{DateTime, SecondsFormat, Utc};
-use klaxon_domain::notify::NotificationSettings;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 use std::path::Path;
 
@@ -164,16 +163,6 @@ impl Store {
             }
         }
         Ok(out)
-    }
-
-    /// The user's notification settings (defaults until they change one).
-    pub fn notification_settings(&self) -> Result<NotificationSettings> {
-        Ok(self.setting(keys::NOTIFICATION)?.unwrap_or_default())
-    }
-
-    /// Saves the notification settings; a user's choice, so durably.
-    pub fn set_notification_settings(&mut self, settings: &NotificationSettings) -> Result<()> {
-        self.set_setting(keys::NOTIFICATION, settings, Durability::Full)
     }
 
     /// Runs `f` in one write transaction with the given durability.

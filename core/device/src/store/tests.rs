@@ -3,6 +3,7 @@ use crate::page::Page;
 use chrono::TimeZone;
 use klaxon_domain::alert::{Action, Actor, Alert, AlertStatus, Command, IdempotencyKey, Trigger};
 use klaxon_domain::escalation::{EscalationPolicy, EscalationStep, Target};
+use klaxon_domain::notify::NotificationSettings;
 use klaxon_domain::Priority;
 use std::time::Duration;
 

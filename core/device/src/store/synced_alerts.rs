@@ -1,45 +1,13 @@
-//! A device's synced state: the alerts the relay last described (one row
-//! each, replaced as newer revisions arrive) and named JSON values in the
-//! `settings` table (identity, sync cursor, roster view, capabilities).
+//! The `synced_alerts` table: the alerts of the device's teams as the relay
+//! last described them (one row each, replaced only by the same or a later
+//! revision), with pages newer than the last sync merged in.
 
 use super::{ts, Durability, Store};
 use crate::error::Result;
 use klaxon_domain::wire::AlertView;
 use rusqlite::{params, OptionalExtension};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 impl Store {
-    /// The JSON value stored under `name` in `settings`, if any.
-    pub fn setting<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>> {
-        let json: Option<String> = self
-            .conn()
-            .prepare_cached("SELECT value FROM settings WHERE name = ?1")?
-            .query_row([name], |r| r.get(0))
-            .optional()?;
-        json.map(|j| serde_json::from_str(&j))
-            .transpose()
-            .map_err(Into::into)
-    }
-
-    /// Stores `value` under `name` in `settings` (replacing any earlier one).
-    pub fn set_setting<T: Serialize + ?Sized>(
-        &mut self,
-        name: &str,
-        value: &T,
-        durability: Durability,
-    ) -> Result<()> {
-        let json = serde_json::to_string(value)?;
-        self.write(durability, |tx| {
-            tx.prepare_cached(
-                "INSERT INTO settings (name, value) VALUES (?1, ?2) \
-                 ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-            )?
-            .execute(params![name, json])?;
-            Ok(())
-        })
-    }
-
     /// Saves alerts from a sync (or a push) in one transaction. A row is
     /// replaced only by a view of the same or a later revision, so a stale
     /// push arriving after a sync never rolls an alert back.

@@ -106,7 +106,7 @@ impl Store {
     }
 }
 
-type Row11 = (
+type OutboxRow = (
     i64,
     String,
     String,
@@ -120,7 +120,7 @@ type Row11 = (
     Option<String>,
 );
 
-fn read_row(r: &Row<'_>) -> rusqlite::Result<Row11> {
+fn read_row(r: &Row<'_>) -> rusqlite::Result<OutboxRow> {
     Ok((
         r.get(0)?,
         r.get(1)?,
@@ -136,7 +136,7 @@ fn read_row(r: &Row<'_>) -> rusqlite::Result<Row11> {
     ))
 }
 
-fn finish(row: Row11) -> Result<QueuedAction> {
+fn finish(row: OutboxRow) -> Result<QueuedAction> {
     let (
         id,
         key,

@@ -18,7 +18,6 @@ pub mod hub;
 pub mod ingest;
 pub mod metrics;
 pub mod push;
-pub mod push_queue;
 pub mod routing;
 pub mod serve;
 pub mod store;
@@ -29,12 +28,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::Router;
 use delivery::Pusher;
-use devices::NonceCache;
+use devices::{NonceCache, Teams};
 use hub::Hub;
 use ingest::{RateLimit, RateLimiter};
 use klaxon_domain::{Clock, Roster, SystemClock};
 use metrics::Metrics;
-use routing::Teams;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -185,7 +183,7 @@ impl Relay {
         let pushes = state
             .pusher
             .clone()
-            .map(|pusher| tokio::spawn(push_queue::run(state.clone(), pusher, stop_rx.clone())));
+            .map(|pusher| tokio::spawn(push::worker::run(state.clone(), pusher, stop_rx.clone())));
         let app = router(state.clone());
         let limits = serve::Limits {
             // A request timeout set longer than the idle limit (a test of

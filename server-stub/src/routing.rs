@@ -1,24 +1,107 @@
-//! Routing: service -> escalation policy -> step -> the people on call at
-//! that instant, through core's engine; and teams (which services a person
-//! is part of, so a device sees only its teams' alerts). Pure functions,
-//! shared by every store backend.
+//! Routing: every decision of the write path, as pure code. Given an alert
+//! as it stands, what happened to it (a trigger, a command, a deadline) and
+//! the roster at `now`, core's engine says what the alert becomes, and this
+//! module turns that into a [`Plan`]: the alert to store, its next
+//! deadline, the stream pages to publish, the push rows to queue and the
+//! status pushes to send. A store persists a plan verbatim (SQL only) and
+//! the relay acts on it after the commit, so every backend shares these
+//! rules and a new one implements SQL alone.
 
 use chrono::{DateTime, Utc};
-use klaxon_domain::alert::{Command, Outcome};
-use klaxon_domain::escalation::{EscalationPolicy, StepPage, Target};
+use klaxon_domain::alert::{Command, Event, Outcome, Tick, Trigger, TriggerOutcome};
+use klaxon_domain::escalation::EscalationPolicy;
+use klaxon_domain::wire::{AlertDetails, Page};
 use klaxon_domain::{Alert, AlertStatus, Roster};
-use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
-/// An alert after the rules ran: what to persist and what to page.
+/// What a plan is made against: the roster, the instant, and whether
+/// pages also go out as pushes. One per write, borrowed by every plan in it.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanContext<'a> {
+    /// Services, policies and schedules.
+    pub roster: &'a Roster,
+    /// The instant of the write: timers run to it, queued pushes are due at it.
+    pub now: DateTime<Utc>,
+    /// Whether a pusher is configured: without one the relay keeps no push
+    /// rows, so a relay without APNs/FCM never accumulates them.
+    pub push: bool,
+}
+
+/// A page to send: one fired step of an alert, and the people it rings.
 #[derive(Debug, Clone)]
-pub struct Advanced {
-    /// The alert to store.
+pub struct PlannedPage {
+    /// The page as the alert stands after the step.
+    pub page: Page,
+    /// Person ids paged, in target order (empty when every target schedule
+    /// had a gap: the step still counts, nobody is rung).
+    pub people: Vec<String>,
+}
+
+/// Status-update pushes: tell the devices that were pushed a page of an
+/// alert that it moved on (acknowledged, snoozed, resolved, or escalated
+/// past their person), so their ringing notification is replaced silently.
+#[derive(Debug, Clone)]
+pub struct StatusPushes {
+    /// The alert as it now stands, marked `status_update` (one row per
+    /// alert, revision and device).
+    pub page: Page,
+    /// People the same write pages again: their page push rings them, so
+    /// they get no status push.
+    pub except: Vec<String>,
+    /// The alert is resolved: forget which devices were paged, nothing
+    /// more will be pushed for it.
+    pub forget_paged: bool,
+}
+
+/// Everything one change of one alert writes and then sets off; a store
+/// persists it as it is, in one transaction with the rest of its write.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The alert to store, with its timeline.
     pub alert: Alert,
-    /// Steps that fired now.
-    pub pages: Vec<StepPage>,
-    /// The deadline row to keep (`None`: delete it).
-    pub deadline: Option<DateTime<Utc>>,
+    /// Its details (links, runbook), stored beside it.
+    pub details: AlertDetails,
+    /// The deadline row to keep, Unix ms rounded up (see [`deadline_ms`]);
+    /// `None` deletes it.
+    pub deadline_ms: Option<i64>,
+    /// Steps that fired: published to streams after the commit and, when
+    /// `push` is set, queued for every push-registered device of their people.
+    pub pages: Vec<PlannedPage>,
+    /// Whether `pages` are queued for push too.
+    pub push: bool,
+    /// Status pushes to queue; their devices' page pushes still waiting are
+    /// dropped (the update supersedes them).
+    pub status_pushes: Option<StatusPushes>,
+    /// When queued pushes are due (Unix ms): at once.
+    pub now_ms: i64,
+    /// Seconds from opening to this acknowledgement, when it is a fresh one.
+    pub ack_seconds: Option<f64>,
+    /// Seconds a fired deadline was late, when a deadline fired pages.
+    pub lag_seconds: Option<f64>,
+}
+
+/// What running a claimed deadline comes to.
+// Returned once and matched at once: boxing the plan would cost an
+// allocation per fired step for no saving.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum TickPlan {
+    /// The alert moved on: persist this.
+    Write(Plan),
+    /// Nothing moved (an early wake-up, or a stale row): only set the
+    /// deadline row to this (Unix ms), or delete it.
+    Reschedule(Option<i64>),
+}
+
+/// A deadline in whole milliseconds, rounded up: a row claimed at its
+/// `due_ms` must never be claimed before the engine's own deadline (a
+/// claim a fraction of a millisecond early would find nothing to fire).
+pub fn deadline_ms(at: DateTime<Utc>) -> i64 {
+    let whole = at.timestamp_millis();
+    if at.timestamp_subsec_nanos().is_multiple_of(1_000_000) {
+        whole
+    } else {
+        whole + 1
+    }
 }
 
 /// The policy of an alert's service. A service removed from the roster
@@ -29,119 +112,197 @@ pub fn policy_for<'r>(roster: &'r Roster, service: &str) -> Option<&'r Escalatio
         .and_then(|s| roster.policy(&s.policy))
 }
 
-fn empty_policy() -> EscalationPolicy {
-    EscalationPolicy {
-        id: String::new(),
-        repeat: 0,
-        steps: Vec::new(),
-    }
+/// The policy that pages nobody, for an alert whose service is gone.
+static NO_POLICY: EscalationPolicy = EscalationPolicy {
+    id: String::new(),
+    repeat: 0,
+    steps: Vec::new(),
+};
+
+/// Runs the alert's timers to `now`.
+fn tick(alert: Alert, ctx: &PlanContext<'_>) -> Tick {
+    let policy = policy_for(ctx.roster, &alert.service).unwrap_or(&NO_POLICY);
+    alert.tick(policy, ctx.roster, ctx.now)
 }
 
-/// Runs the timers at `now` and says what deadline remains.
-pub fn advance(alert: Alert, roster: &Roster, now: DateTime<Utc>) -> Advanced {
-    let fallback = empty_policy();
-    let policy = policy_for(roster, &alert.service).unwrap_or(&fallback);
-    let tick = alert.tick(policy, roster, now);
-    Advanced {
-        alert: tick.alert,
-        pages: tick.pages,
-        deadline: tick.next_deadline,
-    }
+/// Plans a trigger: opens an alert (id `new_id`) or updates `open`, the
+/// open alert with its (service, dedup key); a new alert's first step fires
+/// at once. `None` when nothing changed (a re-send of what it already says).
+pub fn plan_trigger(
+    open: Option<Alert>,
+    new_id: &str,
+    trigger: Trigger,
+    details: AlertDetails,
+    ctx: &PlanContext<'_>,
+) -> (Option<Plan>, TriggerOutcome) {
+    let before = open.clone();
+    let (alert, outcome) = Alert::trigger(open, new_id, trigger, ctx.now);
+    (plan(before, tick(alert, ctx), details, ctx, None), outcome)
 }
 
-/// Applies a command, then runs the timers (an escalate fires the next step
-/// at once; an acknowledgement clears the deadline).
-pub fn apply(
+/// Plans a command on `alert`, then runs its timers (an escalate fires the
+/// next step at once; an acknowledgement clears the deadline). `None` when
+/// the command left the alert as it was (a duplicate, a refusal).
+pub fn plan_command(
     alert: Alert,
+    details: AlertDetails,
     cmd: &Command,
-    roster: &Roster,
-    now: DateTime<Utc>,
-) -> (Advanced, Outcome) {
-    let fallback = empty_policy();
-    let policy = policy_for(roster, &alert.service).unwrap_or(&fallback);
-    let (alert, outcome) = alert.apply(cmd, policy, now);
-    (advance(alert, roster, now), outcome)
+    ctx: &PlanContext<'_>,
+) -> (Option<Plan>, Outcome) {
+    let before = alert.clone();
+    let policy = policy_for(ctx.roster, &alert.service).unwrap_or(&NO_POLICY);
+    let (alert, outcome) = alert.apply(cmd, policy, ctx.now);
+    let plan = plan(Some(before), tick(alert, ctx), details, ctx, None);
+    (plan, outcome)
+}
+
+/// Plans a claimed deadline (due at `due_ms`): the step or snooze end it
+/// stands for, or, when nothing is due after all, where the row moves.
+pub fn plan_tick(
+    alert: Alert,
+    details: AlertDetails,
+    due_ms: i64,
+    ctx: &PlanContext<'_>,
+) -> TickPlan {
+    let before = alert.clone();
+    let tick = tick(alert, ctx);
+    let now_ms = ctx.now.timestamp_millis();
+    let lag = (!tick.pages.is_empty()).then(|| (now_ms - due_ms).max(0) as f64 / 1000.0);
+    let next = tick.next_deadline;
+    match plan(Some(before), tick, details, ctx, lag) {
+        Some(plan) => TickPlan::Write(plan),
+        // Keep the row consistent with what the engine says is next; one
+        // "due now" that fires nothing moves a second out, so a bad row
+        // cannot spin the timer.
+        None => TickPlan::Reschedule(next.map(|due| {
+            if due > ctx.now {
+                deadline_ms(due)
+            } else {
+                now_ms + 1000
+            }
+        })),
+    }
+}
+
+/// The plan of `tick` applied to `before`, or `None` when the alert did
+/// not change (then nothing is written and nothing goes out).
+fn plan(
+    before: Option<Alert>,
+    tick: Tick,
+    details: AlertDetails,
+    ctx: &PlanContext<'_>,
+    lag_seconds: Option<f64>,
+) -> Option<Plan> {
+    if before.as_ref() == Some(&tick.alert) {
+        return None;
+    }
+    let alert = tick.alert;
+    let before_status = before.map(|b| b.status);
+    let status_pushes = match before_status {
+        Some(status) if ctx.push => status_pushes(status, &alert, &tick.pages, &details, ctx),
+        _ => None,
+    };
+    let pages = tick
+        .pages
+        .into_iter()
+        .map(|step| PlannedPage {
+            page: page_of(&alert, &details, step.step_seq, ctx.roster),
+            people: step.people,
+        })
+        .collect();
+    Some(Plan {
+        ack_seconds: before_status.and_then(|status| ack_seconds(status, &alert, ctx.now)),
+        deadline_ms: tick.next_deadline.map(deadline_ms),
+        alert,
+        details,
+        pages,
+        push: ctx.push,
+        status_pushes,
+        now_ms: ctx.now.timestamp_millis(),
+        lag_seconds,
+    })
+}
+
+/// Who hears that an alert moved on: when it left `triggered` or changed
+/// state (acknowledged, snoozed, resolved), every device that was pushed a
+/// page of it; when a later step fired (escalated by a timer or by
+/// someone), those devices whose person that step does not page. A step
+/// that paged nobody (every target schedule in a gap) leaves the earlier
+/// rings ringing: someone must still be paged.
+fn status_pushes(
+    before: AlertStatus,
+    alert: &Alert,
+    fired: &[klaxon_domain::escalation::StepPage],
+    details: &AlertDetails,
+    ctx: &PlanContext<'_>,
+) -> Option<StatusPushes> {
+    let moved_on = alert.status != before && alert.status != AlertStatus::Triggered;
+    let paged_now = fired.iter().flat_map(|step| step.people.iter());
+    let escalated = alert.status == AlertStatus::Triggered && paged_now.clone().next().is_some();
+    if !moved_on && !escalated {
+        return None;
+    }
+    Some(StatusPushes {
+        page: status_page_for(alert, details, ctx.roster),
+        except: if moved_on {
+            Vec::new()
+        } else {
+            paged_now.cloned().collect()
+        },
+        forget_paged: alert.status == AlertStatus::Resolved,
+    })
 }
 
 /// Seconds from opening to acknowledgement, when `after` is a fresh
-/// acknowledgement of `before`.
+/// acknowledgement of an alert that was `before`.
 pub fn ack_seconds(before: AlertStatus, after: &Alert, now: DateTime<Utc>) -> Option<f64> {
     (before == AlertStatus::Triggered && after.status == AlertStatus::Acknowledged)
         .then(|| (now - after.created_at).num_milliseconds() as f64 / 1000.0)
 }
 
-/// Who is in which team: for each person, the services whose escalation
-/// policy can page them (directly, or through a schedule they are in).
-#[derive(Debug, Clone, Default)]
-pub struct Teams {
-    services_of: HashMap<String, Arc<HashSet<String>>>,
-    schedules_of: HashMap<String, HashSet<String>>,
+/// The status-update push of an alert that moved on (acknowledged,
+/// resolved, or escalated past the device's person): the alert as it
+/// stands now, at its latest step, marked so the phone never rings for it
+/// (docs/push.md, "Status updates").
+pub fn status_page_for(alert: &Alert, details: &AlertDetails, roster: &Roster) -> Page {
+    Page {
+        status_update: true,
+        ..page_of(alert, details, latest_step_seq(alert), roster)
+    }
 }
 
-impl Teams {
-    /// Works the teams out from the roster once, at start.
-    pub fn from_roster(roster: &Roster) -> Teams {
-        // Members of each schedule: layer participants and override additions.
-        let mut members: HashMap<&str, HashSet<&str>> = HashMap::new();
-        for s in &roster.schedules {
-            let set = members.entry(s.id()).or_default();
-            for layer in s.layers() {
-                set.extend(layer.participants.iter().map(String::as_str));
-            }
-            for o in s.overrides() {
-                set.extend(o.add.iter().map(String::as_str));
-            }
-        }
-        let mut services_of: HashMap<String, HashSet<String>> = HashMap::new();
-        let mut schedules_of: HashMap<String, HashSet<String>> = HashMap::new();
-        for service in &roster.services {
-            let Some(policy) = roster.policy(&service.policy) else {
-                continue;
-            };
-            let mut people: HashSet<&str> = HashSet::new();
-            let mut schedules: HashSet<&str> = HashSet::new();
-            for step in &policy.steps {
-                for target in &step.targets {
-                    match target {
-                        Target::Person(p) => {
-                            people.insert(p);
-                        }
-                        Target::Schedule(s) => {
-                            schedules.insert(s);
-                            if let Some(m) = members.get(s.as_str()) {
-                                people.extend(m.iter().copied());
-                            }
-                        }
-                    }
-                }
-            }
-            for p in people {
-                services_of
-                    .entry(p.to_string())
-                    .or_default()
-                    .insert(service.id.clone());
-                schedules_of
-                    .entry(p.to_string())
-                    .or_default()
-                    .extend(schedules.iter().map(|s| s.to_string()));
-            }
-        }
-        Teams {
-            services_of: services_of
-                .into_iter()
-                .map(|(k, v)| (k, Arc::new(v)))
-                .collect(),
-            schedules_of,
-        }
-    }
+/// The `step_seq` of the alert's latest firing (0 before any).
+pub fn latest_step_seq(alert: &Alert) -> u32 {
+    alert
+        .timeline
+        .entries()
+        .iter()
+        .rev()
+        .find_map(|entry| match &entry.event {
+            Event::Notified { step_seq, .. } => Some(*step_seq),
+            _ => None,
+        })
+        .unwrap_or(0)
+}
 
-    /// The services whose alerts this person may see.
-    pub fn services_of(&self, person: &str) -> Arc<HashSet<String>> {
-        self.services_of.get(person).cloned().unwrap_or_default()
-    }
-
-    /// The schedules of this person's teams.
-    pub fn schedules_of(&self, person: &str) -> HashSet<String> {
-        self.schedules_of.get(person).cloned().unwrap_or_default()
+/// The page of step `step_seq`, from the alert as it stands after it; the
+/// runbook is the event's, else the service's.
+pub fn page_of(alert: &Alert, details: &AlertDetails, step_seq: u32, roster: &Roster) -> Page {
+    let service = roster.service(&alert.service);
+    Page {
+        alert: alert.id.clone(),
+        step_seq,
+        service: alert.service.clone(),
+        service_name: service.map_or_else(|| alert.service.clone(), |s| s.name.clone()),
+        dedup_key: alert.dedup_key.clone(),
+        summary: alert.summary.clone(),
+        priority: alert.priority,
+        status: alert.status,
+        revision: alert.timeline.revision(),
+        runbook: details
+            .runbook
+            .clone()
+            .or_else(|| service.and_then(|s| s.runbook.clone())),
+        status_update: false,
     }
 }

@@ -6,7 +6,8 @@ use klaxon_testkit::relay as common;
 
 use common::*;
 use klaxon_domain::Page;
-use klaxon_relay::delivery::{PushResult, Pusher};
+use klaxon_relay::delivery::Pusher;
+use klaxon_relay::push::PushOutcome;
 use klaxon_relay::store::Device;
 use klaxon_relay::Relay;
 use serde_json::json;
@@ -26,7 +27,11 @@ struct Recorder {
 struct Shared(Arc<Recorder>);
 
 impl Pusher for Shared {
-    fn push(&self, device: Device, page: Page) -> Pin<Box<dyn Future<Output = PushResult> + Send>> {
+    fn push(
+        &self,
+        device: Device,
+        page: Page,
+    ) -> Pin<Box<dyn Future<Output = PushOutcome> + Send>> {
         let me = self.0.clone();
         Box::pin(async move {
             let sealed =
@@ -37,11 +42,13 @@ impl Pusher for Shared {
                 .unwrap()
                 .push((device.push_token.unwrap_or_default(), sealed));
             if *me.answer_unregistered.lock().unwrap() {
-                PushResult::Unregistered
+                PushOutcome::Unregistered
             } else if *me.answer_retry.lock().unwrap() {
-                PushResult::Retry(Some(std::time::Duration::from_millis(200)))
+                PushOutcome::Retry {
+                    after: Some(std::time::Duration::from_millis(200)),
+                }
             } else {
-                PushResult::Delivered
+                PushOutcome::Delivered
             }
         })
     }

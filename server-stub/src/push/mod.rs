@@ -3,10 +3,12 @@
 //! assertion → OAuth2 access token). Both carry only the page sealed to the
 //! device's key ([`klaxon_crypto::seal`]) plus a generic alert line, so
 //! Apple and Google never see incident text. Wire rules: `docs/push.md`.
+//! The [`worker`] sends what writes queued in the store's push outbox.
 
 pub mod apns;
 pub mod fcm;
 pub mod jwt;
+pub mod worker;
 
 pub use apns::{ApnsClient, ApnsConfig};
 pub use fcm::{FcmClient, FcmConfig, ServiceAccount};
@@ -73,7 +75,8 @@ pub struct PushMessage {
     pub sealed: Vec<u8>,
 }
 
-/// What the provider made of one push.
+/// What the provider made of one push: the gateway's answer, and what
+/// every [`crate::delivery::Pusher`] reports to the push worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PushOutcome {
     /// Accepted by the provider for delivery.

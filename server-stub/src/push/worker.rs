@@ -3,7 +3,8 @@
 //! that fired it), records each result, retries with backoff, and drops a
 //! dead token. Rows survive a crash, so a restart sends what was pending.
 
-use crate::delivery::{PushResult, Pusher};
+use super::PushOutcome;
+use crate::delivery::Pusher;
 use crate::store::{PendingPush, PushSettlement};
 use crate::AppState;
 use chrono::{DateTime, Utc};
@@ -76,7 +77,9 @@ fn retry_wait(after: Option<Duration>, attempts: u32) -> Duration {
         .clamp(MIN_RETRY, MAX_BACKOFF)
 }
 
-async fn settle(state: &AppState, pending: PendingPush, result: PushResult, now: DateTime<Utc>) {
+/// Records what became of one push: done, retried later with backoff, or
+/// its dead token dropped; counts the failures.
+async fn settle(state: &AppState, pending: PendingPush, outcome: PushOutcome, now: DateTime<Utc>) {
     let attempts = pending.attempts.saturating_add(1);
     let retry = |after: Option<Duration>| {
         if attempts >= MAX_ATTEMPTS {
@@ -87,20 +90,20 @@ async fn settle(state: &AppState, pending: PendingPush, result: PushResult, now:
             PushSettlement::RetryAt(now + chrono::Duration::from_std(wait).unwrap_or_default())
         }
     };
-    let settlement = match result {
-        PushResult::Delivered => PushSettlement::Done,
-        PushResult::Unregistered => {
+    let settlement = match outcome {
+        PushOutcome::Delivered => PushSettlement::Done,
+        PushOutcome::Unregistered => {
             state.metrics.push_failed("unregistered");
             tracing::info!(device = %pending.key.device, "push token unregistered; removing it");
             PushSettlement::Unregistered {
                 token: pending.device.push_token.clone(),
             }
         }
-        PushResult::Retry(after) => {
+        PushOutcome::Retry { after } => {
             state.metrics.push_failed("retry");
             retry(after)
         }
-        PushResult::Failed(reason) => {
+        PushOutcome::Failed(reason) => {
             state.metrics.push_failed(&reason);
             retry(None)
         }

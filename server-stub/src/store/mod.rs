@@ -3,15 +3,18 @@
 //! events", "fire the due deadlines", "apply these actions") so that a
 //! PostgreSQL backend maps each onto one transaction (a unique index on open
 //! (service, dedup_key); deadlines claimed with `FOR UPDATE SKIP LOCKED`).
+//! A write's decisions are [`crate::routing`]'s plans and its order is
+//! [`write`]'s: a backend supplies only the SQL ([`write::WriteTx`]).
 
 mod sqlite;
+pub mod write;
 
 pub use sqlite::SqliteStore;
+pub use write::Committed;
 
 use crate::errors::StoreError;
 use chrono::{DateTime, Utc};
 use klaxon_domain::alert::{Actor, Command, Outcome, Trigger};
-use klaxon_domain::escalation::StepPage;
 use klaxon_domain::wire::{AlertDetails, PushPlatform};
 use klaxon_domain::{Alert, AlertStatus, Roster};
 use std::collections::HashSet;
@@ -65,54 +68,6 @@ pub enum IngestOutcome {
     AlreadyInState,
     /// No open alert has that key: accepted and ignored, as PagerDuty does.
     Ignored,
-}
-
-/// An escalation step that fired: whom to page for which alert.
-#[derive(Debug, Clone)]
-pub struct Fired {
-    /// The alert after the step fired (its timeline records the page).
-    pub alert: Alert,
-    /// Its details (for the runbook).
-    pub details: AlertDetails,
-    /// The step pages.
-    pub pages: Vec<StepPage>,
-}
-
-/// What a committed write changed; the relay acts on it after the commit
-/// (pages go out, streams hear of changes, metrics count).
-#[derive(Debug, Clone, Default)]
-pub struct Effects {
-    /// Steps that fired, to deliver.
-    pub fired: Vec<Fired>,
-    /// Services whose alerts changed (stream `changed` hints).
-    pub changed_services: HashSet<String>,
-    /// The newest change cursor after the write.
-    pub cursor: u64,
-    /// Seconds from trigger to acknowledgement, one per acknowledgement.
-    pub ack_seconds: Vec<f64>,
-    /// Seconds each fired step was late against its deadline.
-    pub lag_seconds: Vec<f64>,
-    /// The earliest deadline this write set (Unix ms), so the escalator is
-    /// woken only when it must fire sooner than it planned.
-    pub earliest_deadline_ms: Option<i64>,
-    /// Pushes were queued in the push outbox by this write.
-    pub pushes_queued: bool,
-}
-
-impl Effects {
-    /// Adds another write's effects to these.
-    pub fn merge(&mut self, other: Effects) {
-        self.fired.extend(other.fired);
-        self.changed_services.extend(other.changed_services);
-        self.cursor = self.cursor.max(other.cursor);
-        self.ack_seconds.extend(other.ack_seconds);
-        self.lag_seconds.extend(other.lag_seconds);
-        self.pushes_queued |= other.pushes_queued;
-        self.earliest_deadline_ms = match (self.earliest_deadline_ms, other.earliest_deadline_ms) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-    }
 }
 
 /// A device's action on an alert, checked against what it may see.
@@ -239,7 +194,7 @@ pub trait RelayStore: Send + Sync + 'static {
         events: Vec<IngestEvent>,
         roster: Arc<Roster>,
         now: DateTime<Utc>,
-    ) -> StoreFuture<(Vec<IngestOutcome>, Effects)>;
+    ) -> StoreFuture<(Vec<IngestOutcome>, Committed)>;
 
     /// Applies device actions in order, idempotently (an idempotency key
     /// applies once); alerts outside `services` are unknown to the device.
@@ -249,16 +204,16 @@ pub trait RelayStore: Send + Sync + 'static {
         services: Arc<HashSet<String>>,
         roster: Arc<Roster>,
         now: DateTime<Utc>,
-    ) -> StoreFuture<(Vec<DeviceActionResult>, Effects)>;
+    ) -> StoreFuture<(Vec<DeviceActionResult>, Committed)>;
 
     /// Claims up to `limit` deadlines due at `now`, runs their escalation
-    /// and persists the result; the fired steps come back for delivery.
+    /// and persists the result; what was committed comes back for delivery.
     fn fire_due(
         &self,
         roster: Arc<Roster>,
         now: DateTime<Utc>,
         limit: usize,
-    ) -> StoreFuture<Effects>;
+    ) -> StoreFuture<Committed>;
 
     /// The earliest pending deadline.
     fn next_deadline(&self) -> StoreFuture<Option<DateTime<Utc>>>;

@@ -5,15 +5,20 @@
 //! does not sink the others) and answers each caller only after COMMIT has
 //! returned, with `synchronous=FULL`, so a 2xx built on it is on disk.
 //! Reads use a small pool of read-only connections, which WAL lets run
-//! beside the writer.
+//! beside the writer. The writer runs the shared write path
+//! ([`crate::store::write`]) over this backend's SQL (`tx.rs`), so what it
+//! commits is exactly the plans routing made.
 
 mod ops;
+mod tx;
 
 use super::{
-    Changes, Device, DeviceAction, DeviceActionResult, Effects, IngestEvent, IngestOutcome, Invite,
-    PendingPush, PushKey, PushSettlement, RelayStore, StoreFuture, StoredAlert,
+    write, Changes, Committed, Device, DeviceAction, DeviceActionResult, IngestEvent,
+    IngestOutcome, Invite, PendingPush, PushKey, PushSettlement, RelayStore, StoreFuture,
+    StoredAlert,
 };
 use crate::errors::StoreError;
+use crate::routing::PlanContext;
 use chrono::{DateTime, Utc};
 use klaxon_domain::wire::PushPlatform;
 use klaxon_domain::{AlertStatus, Roster};
@@ -34,9 +39,6 @@ const MIGRATIONS: klaxon_migrate::Migrations = klaxon_migrate::Migrations(&[
     include_str!("migrations/0002_push_outbox.sql"),
     include_str!("migrations/0003_status_pushes.sql"),
 ]);
-
-/// The schema version a fresh database gets.
-pub const LATEST_VERSION: i64 = MIGRATIONS.latest();
 
 /// Most writes committed in one transaction. Large enough that an alert
 /// storm costs one fsync per few hundred events; small enough that the
@@ -85,8 +87,6 @@ type Job = Box<dyn FnOnce(&Connection, &mut WriterState) -> Reply + Send>;
 pub(crate) struct WriterState {
     /// The last change cursor handed out.
     pub(crate) last_change: u64,
-    /// Whether fired pages are queued for push (a pusher is configured).
-    pub(crate) push_enabled: Arc<AtomicBool>,
 }
 
 impl WriterState {
@@ -95,11 +95,6 @@ impl WriterState {
         self.last_change += 1;
         self.last_change
     }
-
-    /// Whether to queue pushes.
-    pub(crate) fn push_enabled(&self) -> bool {
-        self.push_enabled.load(Ordering::Relaxed)
-    }
 }
 
 /// The SQLite [`RelayStore`].
@@ -107,7 +102,7 @@ impl WriterState {
 pub struct SqliteStore {
     jobs: mpsc::Sender<Job>,
     readers: Arc<ReaderPool>,
-    push_enabled: Arc<AtomicBool>,
+    push_enabled: AtomicBool,
 }
 
 #[derive(Debug)]
@@ -145,10 +140,8 @@ impl SqliteStore {
             conn.query_row("SELECT COALESCE(MAX(changed), 0) FROM alerts", [], |r| {
                 r.get(0)
             })?;
-        let push_enabled = Arc::new(AtomicBool::new(false));
         let state = WriterState {
             last_change: u64::try_from(last_change).unwrap_or(0),
-            push_enabled: push_enabled.clone(),
         };
         let (jobs, rx) = mpsc::channel(QUEUE_DEPTH);
         std::thread::Builder::new()
@@ -161,7 +154,7 @@ impl SqliteStore {
                 path,
                 idle: Mutex::new(Vec::new()),
             }),
-            push_enabled,
+            push_enabled: AtomicBool::new(false),
         })
     }
 
@@ -169,6 +162,27 @@ impl SqliteStore {
     /// Off by default, so a relay without APNs/FCM keeps no push rows.
     pub fn enable_push(&self, enabled: bool) {
         self.push_enabled.store(enabled, Ordering::Relaxed);
+    }
+
+    /// Runs the shared write path `f` on the writer, against this backend's
+    /// SQL and a plan context for `roster` at `now`.
+    fn write_path<T, F>(&self, roster: Arc<Roster>, now: DateTime<Utc>, f: F) -> StoreFuture<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut tx::SqliteTx<'_>, &PlanContext<'_>) -> Result<T, StoreError>
+            + Send
+            + 'static,
+    {
+        // Read once per write, not per plan: it is set at start and stays.
+        let push = self.push_enabled.load(Ordering::Relaxed);
+        self.write(move |conn, state| {
+            let ctx = PlanContext {
+                roster: &roster,
+                now,
+                push,
+            };
+            f(&mut tx::SqliteTx { conn, state }, &ctx)
+        })
     }
 
     /// Queues a write; resolves after the batch holding it committed.
@@ -282,8 +296,8 @@ impl RelayStore for SqliteStore {
         events: Vec<IngestEvent>,
         roster: Arc<Roster>,
         now: DateTime<Utc>,
-    ) -> StoreFuture<(Vec<IngestOutcome>, Effects)> {
-        self.write(move |conn, state| ops::ingest(conn, state, events, &roster, now))
+    ) -> StoreFuture<(Vec<IngestOutcome>, Committed)> {
+        self.write_path(roster, now, |tx, ctx| write::ingest(tx, events, ctx))
     }
 
     fn apply_actions(
@@ -292,9 +306,9 @@ impl RelayStore for SqliteStore {
         services: Arc<HashSet<String>>,
         roster: Arc<Roster>,
         now: DateTime<Utc>,
-    ) -> StoreFuture<(Vec<DeviceActionResult>, Effects)> {
-        self.write(move |conn, state| {
-            ops::apply_actions(conn, state, actions, &services, &roster, now)
+    ) -> StoreFuture<(Vec<DeviceActionResult>, Committed)> {
+        self.write_path(roster, now, move |tx, ctx| {
+            write::apply_actions(tx, actions, &services, ctx)
         })
     }
 
@@ -303,8 +317,8 @@ impl RelayStore for SqliteStore {
         roster: Arc<Roster>,
         now: DateTime<Utc>,
         limit: usize,
-    ) -> StoreFuture<Effects> {
-        self.write(move |conn, state| ops::fire_due(conn, state, &roster, now, limit))
+    ) -> StoreFuture<Committed> {
+        self.write_path(roster, now, move |tx, ctx| write::fire_due(tx, ctx, limit))
     }
 
     fn next_deadline(&self) -> StoreFuture<Option<DateTime<Utc>>> {

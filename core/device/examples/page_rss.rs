@@ -1,15 +1,15 @@
 //! Peak memory of a notification-extension-like process: open the store,
 //! handle one page (parse, dedupe, persist, plan), report VmHWM (Linux).
 //!
-//! `page_rss populate DB N` first fills DB with N alerts and pages (in its
+//! `page_rss populate DB N` first fills DB with N synced alerts and pages (in its
 //! own process, so the measured one starts cold); `page_rss DB` measures.
 //! scripts/measure-page-rss.sh runs both in release mode.
 
 use chrono::{Duration, TimeZone, Utc};
 use klaxon_device::page::{self, Page};
-use klaxon_device::store::Durability;
 use klaxon_device::Store;
 use klaxon_domain::alert::{Actor, Alert, AlertStatus, Trigger};
+use klaxon_domain::wire::{AlertDetails, AlertView};
 use klaxon_domain::Priority;
 use std::process::ExitCode;
 
@@ -36,9 +36,27 @@ fn populate(path: &str, count: u32) -> Result<(), klaxon_device::Error> {
             priority: Priority::Critical,
             actor: Actor::integration("pagerduty"),
         };
-        let (mut alert, _) = Alert::trigger(None, &format!("h{i}"), trigger, at);
-        alert.status = AlertStatus::Resolved;
-        store.save_alert(&alert, Durability::Normal)?;
+        // What a sync stores: the relay's view of a resolved alert.
+        let (alert, _) = Alert::trigger(None, &format!("h{i}"), trigger, at);
+        let timeline = alert.timeline.entries().to_vec();
+        let view = AlertView {
+            id: alert.id,
+            service: alert.service,
+            service_name: "Public API".into(),
+            dedup_key: alert.dedup_key,
+            summary: alert.summary,
+            priority: alert.priority,
+            status: AlertStatus::Resolved,
+            created_at: at,
+            acknowledged_by: None,
+            paged: Vec::new(),
+            revision: u32::try_from(timeline.len()).unwrap_or(u32::MAX),
+            timeline,
+            upcoming: None,
+            runbook: None,
+            details: AlertDetails::default(),
+        };
+        store.save_synced_alerts(&[view])?;
         store.record_page(
             &Page::from_json(page_json(&format!("h{i}"), 1).as_bytes())?,
             at,

@@ -1,8 +1,7 @@
-//! The embedded SQLite store: alerts and timelines, the outbox, received
-//! pages and settings. WAL, one writer, numbered migrations under
+//! The embedded SQLite store: the alerts synced from the relay, the outbox,
+//! received pages and settings. WAL, one writer, numbered migrations under
 //! `PRAGMA user_version`; every pragma below says why it is set.
 
-mod alerts;
 mod migrate;
 mod outbox;
 mod pages;
@@ -57,7 +56,8 @@ pub const PRAGMAS: &[(&str, &str, &str)] = &[
     (
         "foreign_keys",
         "ON",
-        "SQLite leaves them off by default; a timeline row must never point at a missing alert",
+        "SQLite leaves them off by default; no table declares one today, but one a migration \
+         adds must hold from the start",
     ),
     (
         "busy_timeout",

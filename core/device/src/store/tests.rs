@@ -1,35 +1,12 @@
 use super::*;
 use crate::page::Page;
 use chrono::TimeZone;
-use klaxon_domain::alert::{Action, Actor, Alert, AlertStatus, Command, IdempotencyKey, Trigger};
-use klaxon_domain::escalation::{EscalationPolicy, EscalationStep, Target};
+use klaxon_domain::alert::{Action, AlertStatus};
 use klaxon_domain::notify::NotificationSettings;
 use klaxon_domain::Priority;
-use std::time::Duration;
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap()
-}
-
-fn policy() -> EscalationPolicy {
-    EscalationPolicy {
-        id: "infra".into(),
-        repeat: 0,
-        steps: vec![EscalationStep {
-            delay: Duration::from_secs(300),
-            targets: vec![Target::Person("alice".into())],
-        }],
-    }
-}
-
-fn trigger(key: &str) -> Trigger {
-    Trigger {
-        service: "api".into(),
-        dedup_key: key.into(),
-        summary: "5xx above 5%".into(),
-        priority: Priority::Critical,
-        actor: Actor::integration("pagerduty"),
-    }
 }
 
 #[test]
@@ -118,53 +95,56 @@ fn user_actions_commit_with_synchronous_full() {
     assert_eq!(after, 1, "back to NORMAL afterwards");
 }
 
+/// A phone last run with schema 4 (the device-side `alerts` and `timeline`
+/// tables of 0001 still there, with rows in them) upgrades: the dead tables
+/// go, and its outbox, pages, settings and synced alerts are kept.
 #[test]
-fn alerts_round_trip_and_the_timeline_only_grows() {
+fn a_phone_at_schema_4_upgrades_dropping_the_unused_alert_tables_and_keeping_its_data() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path().join("k.db")).unwrap();
-    let (alert, _) = Alert::trigger(None, "a1", trigger("disk"), t0());
-    store.save_alert(&alert, Durability::Full).unwrap();
-    let cmd = Command {
-        action: Action::Acknowledge,
-        actor: Actor::device("alice"),
-        key: Some(IdempotencyKey::new("k1")),
-        seen: Some(1),
+    let path = dir.path().join("k.db");
+    let mut old = Store::open_at_version(&path, 4).unwrap();
+    old.conn()
+        .execute_batch(
+            "INSERT INTO alerts (id, service, dedup_key, summary, priority, status, created_at, \
+             escalation) VALUES ('a0', 'api', 'disk', 'old', 'critical', 'triggered', \
+             '2026-01-05T09:00:00.000000000Z', '{}'); \
+             INSERT INTO timeline (alert_id, seq, at, who, source, event) VALUES \
+             ('a0', 0, '2026-01-05T09:00:00.000000000Z', 'pagerduty', 'integration', '{}'); \
+             INSERT INTO synced_alerts (id, status, created_at, revision, body) VALUES \
+             ('a1', 'triggered', '2026-01-05T09:00:00.000000000Z', 2, '{}');",
+        )
+        .unwrap();
+    let queued =
+        crate::outbox::enqueue(&mut old, "a1", "alice", Action::Acknowledge, Some(2), t0())
+            .unwrap();
+    assert!(old
+        .record_page(&page(1, AlertStatus::Triggered), t0())
+        .unwrap());
+    let quiet = NotificationSettings {
+        hide_details_on_lock_screen: true,
+        ..NotificationSettings::default()
     };
-    let (acked, _) = alert.apply(&cmd, &policy(), t0() + chrono::Duration::seconds(30));
-    store.save_alert(&acked, Durability::Full).unwrap();
-    assert_eq!(store.alert("a1").unwrap(), Some(acked.clone()));
-    assert_eq!(
-        store.open_alert("api", "disk").unwrap(),
-        Some(acked.clone())
-    );
-    assert_eq!(
-        store.alerts(Some(AlertStatus::Acknowledged)).unwrap().len(),
-        1
-    );
-    assert!(store
-        .alerts(Some(AlertStatus::Resolved))
-        .unwrap()
-        .is_empty());
+    old.set_notification_settings(&quiet).unwrap();
+    drop(old);
 
-    let tampered = store
-        .conn()
-        .execute("UPDATE timeline SET who = 'mallory'", []);
-    assert!(tampered.is_err(), "timeline rows cannot be rewritten");
-    let removed = store.conn().execute("DELETE FROM timeline", []);
-    assert!(removed.is_err(), "timeline rows cannot be removed");
-}
-
-#[test]
-fn only_one_open_alert_per_dedup_key_even_if_a_caller_forgets_to_look() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path().join("k.db")).unwrap();
-    let (a1, _) = Alert::trigger(None, "a1", trigger("disk"), t0());
-    store.save_alert(&a1, Durability::Normal).unwrap();
-    let (a2, _) = Alert::trigger(None, "a2", trigger("disk"), t0());
+    let upgraded = Store::open(&path).unwrap();
+    assert_eq!(upgraded.schema_version().unwrap(), LATEST_VERSION);
+    assert_eq!(upgraded.integrity_check().unwrap(), "ok");
+    let fingerprint = upgraded.schema_fingerprint().unwrap();
     assert!(
-        store.save_alert(&a2, Durability::Normal).is_err(),
-        "unique open dedup key"
+        !fingerprint
+            .iter()
+            .any(|l| l.contains(" alerts ") || l.contains("timeline")),
+        "{fingerprint:#?}"
     );
+    assert_eq!(upgraded.queued_actions().unwrap(), vec![queued]);
+    assert_eq!(upgraded.page_count().unwrap(), 1);
+    assert_eq!(upgraded.notification_settings().unwrap(), quiet);
+    let synced: i64 = upgraded
+        .conn()
+        .query_row("SELECT count(*) FROM synced_alerts", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(synced, 1);
 }
 
 fn page(step_seq: u32, status: AlertStatus) -> Page {

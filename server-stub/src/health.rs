@@ -37,14 +37,11 @@ pub async fn healthz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
 /// How long `/healthz` waits for its probe write to commit.
 const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// `GET /metrics`: the Prometheus text format.
+/// `GET /metrics`: the OpenMetrics text exposition ([`crate::metrics`]).
 pub async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let pending = state.store.pending_deadlines().await.ok();
     (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
+        [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
         state.metrics.render(pending),
     )
 }

@@ -1,115 +1,163 @@
-//! Prometheus metrics in the text exposition format: events accepted, pages
-//! sent, time to acknowledge, push failures by reason, escalation lag. Plain
-//! atomics and a few fixed-bucket histograms; no metrics library needed.
+//! The relay's Prometheus metrics (`GET /metrics`): events accepted and
+//! refused, pages sent, stream deliveries and clients, push failures by
+//! reason, time to acknowledge, escalation lag and pending deadlines.
+//! `prometheus-client` keeps the values and writes the OpenMetrics text
+//! exposition, so the format's escaping and histogram rules are the
+//! library's, not ours.
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use prometheus_client::encoding::text::{encode_eof, encode_registry};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 
-/// Histogram bucket bounds for time to acknowledge, in seconds.
-const ACK_BUCKETS: &[f64] = &[10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0];
-/// Histogram bucket bounds for escalation lag, in seconds.
-const LAG_BUCKETS: &[f64] = &[0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
+/// The `Content-Type` of [`Metrics::render`]'s text. OpenMetrics, not the
+/// older `text/plain; version=0.0.4`: a counter's `# TYPE` line names it
+/// without its `_total` suffix, which only the OpenMetrics parser reads as
+/// one family (Prometheus picks the parser from this header).
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-/// A cumulative histogram with fixed bounds.
-#[derive(Debug)]
-struct Histogram {
-    bounds: &'static [f64],
-    counts: Mutex<(Vec<u64>, u64, f64)>,
+/// Histogram bucket bounds for time to acknowledge, in seconds: people
+/// answer in tens of seconds to an hour.
+const ACK_BUCKETS: [f64; 8] = [10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0];
+/// Histogram bucket bounds for escalation lag, in seconds: a step fires
+/// within milliseconds of its deadline unless something is wrong.
+const LAG_BUCKETS: [f64; 8] = [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
+
+/// `{integration="events_v2"}`.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Integration {
+    integration: &'static str,
 }
 
-impl Histogram {
-    fn new(bounds: &'static [f64]) -> Histogram {
-        Histogram {
-            bounds,
-            counts: Mutex::new((vec![0; bounds.len()], 0, 0.0)),
-        }
-    }
-
-    fn observe(&self, value: f64) {
-        if let Ok(mut c) = self.counts.lock() {
-            for (i, b) in self.bounds.iter().enumerate() {
-                if value <= *b {
-                    c.0[i] += 1;
-                }
-            }
-            c.1 += 1;
-            c.2 += value;
-        }
-    }
-
-    fn render(&self, out: &mut String, name: &str, help: &str) {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
-        if let Ok(c) = self.counts.lock() {
-            for (i, b) in self.bounds.iter().enumerate() {
-                let _ = writeln!(out, "{name}_bucket{{le=\"{b}\"}} {}", c.0[i]);
-            }
-            let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {}", c.1);
-            let _ = writeln!(out, "{name}_sum {}", c.2);
-            let _ = writeln!(out, "{name}_count {}", c.1);
-        }
-    }
+/// `{code="400"}`: the HTTP status of a refusal.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Code {
+    code: u16,
 }
 
-/// The relay's counters.
+/// `{reason="unregistered"}`.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Reason {
+    reason: String,
+}
+
+/// The relay's counters, gauges and histograms, registered once; every
+/// handle is an atomic (histograms a short lock), so updating one from a
+/// hot path costs no allocation after a label's first use.
 #[derive(Debug)]
 pub struct Metrics {
-    events_accepted: Mutex<BTreeMap<&'static str, u64>>,
-    events_rejected: Mutex<BTreeMap<u16, u64>>,
-    pages_sent: AtomicU64,
-    stream_deliveries: AtomicU64,
-    push_failures: Mutex<BTreeMap<String, u64>>,
+    registry: Registry,
+    events_accepted: Family<Integration, Counter>,
+    events_rejected: Family<Code, Counter>,
+    pages_sent: Counter,
+    stream_deliveries: Counter,
+    stream_clients: Gauge,
+    push_failures: Family<Reason, Counter>,
     time_to_ack: Histogram,
     escalation_lag: Histogram,
-    stream_clients: AtomicU64,
 }
 
 impl Default for Metrics {
     fn default() -> Metrics {
-        Metrics {
-            events_accepted: Mutex::default(),
-            events_rejected: Mutex::default(),
-            pages_sent: AtomicU64::new(0),
-            stream_deliveries: AtomicU64::new(0),
-            push_failures: Mutex::default(),
+        let metrics = Metrics {
+            registry: Registry::default(),
+            events_accepted: Family::default(),
+            events_rejected: Family::default(),
+            pages_sent: Counter::default(),
+            stream_deliveries: Counter::default(),
+            stream_clients: Gauge::default(),
+            push_failures: Family::default(),
             time_to_ack: Histogram::new(ACK_BUCKETS),
             escalation_lag: Histogram::new(LAG_BUCKETS),
-            stream_clients: AtomicU64::new(0),
-        }
+        };
+        metrics.registered()
     }
 }
 
 impl Metrics {
+    /// Registers every metric under its documented name (docs/relay.md,
+    /// "Metrics"), in the order the exposition lists them. Counters are
+    /// registered without `_total`: the encoder appends it to the samples.
+    fn registered(mut self) -> Metrics {
+        let r = &mut self.registry;
+        r.register(
+            "klaxon_events_accepted",
+            "Events committed, by integration",
+            self.events_accepted.clone(),
+        );
+        r.register(
+            "klaxon_events_rejected",
+            "Ingest requests refused, by HTTP status",
+            self.events_rejected.clone(),
+        );
+        r.register(
+            "klaxon_pages_sent",
+            "People paged (one per person per escalation step)",
+            self.pages_sent.clone(),
+        );
+        r.register(
+            "klaxon_stream_deliveries",
+            "Pages written to connected device streams",
+            self.stream_deliveries.clone(),
+        );
+        r.register(
+            "klaxon_stream_clients",
+            "Connected device streams",
+            self.stream_clients.clone(),
+        );
+        r.register(
+            "klaxon_push_failures",
+            "Pushes that failed, by reason",
+            self.push_failures.clone(),
+        );
+        r.register(
+            "klaxon_time_to_acknowledge_seconds",
+            "Seconds from an alert opening to its first acknowledgement",
+            self.time_to_ack.clone(),
+        );
+        r.register(
+            "klaxon_escalation_lag_seconds",
+            "How late escalation steps fired against their deadlines",
+            self.escalation_lag.clone(),
+        );
+        self
+    }
+
     /// Counts events committed from one integration (`events_v2`, `alertmanager`).
     pub fn events_accepted(&self, integration: &'static str, n: u64) {
-        if let Ok(mut m) = self.events_accepted.lock() {
-            *m.entry(integration).or_default() += n;
-        }
+        self.events_accepted
+            .get_or_create(&Integration { integration })
+            .inc_by(n);
     }
 
     /// Counts an ingest request refused with this HTTP status.
     pub fn event_rejected(&self, status: u16) {
-        if let Ok(mut m) = self.events_rejected.lock() {
-            *m.entry(status).or_default() += 1;
-        }
+        self.events_rejected
+            .get_or_create(&Code { code: status })
+            .inc();
     }
 
     /// Counts pages sent to people (one per person per step).
     pub fn pages_sent(&self, n: u64) {
-        self.pages_sent.fetch_add(n, Ordering::Relaxed);
+        self.pages_sent.inc_by(n);
     }
 
     /// Counts pages handed to connected streams.
     pub fn stream_delivered(&self, n: u64) {
-        self.stream_deliveries.fetch_add(n, Ordering::Relaxed);
+        self.stream_deliveries.inc_by(n);
     }
 
-    /// Counts a push that failed, by reason (`unregistered`, `retry`, `failed`, `not_configured`).
+    /// Counts a push that failed, by reason (`unregistered`, `retry`,
+    /// `failed`, `seal`, `no_token`).
     pub fn push_failed(&self, reason: &str) {
-        if let Ok(mut m) = self.push_failures.lock() {
-            *m.entry(reason.to_string()).or_default() += 1;
-        }
+        self.push_failures
+            .get_or_create(&Reason {
+                reason: reason.to_string(),
+            })
+            .inc();
     }
 
     /// Records seconds from trigger to acknowledgement.
@@ -124,79 +172,69 @@ impl Metrics {
 
     /// A stream client connected (+1) or left (-1).
     pub fn stream_clients(&self, delta: i64) {
-        if delta >= 0 {
-            self.stream_clients
-                .fetch_add(delta as u64, Ordering::Relaxed);
-        } else {
-            self.stream_clients
-                .fetch_sub(delta.unsigned_abs(), Ordering::Relaxed);
-        }
+        self.stream_clients.inc_by(delta);
     }
 
-    /// The text exposition; `pending_deadlines` is read from the store by the caller.
+    /// The OpenMetrics text exposition ([`CONTENT_TYPE`]).
+    /// `pending_deadlines` is read from the store by the caller for each
+    /// scrape, and left out when the store could not say.
     pub fn render(&self, pending_deadlines: Option<u64>) -> String {
         let mut out = String::new();
-        out.push_str("# HELP klaxon_events_accepted_total Events committed, by integration.\n");
-        out.push_str("# TYPE klaxon_events_accepted_total counter\n");
-        if let Ok(m) = self.events_accepted.lock() {
-            for (k, v) in m.iter() {
-                let _ = writeln!(
-                    out,
-                    "klaxon_events_accepted_total{{integration=\"{k}\"}} {v}"
-                );
-            }
-        }
-        out.push_str(
-            "# HELP klaxon_events_rejected_total Ingest requests refused, by HTTP status.\n",
-        );
-        out.push_str("# TYPE klaxon_events_rejected_total counter\n");
-        if let Ok(m) = self.events_rejected.lock() {
-            for (k, v) in m.iter() {
-                let _ = writeln!(out, "klaxon_events_rejected_total{{code=\"{k}\"}} {v}");
-            }
-        }
-        let _ = writeln!(
-            out,
-            "# HELP klaxon_pages_sent_total People paged (one per person per escalation step).\n\
-             # TYPE klaxon_pages_sent_total counter\nklaxon_pages_sent_total {}",
-            self.pages_sent.load(Ordering::Relaxed)
-        );
-        let _ = writeln!(
-            out,
-            "# HELP klaxon_stream_deliveries_total Pages written to connected device streams.\n\
-             # TYPE klaxon_stream_deliveries_total counter\nklaxon_stream_deliveries_total {}",
-            self.stream_deliveries.load(Ordering::Relaxed)
-        );
-        let _ = writeln!(
-            out,
-            "# HELP klaxon_stream_clients Connected device streams.\n\
-             # TYPE klaxon_stream_clients gauge\nklaxon_stream_clients {}",
-            self.stream_clients.load(Ordering::Relaxed)
-        );
-        out.push_str("# HELP klaxon_push_failures_total Pushes that failed, by reason.\n");
-        out.push_str("# TYPE klaxon_push_failures_total counter\n");
-        if let Ok(m) = self.push_failures.lock() {
-            for (k, v) in m.iter() {
-                let _ = writeln!(out, "klaxon_push_failures_total{{reason=\"{k}\"}} {v}");
-            }
-        }
-        self.time_to_ack.render(
-            &mut out,
-            "klaxon_time_to_acknowledge_seconds",
-            "Seconds from an alert opening to its first acknowledgement.",
-        );
-        self.escalation_lag.render(
-            &mut out,
-            "klaxon_escalation_lag_seconds",
-            "How late escalation steps fired against their deadlines.",
-        );
+        // Writing to a String cannot fail; an encoder error would be a
+        // metric the library refuses, which registration rules out.
+        let _ = encode_registry(&mut out, &self.registry);
         if let Some(n) = pending_deadlines {
-            let _ = writeln!(
-                out,
-                "# HELP klaxon_pending_deadlines Escalation deadlines waiting.\n\
-                 # TYPE klaxon_pending_deadlines gauge\nklaxon_pending_deadlines {n}"
+            // A gauge read at scrape time: registered on a registry of its
+            // own, built for this scrape, rather than kept up to date by
+            // every write.
+            let mut scrape = Registry::default();
+            let pending = Gauge::<i64>::default();
+            pending.set(i64::try_from(n).unwrap_or(i64::MAX));
+            scrape.register(
+                "klaxon_pending_deadlines",
+                "Escalation deadlines waiting",
+                pending,
             );
+            let _ = encode_registry(&mut out, &scrape);
         }
+        let _ = encode_eof(&mut out);
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Metrics;
+
+    #[test]
+    fn every_documented_metric_is_exposed_under_its_name() {
+        let m = Metrics::default();
+        m.events_accepted("events_v2", 3);
+        m.event_rejected(408);
+        m.pages_sent(2);
+        m.stream_delivered(1);
+        m.stream_clients(1);
+        m.push_failed("unregistered");
+        m.acknowledged_after(42.0);
+        m.escalation_lag(0.002);
+        let text = m.render(Some(7));
+        for sample in [
+            "klaxon_events_accepted_total{integration=\"events_v2\"} 3\n",
+            "klaxon_events_rejected_total{code=\"408\"} 1\n",
+            "klaxon_pages_sent_total 2\n",
+            "klaxon_stream_deliveries_total 1\n",
+            "klaxon_stream_clients 1\n",
+            "klaxon_push_failures_total{reason=\"unregistered\"} 1\n",
+            "klaxon_time_to_acknowledge_seconds_bucket{le=\"60.0\"} 1\n",
+            "klaxon_time_to_acknowledge_seconds_count 1\n",
+            "klaxon_escalation_lag_seconds_bucket{le=\"0.005\"} 1\n",
+            "klaxon_pending_deadlines 7\n",
+            "# TYPE klaxon_events_accepted counter\n",
+            "# TYPE klaxon_escalation_lag_seconds histogram\n",
+        ] {
+            assert!(text.contains(sample), "{sample:?} not in\n{text}");
+        }
+        assert!(text.ends_with("# EOF\n"), "{text}");
+        assert!(!m.render(None).contains("klaxon_pending_deadlines"));
     }
 }

@@ -4,8 +4,8 @@
 
 use super::jwt::Es256Signer;
 use super::{
-    collapse_id, http_client, placeholder_text, retry_after, transport_outcome, PushConfigError,
-    PushMessage, PushOutcome, MAX_PAYLOAD,
+    collapse_id, http_client, placeholder_text, post, ProviderClient, PushConfigError, PushMessage,
+    PushOutcome, Refusal, MAX_PAYLOAD,
 };
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -79,27 +79,14 @@ impl std::fmt::Debug for ApnsConfig {
 
 /// A provider token and when it was issued.
 #[derive(Debug, Clone)]
-struct ProviderToken {
+pub struct ProviderToken {
     jwt: String,
     issued: DateTime<Utc>,
 }
 
-/// Sends pages to iPhones through APNs over one pooled HTTP/2 connection.
-pub struct ApnsClient {
-    config: ApnsConfig,
-    signer: Es256Signer,
-    http: reqwest::Client,
-    clock: Arc<dyn Clock>,
-    token: Mutex<Option<ProviderToken>>,
-}
-
-impl std::fmt::Debug for ApnsClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ApnsClient")
-            .field("config", &self.config)
-            .finish_non_exhaustive()
-    }
-}
+/// Sends pages to iPhones through APNs over one pooled HTTP/2 connection,
+/// reusing its provider token until [`ApnsConfig::token_refresh`].
+pub type ApnsClient = ProviderClient<ApnsConfig, Es256Signer, Mutex<Option<ProviderToken>>>;
 
 impl ApnsClient {
     /// Loads the key and builds the HTTP/2 client.
@@ -170,7 +157,7 @@ impl ApnsClient {
             "{}/3/device/{device_token}",
             self.config.base_url.trim_end_matches('/')
         );
-        let response = self
+        let request = self
             .http
             .post(url)
             .header("authorization", format!("bearer {jwt}"))
@@ -180,25 +167,18 @@ impl ApnsClient {
             .header("apns-collapse-id", collapse_id(&message.collapse_id))
             .header("apns-expiration", expiration.to_string())
             .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await;
-        let response = match response {
-            Ok(r) => r,
-            Err(e) => return transport_outcome(&e),
+            .body(body);
+        let Refusal {
+            status,
+            after,
+            body,
+        } = match post(request, now).await {
+            Ok(Ok(())) => return PushOutcome::Delivered,
+            Ok(Err(refusal)) => refusal,
+            Err(outcome) => return outcome,
         };
-        let status = response.status().as_u16();
-        let after = retry_after(response.headers(), now);
-        if status == 200 {
-            return PushOutcome::Delivered;
-        }
-        let reason = response
-            .json::<Value>()
-            .await
-            .ok()
-            .and_then(|v| v.get("reason").and_then(Value::as_str).map(str::to_string))
-            .unwrap_or_default();
-        match (status, reason.as_str()) {
+        let reason = body["reason"].as_str().unwrap_or_default();
+        match (status, reason) {
             (410, _) | (400, "BadDeviceToken" | "DeviceTokenNotForTopic") => {
                 PushOutcome::Unregistered
             }

@@ -6,8 +6,8 @@
 
 use super::jwt::Rs256Signer;
 use super::{
-    collapse_id, http_client, retry_after, transport_outcome, PushConfigError, PushMessage,
-    PushOutcome, MAX_PAYLOAD,
+    collapse_id, http_client, post, retry_after, transport_outcome, ProviderClient,
+    PushConfigError, PushMessage, PushOutcome, Refusal, MAX_PAYLOAD,
 };
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -95,7 +95,7 @@ impl FcmConfig {
 
 /// An access token and when to stop using it.
 #[derive(Debug, Clone)]
-struct AccessToken {
+pub struct AccessToken {
     token: String,
     refresh_at: DateTime<Utc>,
 }
@@ -107,24 +107,10 @@ struct TokenResponse {
     expires_in: i64,
 }
 
-/// Sends pages to Android phones through FCM HTTP v1.
-pub struct FcmClient {
-    config: FcmConfig,
-    signer: Rs256Signer,
-    http: reqwest::Client,
-    clock: Arc<dyn Clock>,
-    // A tokio mutex: held across the token exchange so concurrent sends
-    // wait for one exchange instead of each starting their own.
-    token: Mutex<Option<AccessToken>>,
-}
-
-impl std::fmt::Debug for FcmClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FcmClient")
-            .field("config", &self.config)
-            .finish_non_exhaustive()
-    }
-}
+/// Sends pages to Android phones through FCM HTTP v1. Its token lock is a
+/// tokio mutex, held across the token exchange so concurrent sends wait
+/// for one exchange instead of each starting their own.
+pub type FcmClient = ProviderClient<FcmConfig, Rs256Signer, Mutex<Option<AccessToken>>>;
 
 /// Why an access token could not be had.
 enum TokenError {
@@ -237,23 +223,16 @@ impl FcmClient {
             self.config.account.project_id
         );
         let body = request_body(registration_token, message, self.config.ttl);
-        let response = self
-            .http
-            .post(url)
-            .bearer_auth(access)
-            .json(&body)
-            .send()
-            .await;
-        let response = match response {
-            Ok(r) => r,
-            Err(e) => return transport_outcome(&e),
+        let request = self.http.post(url).bearer_auth(access).json(&body);
+        let Refusal {
+            status,
+            after,
+            body: error,
+        } = match post(request, now).await {
+            Ok(Ok(())) => return PushOutcome::Delivered,
+            Ok(Err(refusal)) => refusal,
+            Err(outcome) => return outcome,
         };
-        let status = response.status().as_u16();
-        if status == 200 {
-            return PushOutcome::Delivered;
-        }
-        let after = retry_after(response.headers(), now);
-        let error = response.json::<Value>().await.unwrap_or_default();
         let code = error_code(&error);
         match (status, code.as_str()) {
             (_, "UNREGISTERED") | (404, _) => PushOutcome::Unregistered,

@@ -202,6 +202,58 @@ impl PushGateway {
     }
 }
 
+/// What each provider's client holds: its configuration, its signing key,
+/// one pooled HTTP client, the clock, and its cached credential (APNs'
+/// provider token, FCM's access token). [`ApnsClient`] and [`FcmClient`]
+/// are this with their own parts; their methods are in `apns.rs`/`fcm.rs`.
+pub struct ProviderClient<C, S, T> {
+    pub(crate) config: C,
+    pub(crate) signer: S,
+    pub(crate) http: reqwest::Client,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) token: T,
+}
+
+impl<C: std::fmt::Debug, S, T> std::fmt::Debug for ProviderClient<C, S, T> {
+    // Only the configuration: the key and the credential stay out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderClient")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A provider's answer other than "accepted": its status, its
+/// `Retry-After` and its JSON error body, for the provider to classify.
+pub(crate) struct Refusal {
+    /// The HTTP status.
+    pub(crate) status: u16,
+    /// `Retry-After`, when given.
+    pub(crate) after: Option<Duration>,
+    /// The error body (`Null` when it was not JSON).
+    pub(crate) body: serde_json::Value,
+}
+
+/// Sends one push request: `Ok` when the provider accepted it (200), the
+/// transport's outcome when no answer came, else the refusal.
+pub(crate) async fn post(
+    request: reqwest::RequestBuilder,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Result<(), Refusal>, PushOutcome> {
+    let response = request.send().await.map_err(|e| transport_outcome(&e))?;
+    let status = response.status().as_u16();
+    if status == 200 {
+        return Ok(Ok(()));
+    }
+    let after = retry_after(response.headers(), now);
+    let body = response.json().await.unwrap_or_default();
+    Ok(Err(Refusal {
+        status,
+        after,
+        body,
+    }))
+}
+
 /// Reads a whole key/account file.
 fn read(path: &str) -> Result<String, PushConfigError> {
     std::fs::read_to_string(path).map_err(|error| PushConfigError::Read {

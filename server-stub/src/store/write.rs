@@ -86,6 +86,11 @@ pub fn ingest(
     let mut committed = Committed::default();
     let mut outcomes = Vec::with_capacity(events.len());
     for event in events {
+        // An integration acknowledges or resolves; a trigger ignores this.
+        let action = match &event {
+            IngestEvent::Resolve { .. } => Action::Resolve,
+            _ => Action::Acknowledge,
+        };
         let (plan, outcome) = match event {
             IngestEvent::Trigger { trigger, details } => {
                 let open = tx.open_alert(&trigger.service, &trigger.dedup_key)?;
@@ -107,14 +112,8 @@ pub fn ingest(
                 service,
                 dedup_key,
                 actor,
-            } => integration(
-                tx,
-                &service,
-                &dedup_key,
-                integration_command(Action::Acknowledge, actor),
-                ctx,
-            )?,
-            IngestEvent::Resolve {
+            }
+            | IngestEvent::Resolve {
                 service,
                 dedup_key,
                 actor,
@@ -122,7 +121,7 @@ pub fn ingest(
                 tx,
                 &service,
                 &dedup_key,
-                integration_command(Action::Resolve, actor),
+                integration_command(action, actor),
                 ctx,
             )?,
         };

@@ -1,13 +1,22 @@
-//! Compact JWS signing with ring, for the two provider credentials: ES256
-//! APNs provider tokens (the team's `.p8` key) and RS256 assertions for the
-//! FCM service account's OAuth2 token exchange.
+//! Compact JWS signing for the two provider credentials: ES256 APNs
+//! provider tokens (the team's `.p8` key) and RS256 assertions for the FCM
+//! service account's OAuth2 token exchange.
+//!
+//! The signatures are ring's (already the relay's TLS provider), the PEM
+//! decoding is rustls-pki-types' (already in the tree through rustls); what
+//! is left here is JWS's `b64(header).b64(claims).b64(signature)`. The
+//! `jsonwebtoken` crate was weighed and not taken: since version 10 it
+//! signs only through aws-lc-rs (a C build) or RustCrypto's `rsa`, whose
+//! PKCS#1 v1.5 signing has an open timing advisory (RUSTSEC-2023-0071).
 
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use ring::rand::SystemRandom;
 use ring::signature::{
     EcdsaKeyPair, KeyPair as _, RsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING, RSA_PKCS1_SHA256,
 };
+use rustls_pki_types::pem::{self, PemObject as _};
+use rustls_pki_types::PrivatePkcs8KeyDer;
 use serde::Serialize;
 
 /// Why a key could not be loaded or a token signed.
@@ -28,26 +37,19 @@ pub enum JwtError {
 }
 
 /// Decodes the first `-----BEGIN PRIVATE KEY-----` block of a PEM text to
-/// its PKCS#8 DER bytes. Accepts CRLF and the escaped `\n` of a JSON string
-/// left unescaped by hand-editing.
-pub fn pkcs8_from_pem(pem: &str) -> Result<Vec<u8>, JwtError> {
-    const BEGIN: &str = "-----BEGIN PRIVATE KEY-----";
-    const END: &str = "-----END PRIVATE KEY-----";
+/// its PKCS#8 DER document (zeroed when dropped). Accepts CRLF, and the
+/// escaped `\n` of a JSON string left unescaped by hand-editing (a
+/// service-account `private_key` pasted into an environment variable).
+pub fn pkcs8_from_pem(pem: &str) -> Result<PrivatePkcs8KeyDer<'static>, JwtError> {
     let pem = pem.replace("\\n", "\n");
-    let start = pem
-        .find(BEGIN)
-        .ok_or(JwtError::Pem("no BEGIN PRIVATE KEY line"))?
-        + BEGIN.len();
-    let len = pem[start..]
-        .find(END)
-        .ok_or(JwtError::Pem("no END PRIVATE KEY line"))?;
-    let body: String = pem[start..start + len]
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace())
-        .collect();
-    STANDARD
-        .decode(body)
-        .map_err(|_| JwtError::Pem("body is not base64"))
+    PrivatePkcs8KeyDer::from_pem_slice(pem.as_bytes()).map_err(|e| {
+        JwtError::Pem(match e {
+            pem::Error::NoItemsFound => "no BEGIN PRIVATE KEY block",
+            pem::Error::MissingSectionEnd { .. } => "no END PRIVATE KEY line",
+            pem::Error::Base64Decode(_) => "body is not base64",
+            _ => "unreadable PEM text",
+        })
+    })
 }
 
 /// Signs the compact serialization `b64(header).b64(claims)` with `sign`.
@@ -77,7 +79,7 @@ pub struct Es256Signer {
 impl Es256Signer {
     /// Loads a PKCS#8 P-256 key, as in Apple's `AuthKey_XXXXXXXXXX.p8`.
     pub fn from_pem(pem: &str) -> Result<Self, JwtError> {
-        Self::from_pkcs8(&pkcs8_from_pem(pem)?)
+        Self::from_pkcs8(pkcs8_from_pem(pem)?.secret_pkcs8_der())
     }
 
     /// Loads a PKCS#8 P-256 key from DER bytes.
@@ -125,7 +127,8 @@ impl Rs256Signer {
     /// Loads the PKCS#8 RSA key of a service-account JSON's `private_key`.
     pub fn from_pem(pem: &str) -> Result<Self, JwtError> {
         let der = pkcs8_from_pem(pem)?;
-        let key = RsaKeyPair::from_pkcs8(&der).map_err(|e| JwtError::KeyRejected(e.to_string()))?;
+        let key = RsaKeyPair::from_pkcs8(der.secret_pkcs8_der())
+            .map_err(|e| JwtError::KeyRejected(e.to_string()))?;
         Ok(Self {
             key,
             rng: SystemRandom::new(),
@@ -162,6 +165,7 @@ impl std::fmt::Debug for Rs256Signer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::STANDARD;
     use ring::signature::{UnparsedPublicKey, ECDSA_P256_SHA256_FIXED};
     use serde_json::json;
 

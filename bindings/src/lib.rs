@@ -19,6 +19,7 @@ use klaxon_domain::clock::SystemClock;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
+use types::all;
 
 uniffi::setup_scaffolding!();
 
@@ -83,7 +84,7 @@ impl Pager {
     /// here; `receive_push` answers every kind of push as a result and is
     /// the one to use.
     pub fn handle_push(&self, payload: Vec<u8>) -> Result<Option<NotificationPlan>> {
-        Ok(self.device.handle_push(&payload)?.map(Into::into))
+        Ok(self.device.handle_push(&payload)?)
     }
 
     /// Handles a push (any form `handle_push` takes) and says what it was:
@@ -141,7 +142,7 @@ impl Pager {
 
     /// Every alert this device knows, newest first.
     pub fn alerts(&self) -> Result<Vec<Alert>> {
-        Ok(self.device.alerts()?.into_iter().map(Into::into).collect())
+        Ok(all(self.device.alerts()?))
     }
 
     /// One alert with its timeline and runbook.
@@ -151,12 +152,7 @@ impl Pager {
 
     /// Who is on call in `schedule` now (from the last synced roster).
     pub fn who_is_on_call(&self, schedule: String) -> Result<Vec<OnCallPerson>> {
-        Ok(self
-            .device
-            .who_is_on_call(&schedule)?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(all(self.device.who_is_on_call(&schedule)?))
     }
 
     /// Every schedule this device's person can see (their teams'), in
@@ -164,43 +160,32 @@ impl Pager {
     /// handoff with who takes over — from the last synced roster.
     /// `InvalidInput` before the first sync.
     pub fn schedules(&self) -> Result<Vec<ScheduleInfo>> {
-        Ok(self
-            .device
-            .schedules()?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(all(self.device.schedules()?))
     }
 
     /// The shifts of `schedule` in `[from, to)`, clipped to the window,
     /// each with the person's id and display name.
     pub fn roster(&self, schedule: String, from: SystemTime, to: SystemTime) -> Result<Vec<Shift>> {
-        Ok(self
-            .device
-            .named_shifts(&schedule, from.into(), to.into())?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(all(self.device.named_shifts(
+            &schedule,
+            from.into(),
+            to.into(),
+        )?))
     }
 
     /// This device's person's shifts in `[from, to)`, across schedules.
     pub fn my_shifts(&self, from: SystemTime, to: SystemTime) -> Result<Vec<MyShift>> {
-        Ok(self
-            .device
-            .my_shifts(from.into(), to.into())?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(all(self.device.my_shifts(from.into(), to.into())?))
     }
 
     /// The user's notification settings.
     pub fn settings(&self) -> Result<NotificationSettings> {
-        Ok(self.device.settings()?.into())
+        Ok(self.device.settings()?)
     }
 
     /// Saves the user's notification settings; later plans follow them.
     pub fn set_settings(&self, settings: NotificationSettings) -> Result<()> {
-        Ok(self.device.set_settings(&settings.into())?)
+        Ok(self.device.set_settings(&settings)?)
     }
 
     /// Reports what the platform allows (permissions, push token); call at
@@ -212,12 +197,7 @@ impl Pager {
 
     /// Actions the relay has not confirmed yet, oldest first.
     pub fn pending_actions(&self) -> Result<Vec<QueuedActionInfo>> {
-        Ok(self
-            .device
-            .pending_actions()?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(all(self.device.pending_actions()?))
     }
 
     /// The self-check: lists, in words, everything that will stop a page
@@ -235,7 +215,4 @@ impl Pager {
 #[uniffi::export]
 pub fn notification_channels() -> Vec<NotificationChannelInfo> {
     klaxon_domain::notify::channels()
-        .into_iter()
-        .map(Into::into)
-        .collect()
 }

@@ -3,7 +3,6 @@
 
 use crate::error::ApiError;
 use crate::types::{NotificationPlan, RingLoop};
-use klaxon_domain::notify as core_notify;
 use std::sync::Arc;
 
 /// Implemented by the app: core calls it to show, change and remove a
@@ -32,20 +31,20 @@ fn words(r: Result<(), ApiError>) -> Result<(), String> {
 }
 
 impl klaxon_device::device::Shell for SinkAdapter {
-    fn present(&self, plan: &core_notify::NotificationPlan) -> Result<(), String> {
-        words(self.0.present_notification(plan.clone().into()))
+    fn present(&self, plan: &NotificationPlan) -> Result<(), String> {
+        words(self.0.present_notification(plan.clone()))
     }
 
-    fn update(&self, plan: &core_notify::NotificationPlan) -> Result<(), String> {
-        words(self.0.update_notification(plan.clone().into()))
+    fn update(&self, plan: &NotificationPlan) -> Result<(), String> {
+        words(self.0.update_notification(plan.clone()))
     }
 
     fn cancel(&self, alert: &str) -> Result<(), String> {
         words(self.0.cancel_notification(alert.to_string()))
     }
 
-    fn start_ringing(&self, alert: &str, ring: &core_notify::RingLoop) -> Result<(), String> {
-        words(self.0.start_ringing(alert.to_string(), ring.clone().into()))
+    fn start_ringing(&self, alert: &str, ring: &RingLoop) -> Result<(), String> {
+        words(self.0.start_ringing(alert.to_string(), ring.clone()))
     }
 
     fn stop_ringing(&self, alert: &str) -> Result<(), String> {

@@ -5,7 +5,7 @@
 
 use crate::error::{Error, Result};
 use crate::keys;
-use crate::outbox::{parse_retry_after, Answer, QueuedAction, Transport, TransportError};
+use crate::outbox::{parse_retry_after, Answer, QueuedAction, TransportError};
 use crate::store::{Durability, Store};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -18,7 +18,7 @@ use klaxon_domain::wire::{
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Mutex, Once};
 use std::time::Duration;
 
 /// How long one request may take, connection included. A page is urgent,
@@ -436,38 +436,6 @@ fn parse_sse_block(block: &[u8]) -> Option<StreamEvent> {
         return None;
     }
     serde_json::from_str(&data.join("\n")).ok()
-}
-
-/// The outbox's [`Transport`] over a [`RelayClient`]. The outbox sender is
-/// synchronous, so each delivery blocks on the tokio runtime: run
-/// [`crate::outbox::Sender::drain`] with it from a blocking thread
-/// (`tokio::task::spawn_blocking`), never from inside an async task.
-pub struct RelayTransport {
-    client: RelayClient,
-    creds: Arc<Credentials>,
-    runtime: tokio::runtime::Handle,
-}
-
-impl RelayTransport {
-    /// A transport that sends through `client` as `creds` on `runtime`.
-    pub fn new(
-        client: RelayClient,
-        creds: Arc<Credentials>,
-        runtime: tokio::runtime::Handle,
-    ) -> RelayTransport {
-        RelayTransport {
-            client,
-            creds,
-            runtime,
-        }
-    }
-}
-
-impl Transport for RelayTransport {
-    fn deliver(&mut self, action: &QueuedAction) -> std::result::Result<Answer, TransportError> {
-        self.runtime
-            .block_on(self.client.deliver(&self.creds, action))
-    }
 }
 
 /// What one pull brought.

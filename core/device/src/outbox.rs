@@ -2,6 +2,12 @@
 //! snooze) committed durably with a client-generated idempotency key before
 //! the UI confirms them, then delivered to the relay in order per alert, with
 //! exponential backoff and jitter, until the relay gives a final answer.
+//!
+//! Everything here is synchronous and pure over the [`Store`]: what is due
+//! now ([`Round::next_due`]), what an answer means ([`classify`]) and
+//! recording it ([`Round::settle`]). It never sends anything: the device
+//! takes each due action, sends it over HTTP with `.await`, and settles the
+//! answer (tests settle scripted answers the same way).
 
 use crate::error::Result;
 use crate::store::Store;
@@ -10,8 +16,7 @@ use klaxon_domain::alert::{Action, Actor, Command, IdempotencyKey, Outcome};
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
-use std::sync::Mutex;
+use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
 
 pub use klaxon_domain::wire::parse_retry_after;
@@ -102,13 +107,6 @@ pub enum TransportError {
     /// No connection, DNS failure, timeout, TLS error, connection reset.
     #[error("network: {0}")]
     Network(String),
-}
-
-/// Delivers one action to the relay. The HTTP client implements it (later
-/// issue); tests implement it with scripted answers.
-pub trait Transport {
-    /// Sends the action once and returns what came back.
-    fn deliver(&mut self, action: &QueuedAction) -> std::result::Result<Answer, TransportError>;
 }
 
 /// What to do after one delivery attempt.
@@ -279,98 +277,81 @@ pub fn settle(
     Ok(next)
 }
 
-/// Delivers the outbox through a [`Transport`].
+/// One delivery round over the outbox, as a state machine the sender
+/// drives: [`Round::next_due`] says which action to send now,
+/// [`Round::settle`] records the answer. The round sends every action due
+/// at its `now`, oldest first within each alert: an alert's later action
+/// waits until its earlier one has a final answer (escalate-then-resolve
+/// must not arrive as resolve-then-escalate), and an alert whose head must
+/// retry is done for the round, even when Retry-After says 0, so a
+/// struggling relay gets no busy loop. Each action is attempted at most
+/// once per round.
+///
+/// The round holds no lock and no connection: between `next_due` and
+/// `settle` the caller may wait on the network while the store stays free
+/// for pages arriving meanwhile.
 #[derive(Debug)]
-pub struct Sender<T: Transport> {
-    /// The connection to the relay.
-    pub transport: T,
-    /// Retry timing.
-    pub backoff: Backoff,
+pub struct Round {
+    now: DateTime<Utc>,
+    /// Due actions fetched and not yet handed out, in send order.
+    batch: VecDeque<QueuedAction>,
+    /// Alerts whose head waits for a later round.
+    waiting: HashSet<String>,
+    /// Every attempt of this round, as settled.
+    attempted: Vec<QueuedAction>,
 }
 
-impl<T: Transport> Sender<T> {
-    /// A sender over `transport` with `backoff`.
-    pub fn new(transport: T, backoff: Backoff) -> Sender<T> {
-        Sender { transport, backoff }
+impl Round {
+    /// A round sending what is due at `now`.
+    pub fn new(now: DateTime<Utc>) -> Round {
+        Round {
+            now,
+            batch: VecDeque::new(),
+            waiting: HashSet::new(),
+            attempted: Vec::new(),
+        }
     }
 
-    /// Sends every action that is due at `now`, oldest first within each
-    /// alert: an alert's later action waits until its earlier one has a
-    /// final answer (escalate-then-resolve must not arrive as
-    /// resolve-then-escalate). Returns the actions attempted, as settled.
-    pub fn drain(&mut self, store: &mut Store, now: DateTime<Utc>) -> Result<Vec<QueuedAction>> {
-        self.drain_via(Direct(store), now)
-    }
-
-    /// [`Sender::drain`] for a store shared behind a mutex (the device's):
-    /// the lock is held only while reading and recording, never while a
-    /// delivery waits on the network, so a page arriving meanwhile is
-    /// stored without waiting for the relay.
-    pub fn drain_shared(
-        &mut self,
-        store: &Mutex<Store>,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<QueuedAction>> {
-        self.drain_via(Shared(store), now)
-    }
-
-    fn drain_via(
-        &mut self,
-        mut store: impl StoreAccess,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<QueuedAction>> {
-        let mut attempted = Vec::new();
-        // An alert whose head must wait is done for this round, even when
-        // Retry-After says 0: no busy loop against a struggling relay.
-        let mut waiting: HashSet<String> = HashSet::new();
-        loop {
-            let ready: Vec<QueuedAction> = store
-                .with(|s| s.ready_actions(now))?
+    /// The next action to send, or `None` when the round is over. Reads the
+    /// heads of the alerts' queues that are due whenever the last batch is
+    /// used up, so an action settled as final lets its alert's next one
+    /// follow in the same round.
+    pub fn next_due(&mut self, store: &Store) -> Result<Option<QueuedAction>> {
+        if self.batch.is_empty() {
+            let waiting = &self.waiting;
+            self.batch = store
+                .ready_actions(self.now)?
                 .into_iter()
                 .filter(|a| !waiting.contains(&a.alert))
                 .collect();
-            if ready.is_empty() {
-                return Ok(attempted);
-            }
-            for action in ready {
-                let verdict = classify(&self.transport.deliver(&action));
-                let backoff = &mut self.backoff;
-                let settled = store.with(|s| settle(s, &action, verdict, backoff, now))?;
-                if settled.outcome.is_none() {
-                    waiting.insert(settled.alert.clone());
-                }
-                attempted.push(settled);
-            }
         }
+        Ok(self.batch.pop_front())
+    }
+
+    /// Records the answer to sending `action` (see [`settle`]) and returns
+    /// the action as settled.
+    pub fn settle(
+        &mut self,
+        store: &mut Store,
+        action: &QueuedAction,
+        answer: &std::result::Result<Answer, TransportError>,
+        backoff: &mut Backoff,
+    ) -> Result<QueuedAction> {
+        let settled = settle(store, action, classify(answer), backoff, self.now)?;
+        if settled.outcome.is_none() {
+            self.waiting.insert(settled.alert.clone());
+        }
+        self.attempted.push(settled.clone());
+        Ok(settled)
+    }
+
+    /// The actions attempted in this round, as settled, in send order.
+    pub fn finish(self) -> Vec<QueuedAction> {
+        self.attempted
     }
 }
 
-/// How [`Sender::drain_via`] reaches the store: directly, or through a lock
-/// taken for each step.
-trait StoreAccess {
-    fn with<R>(&mut self, f: impl FnOnce(&mut Store) -> R) -> R;
-}
-
-struct Direct<'a>(&'a mut Store);
-
-impl StoreAccess for Direct<'_> {
-    fn with<R>(&mut self, f: impl FnOnce(&mut Store) -> R) -> R {
-        f(self.0)
-    }
-}
-
-struct Shared<'a>(&'a Mutex<Store>);
-
-impl StoreAccess for Shared<'_> {
-    fn with<R>(&mut self, f: impl FnOnce(&mut Store) -> R) -> R {
-        // A poisoned lock means a panic elsewhere mid-call; SQLite rolled
-        // back any open transaction, so the connection is still usable.
-        let mut guard = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut guard)
-    }
-}
-
-/// When the sender should run next: the earliest attempt time of an
+/// When the next round has work: the earliest attempt time of an
 /// alert's head action. `None` when nothing is pending.
 pub fn next_wakeup(store: &Store) -> Result<Option<DateTime<Utc>>> {
     store.next_attempt_at()

@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use klaxon_device::outbox::{
-    self, classify, parse_retry_after, ActionOutcome, Answer, Backoff, QueuedAction, Sender,
-    Transport, TransportError, Verdict,
+    self, classify, parse_retry_after, ActionOutcome, Answer, Backoff, QueuedAction, Round,
+    TransportError, Verdict,
 };
 use klaxon_device::page::{self, Delivery};
 use klaxon_device::Store;
@@ -45,13 +45,40 @@ struct Scripted {
     sent: Vec<(String, String)>,
 }
 
-impl Transport for Scripted {
+impl Scripted {
     fn deliver(&mut self, action: &QueuedAction) -> Result<Answer, TransportError> {
         self.sent
             .push((action.alert.clone(), action.action.verb().to_string()));
         self.answers
             .pop_front()
             .unwrap_or_else(|| ok(Outcome::Applied))
+    }
+}
+
+/// Drives outbox rounds the way the device does, with the script in place
+/// of the relay: take what is due, "send" it, settle the answer.
+struct Sender {
+    transport: Scripted,
+    backoff: Backoff,
+}
+
+impl Sender {
+    fn new(transport: Scripted, backoff: Backoff) -> Sender {
+        Sender { transport, backoff }
+    }
+
+    /// One round at `now`: the actions attempted, as settled.
+    fn drain(
+        &mut self,
+        store: &mut Store,
+        now: DateTime<Utc>,
+    ) -> klaxon_device::Result<Vec<QueuedAction>> {
+        let mut round = Round::new(now);
+        while let Some(action) = round.next_due(store)? {
+            let answer = self.transport.deliver(&action);
+            round.settle(store, &action, &answer, &mut self.backoff)?;
+        }
+        Ok(round.finish())
     }
 }
 

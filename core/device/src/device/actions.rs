@@ -1,9 +1,11 @@
 //! The person's answers to a page: committing an action to the outbox with
-//! its local effect at once, and the actions still waiting for the relay.
+//! its local effect at once, delivering the outbox to the relay, and the
+//! actions still waiting for it.
 
 use super::{lock, Device};
+use crate::client::Credentials;
 use crate::error::{Error, Result};
-use crate::outbox::{self, QueuedAction};
+use crate::outbox::{self, Backoff, QueuedAction, Round};
 use crate::store::Store;
 use klaxon_domain::alert::{Action, AlertStatus};
 
@@ -61,6 +63,26 @@ impl Device {
             }
         }
         Ok(queued)
+    }
+
+    /// Sends every action due now, one HTTP request at a time, and
+    /// records each answer: the outbox's [`Round`] says what is due and
+    /// settles the answer; this only carries it over the network. The store
+    /// is locked only to read and to record, never across an `.await`, so a
+    /// page arriving meanwhile is stored without waiting for the relay.
+    /// Returns the actions attempted, as settled.
+    pub(super) async fn deliver_outbox(&self, creds: &Credentials) -> Result<Vec<QueuedAction>> {
+        let mut round = Round::new(self.clock.now());
+        let mut backoff = Backoff::from_os_entropy();
+        loop {
+            // Bound first: the lock guard must be gone before the await.
+            let next = round.next_due(&lock(&self.store))?;
+            let Some(action) = next else {
+                return Ok(round.finish());
+            };
+            let answer = self.relay.deliver(creds, &action).await;
+            round.settle(&mut lock(&self.store), &action, &answer, &mut backoff)?;
+        }
     }
 
     /// Actions waiting for the relay's final answer, oldest first.

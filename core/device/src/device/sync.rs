@@ -4,10 +4,10 @@
 
 use super::actions::{pending_of, refused_alerts};
 use super::{lock, Capabilities, Device};
-use crate::client::{self, Credentials, RelayTransport};
+use crate::client::{self, Credentials};
 use crate::error::{Error, Result};
 use crate::keys;
-use crate::outbox::{Backoff, QueuedAction, Sender};
+use crate::outbox::QueuedAction;
 use crate::page::Page;
 use crate::store::Durability;
 use chrono::{DateTime, Utc};
@@ -98,8 +98,7 @@ impl Device {
     /// cursor. Every ring of this process whose alert, as stored after the
     /// sync, is no longer triggered or has an action queued stops (even when
     /// the relay was unreachable, and even when another process on the same
-    /// state directory pulled the change). Needs a
-    /// tokio runtime (it blocks a `spawn_blocking` thread per delivery).
+    /// state directory pulled the change). Needs a tokio runtime (reqwest's).
     pub async fn sync(self: &Arc<Self>) -> Result<SyncReport> {
         let result = self.sync_inner().await;
         let now = self.clock.now();
@@ -123,20 +122,11 @@ impl Device {
         result
     }
 
-    async fn sync_inner(self: &Arc<Self>) -> Result<SyncReport> {
+    async fn sync_inner(&self) -> Result<SyncReport> {
         let creds = self.require_credentials()?;
         self.register_push_token(&creds).await?;
 
-        let this = Arc::clone(self);
-        let runtime = tokio::runtime::Handle::current();
-        let transport_creds = Arc::clone(&creds);
-        let delivered = tokio::task::spawn_blocking(move || {
-            let transport = RelayTransport::new(this.relay.clone(), transport_creds, runtime);
-            let mut sender = Sender::new(transport, Backoff::from_os_entropy());
-            sender.drain_shared(&this.store, this.clock.now())
-        })
-        .await
-        .map_err(|e| Error::Invalid(format!("the outbox sender stopped: {e}")))??;
+        let delivered = self.deliver_outbox(&creds).await?;
 
         let pulled = client::pull(&self.relay, &creds, &self.store).await?;
         if let Some(roster) = &pulled.roster {
@@ -245,4 +235,22 @@ pub(super) fn missed_page(view: &AlertView, person: &str) -> Option<Page> {
         runbook: view.runbook.clone(),
         status_update: false,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::device::test_support::*;
+    use std::sync::Arc;
+
+    /// Shells run `sync` and `listen` on a multi-threaded runtime: their
+    /// futures must be `Send`, so no store lock may be held across an
+    /// `.await` (it would also stall pages arriving meanwhile).
+    #[test]
+    fn sync_and_listen_futures_are_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        let dir = tempfile::tempdir().unwrap();
+        let device = Arc::new(device_at_t0(dir.path()));
+        assert_send(&device.sync());
+        assert_send(&device.listen(std::time::Duration::from_secs(1), 1));
+    }
 }

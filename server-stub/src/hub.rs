@@ -36,7 +36,9 @@ pub enum HubMessage {
 /// The broadcast point, plus the signal that ends every stream at shutdown.
 #[derive(Debug)]
 pub struct Hub {
+    /// Every stream's subscription; messages are shared, never copied.
     sender: broadcast::Sender<Arc<HubMessage>>,
+    /// Turns true at shutdown.
     closing: watch::Sender<bool>,
 }
 

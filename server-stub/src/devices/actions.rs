@@ -23,6 +23,8 @@ pub const MAX_ACTIONS: usize = 100;
 /// Longest idempotency key.
 const MAX_KEY: usize = 200;
 
+/// The per-action status the outbox's `classify` expects: 409 for a
+/// refusal (it will not succeed on retry), else 200.
 fn status_of(outcome: &Outcome) -> u16 {
     match outcome {
         Outcome::Rejected(_) => 409,
@@ -30,6 +32,8 @@ fn status_of(outcome: &Outcome) -> u16 {
     }
 }
 
+/// Checks, commits and then delivers a device's actions (one write), and
+/// answers one result per action, in order.
 async fn apply(
     state: &Arc<AppState>,
     person: &str,

@@ -31,6 +31,7 @@ pub struct AuthenticatedDevice(pub Device);
 /// remembering while its timestamp would still be accepted.
 #[derive(Debug, Default)]
 pub struct NonceCache {
+    /// (device, nonce) → the request's timestamp (seconds).
     seen: Mutex<HashMap<(String, String), i64>>,
 }
 
@@ -52,6 +53,7 @@ impl NonceCache {
     }
 }
 
+/// A required header as text, or a 401 naming it.
 fn header<'a>(req: &'a axum::http::request::Parts, name: &str) -> Result<&'a str, ApiError> {
     let value = req
         .headers

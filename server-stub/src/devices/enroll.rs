@@ -18,6 +18,8 @@ use std::sync::Arc;
 /// registration tokens a few hundred).
 const MAX_TOKEN: usize = 4096;
 
+/// A base64url 32-byte public key from the enrollment body, or a 400
+/// naming `field`.
 fn key(field: &str, text: &str) -> Result<[u8; 32], ApiError> {
     let bytes = URL_SAFE_NO_PAD
         .decode(text.trim_end_matches('='))

@@ -32,11 +32,17 @@ impl Drop for Connected {
     }
 }
 
+/// One open stream: its hub subscription, filtered for its device.
 struct Subscriber {
+    /// The hub's messages.
     rx: broadcast::Receiver<Arc<HubMessage>>,
+    /// Turns true at shutdown: the stream ends.
     closing: watch::Receiver<bool>,
+    /// Pages for this person ring this device.
     person: String,
+    /// Change hints for these services reach it.
     services: Arc<HashSet<String>>,
+    /// Counts the pages delivered.
     metrics: Arc<Metrics>,
     /// When to send a keep-alive if nothing else was written by then.
     keep_alive_at: tokio::time::Instant,
@@ -56,6 +62,7 @@ pub fn frame(name: &str, event: &StreamEvent) -> Bytes {
     Bytes::from(out)
 }
 
+/// A `changed` frame: sync past `cursor`.
 fn changed(cursor: u64) -> Bytes {
     frame("changed", &StreamEvent::Changed { cursor })
 }

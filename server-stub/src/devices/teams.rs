@@ -11,7 +11,9 @@ use std::sync::Arc;
 /// policy can page them (directly, or through a schedule they are in).
 #[derive(Debug, Clone, Default)]
 pub struct Teams {
+    /// Person → services; shared (`Arc`) so each request takes it without a copy.
     services_of: HashMap<String, Arc<HashSet<String>>>,
+    /// Person → the schedules of their teams (for the roster a sync sends).
     schedules_of: HashMap<String, HashSet<String>>,
 }
 

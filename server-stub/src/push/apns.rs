@@ -80,7 +80,9 @@ impl std::fmt::Debug for ApnsConfig {
 /// A provider token and when it was issued.
 #[derive(Debug, Clone)]
 pub struct ProviderToken {
+    /// The signed JWT.
     jwt: String,
+    /// When it was signed (its age decides the refresh).
     issued: DateTime<Utc>,
 }
 

@@ -96,7 +96,9 @@ impl FcmConfig {
 /// An access token and when to stop using it.
 #[derive(Debug, Clone)]
 pub struct AccessToken {
+    /// The bearer token.
     token: String,
+    /// Its expiry less the refresh margin.
     refresh_at: DateTime<Utc>,
 }
 

@@ -207,10 +207,15 @@ impl PushGateway {
 /// provider token, FCM's access token). [`ApnsClient`] and [`FcmClient`]
 /// are this with their own parts; their methods are in `apns.rs`/`fcm.rs`.
 pub struct ProviderClient<C, S, T> {
+    /// Endpoint, credentials and timings.
     pub(crate) config: C,
+    /// Signs the provider's JWTs.
     pub(crate) signer: S,
+    /// One pooled client, so pushes reuse the connection.
     pub(crate) http: reqwest::Client,
+    /// "Now" for token ages and `Retry-After` dates.
     pub(crate) clock: Arc<dyn Clock>,
+    /// The cached credential, behind a lock.
     pub(crate) token: T,
 }
 

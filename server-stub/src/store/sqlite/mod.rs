@@ -79,7 +79,10 @@ pub const PRAGMAS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Answers one write's caller with the batch's commit result (the value
+/// it computed is inside the closure).
 type Reply = Box<dyn FnOnce(Result<(), String>) + Send>;
+/// One queued write: runs inside the batch transaction, returns its reply.
 type Job = Box<dyn FnOnce(&Connection, &mut WriterState) -> Reply + Send>;
 
 /// What the writer thread keeps between writes.
@@ -100,17 +103,24 @@ impl WriterState {
 /// The SQLite [`RelayStore`].
 #[derive(Debug)]
 pub struct SqliteStore {
+    /// The writer thread's queue.
     jobs: mpsc::Sender<Job>,
+    /// Read-only connections for reads.
     readers: Arc<ReaderPool>,
+    /// Whether plans queue pushes (see [`SqliteStore::enable_push`]).
     push_enabled: AtomicBool,
 }
 
+/// Idle read-only connections, opened on demand and kept (a few) for reuse.
 #[derive(Debug)]
 struct ReaderPool {
+    /// The database file.
     path: PathBuf,
+    /// Connections not in use.
     idle: Mutex<Vec<Connection>>,
 }
 
+/// Sets [`PRAGMAS`] on a connection.
 fn configure(conn: &Connection) -> Result<(), StoreError> {
     for (name, value, _why) in PRAGMAS {
         // journal_mode answers with a row; pragma_update handles both kinds.
@@ -119,6 +129,7 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Brings the schema to the latest migration, or refuses a newer one.
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     MIGRATIONS.to_latest(conn).map_err(|e| match e {
         klaxon_migrate::MigrateError::Sqlite(e) => StoreError::Sqlite(e),

@@ -10,16 +10,20 @@ use klaxon_domain::AlertStatus;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Params, Row};
 use std::collections::HashSet;
 
+/// The columns an alert is decoded from, in [`alert_from_row`]'s order.
 const ALERT_COLUMNS: &str = "body, details, changed";
 
+/// An instant as the Unix ms the tables store.
 fn ms(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
 }
 
+/// The raw [`ALERT_COLUMNS`] of a row; decoded after the statement ends.
 fn alert_from_row(row: &Row<'_>) -> rusqlite::Result<(String, String, i64)> {
     Ok((row.get(0)?, row.get(1)?, row.get(2)?))
 }
 
+/// An alert row's JSON decoded.
 fn decode((body, details, changed): (String, String, i64)) -> Result<StoredAlert, StoreError> {
     Ok(StoredAlert {
         alert: serde_json::from_str(&body)?,
@@ -200,9 +204,11 @@ pub(super) fn enroll(
     Ok(Some(device))
 }
 
+/// The columns a device is read from, in [`device_from_row`]'s order.
 const DEVICE_COLUMNS: &str =
     "id, person, name, signing_key, sealing_key, push_platform, push_token";
 
+/// A device from its [`DEVICE_COLUMNS`]; a key that is not 32 bytes is an error.
 fn device_from_row(row: &Row<'_>) -> rusqlite::Result<Device> {
     let key = |i: usize| -> rusqlite::Result<[u8; 32]> {
         let v: Vec<u8> = row.get(i)?;

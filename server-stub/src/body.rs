@@ -11,7 +11,8 @@ use axum::extract::{FromRequest, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use http_body::{Body as _, Frame, SizeHint};
-use serde::de::DeserializeOwned;
+use serde::de::value::{MapAccessDeserializer, MapDeserializer, SeqDeserializer};
+use serde::de::{self, DeserializeOwned, IntoDeserializer};
 use std::error::Error as StdError;
 use std::future::Future;
 use std::pin::Pin;
@@ -252,50 +253,258 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
             crate::ingest::value_in_words(&value)
         ));
     }
-    serde_path_to_error::deserialize(value).map_err(|e| describe(&e))
+    match serde_path_to_error::deserialize::<_, T>(&value) {
+        Ok(decoded) => Ok(decoded),
+        Err(e) => Err(describe::<T>(&value, &e)),
+    }
 }
 
-/// `field: problem` for a serde error, in words rather than Rust's.
-fn describe(error: &serde_path_to_error::Error<serde_json::Error>) -> String {
+/// `field: problem` for a refused body, in words rather than Rust's.
+///
+/// serde_json decides what is accepted; its error says only, in an English
+/// sentence, what went wrong. So a refused body is decoded once more
+/// through [`InWords`], a deserializer over the same value whose error
+/// type keeps serde's report as data ([`Refusal`]), and the message is
+/// built from that and the field's path. A refusal it has no words for
+/// (an unknown field, a wrong length, a type's own check) is serde_json's
+/// text after the path.
+fn describe<T: DeserializeOwned>(
+    value: &serde_json::Value,
+    error: &serde_path_to_error::Error<serde_json::Error>,
+) -> String {
     let inner = error.inner();
-    if !inner.is_data() {
+    // Decoding a parsed value fails only on its data; anything else
+    // (there is none today) is reported as the JSON being wrong.
+    if inner.classify() != serde_json::error::Category::Data {
         return format!("body: not valid JSON: {inner}");
     }
-    let path = error.path().to_string();
-    let at = |field: &str| -> String {
-        match (path.as_str(), field) {
-            (".", "") => "body".to_string(),
-            (".", f) => f.to_string(),
-            (p, "") => p.to_string(),
-            (p, f) => format!("{p}.{f}"),
+    if let Err(again) = serde_path_to_error::deserialize::<_, T>(InWords(value)) {
+        if let Some(message) = again.inner().in_words(again.path()) {
+            return message;
         }
-    };
-    // Decoded from a parsed value, the error has no line and column: the
-    // path says where.
-    let text = inner.to_string();
-    let text = text.as_str();
-    if let Some(rest) = text.strip_prefix("missing field `") {
-        return format!("{}: missing", at(rest.trim_end_matches('`')));
     }
-    for prefix in ["invalid type: ", "invalid value: "] {
-        if let Some(rest) = text.strip_prefix(prefix) {
-            if let Some((got, expected)) = rest.split_once(", expected ") {
-                return format!(
-                    "{}: must be {}, not {}",
-                    at(""),
-                    expectation(expected),
-                    got.replace('`', "")
-                );
+    format!(
+        "{}: {}",
+        at(error.path(), ""),
+        inner.to_string().replace('`', "\"")
+    )
+}
+
+/// Where a problem is: the path to the value (`actions[0].seen`), with
+/// `field` appended for a field missing from it; `body` for the whole.
+fn at(path: &serde_path_to_error::Path, field: &str) -> String {
+    let path = path.to_string();
+    match (path.as_str(), field) {
+        (".", "") => "body".to_string(),
+        (".", f) => f.to_string(),
+        (p, "") => p.to_string(),
+        (p, f) => format!("{p}.{f}"),
+    }
+}
+
+/// What serde reported about a refused value, kept as data.
+#[derive(Debug)]
+enum Refusal {
+    /// A required field is absent.
+    Missing(&'static str),
+    /// A value of the wrong type, or out of range: what was found, in
+    /// words, and what the type expected, as serde names it.
+    Wrong { found: String, expected: String },
+    /// A name that is none of an enum's choices.
+    UnknownVariant {
+        variant: String,
+        choices: &'static [&'static str],
+    },
+    /// Anything else; [`describe`] falls back to serde_json's text.
+    Other(String),
+}
+
+impl Refusal {
+    fn wrong(found: de::Unexpected<'_>, expected: &dyn de::Expected) -> Refusal {
+        Refusal::Wrong {
+            found: found_in_words(found),
+            expected: expected.to_string(),
+        }
+    }
+
+    /// The message for this refusal at `path`, or `None` for
+    /// [`Refusal::Other`].
+    fn in_words(&self, path: &serde_path_to_error::Path) -> Option<String> {
+        Some(match self {
+            Refusal::Missing(field) => format!("{}: missing", at(path, field)),
+            Refusal::Wrong { found, expected } => format!(
+                "{}: must be {}, not {found}",
+                at(path, ""),
+                expectation(expected)
+            ),
+            Refusal::UnknownVariant { variant, choices } => {
+                let quoted: Vec<String> = choices.iter().map(|c| format!("{c:?}")).collect();
+                let choices = match quoted.as_slice() {
+                    [a, b] => format!("{a} or {b}"),
+                    all => all.join(", "),
+                };
+                format!("{}: {variant:?} is not one of {choices}", at(path, ""))
+            }
+            Refusal::Other(_) => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::Other(message) => f.write_str(message),
+            known => write!(f, "{known:?}"),
+        }
+    }
+}
+
+impl StdError for Refusal {}
+
+impl de::Error for Refusal {
+    fn custom<M: std::fmt::Display>(message: M) -> Refusal {
+        Refusal::Other(message.to_string())
+    }
+
+    fn missing_field(field: &'static str) -> Refusal {
+        Refusal::Missing(field)
+    }
+
+    fn invalid_type(found: de::Unexpected<'_>, expected: &dyn de::Expected) -> Refusal {
+        Refusal::wrong(found, expected)
+    }
+
+    fn invalid_value(found: de::Unexpected<'_>, expected: &dyn de::Expected) -> Refusal {
+        Refusal::wrong(found, expected)
+    }
+
+    fn unknown_variant(variant: &str, choices: &'static [&'static str]) -> Refusal {
+        Refusal::UnknownVariant {
+            variant: variant.to_string(),
+            choices,
+        }
+    }
+}
+
+/// A JSON value as a refusal names what was found: `integer 5`,
+/// `string "x"`, `map`, `null` (the words serde_json uses, without its
+/// backticks).
+fn found_in_words(found: de::Unexpected<'_>) -> String {
+    use de::Unexpected as U;
+    match found {
+        U::Bool(b) => format!("boolean {b}"),
+        U::Unsigned(n) => format!("integer {n}"),
+        U::Signed(n) => format!("integer {n}"),
+        U::Float(n) => format!("floating point {n:?}"),
+        U::Str(s) => format!("string {s:?}"),
+        U::Unit => "null".into(),
+        U::Seq => "sequence".into(),
+        U::Map => "map".into(),
+        other => other.to_string().replace('`', ""),
+    }
+}
+
+/// A deserializer over a parsed JSON value whose error is a [`Refusal`]:
+/// it reads the value as serde_json's own `Value` deserializer does
+/// (numbers as unsigned, then signed, then floating point; `null` as no
+/// option; an enum as a name or a one-entry object), so a body refused by
+/// one is refused by the other, at the same path and for the same reason.
+#[derive(Clone, Copy)]
+struct InWords<'a>(&'a serde_json::Value);
+
+impl<'de> de::Deserializer<'de> for InWords<'_> {
+    type Error = Refusal;
+
+    fn deserialize_any<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refusal> {
+        use serde_json::Value;
+        match self.0 {
+            Value::Null => visitor.visit_unit(),
+            Value::Bool(b) => visitor.visit_bool(*b),
+            Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+                (Some(u), _, _) => visitor.visit_u64(u),
+                (None, Some(i), _) => visitor.visit_i64(i),
+                (None, None, f) => visitor.visit_f64(f.unwrap_or(f64::NAN)),
+            },
+            Value::String(s) => visitor.visit_str(s),
+            Value::Array(items) => {
+                let mut seq = SeqDeserializer::new(items.iter().map(InWords));
+                let out = visitor.visit_seq(&mut seq)?;
+                seq.end()?;
+                Ok(out)
+            }
+            Value::Object(entries) => {
+                let mut map =
+                    MapDeserializer::new(entries.iter().map(|(k, v)| (k.as_str(), InWords(v))));
+                let out = visitor.visit_map(&mut map)?;
+                map.end()?;
+                Ok(out)
             }
         }
     }
-    if let Some(rest) = text.strip_prefix("unknown variant `") {
-        if let Some((variant, expected)) = rest.split_once("`, expected ") {
-            let choices = expected.trim_start_matches("one of ").replace('`', "\"");
-            return format!("{}: {variant:?} is not one of {choices}", at(""));
+
+    fn deserialize_option<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refusal> {
+        match self.0 {
+            serde_json::Value::Null => visitor.visit_none(),
+            _ => visitor.visit_some(self),
         }
     }
-    format!("{}: {}", at(""), text.replace('`', "\""))
+
+    fn deserialize_newtype_struct<V: de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Refusal> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Refusal> {
+        use serde_json::Value;
+        match self.0 {
+            Value::String(s) => visitor.visit_enum(s.as_str().into_deserializer()),
+            Value::Object(entries) if entries.len() == 1 => {
+                visitor.visit_enum(MapAccessDeserializer::new(MapDeserializer::new(
+                    entries.iter().map(|(k, v)| (k.as_str(), InWords(v))),
+                )))
+            }
+            other => Err(de::Error::invalid_type(unexpected(other), &"string or map")),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct
+        identifier ignored_any
+    }
+}
+
+impl<'de, 'a> IntoDeserializer<'de, Refusal> for InWords<'a> {
+    type Deserializer = InWords<'a>;
+
+    fn into_deserializer(self) -> InWords<'a> {
+        self
+    }
+}
+
+/// A JSON value as serde's [`de::Unexpected`].
+fn unexpected(value: &serde_json::Value) -> de::Unexpected<'_> {
+    use serde_json::Value;
+    match value {
+        Value::Null => de::Unexpected::Unit,
+        Value::Bool(b) => de::Unexpected::Bool(*b),
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => de::Unexpected::Unsigned(u),
+            (None, Some(i)) => de::Unexpected::Signed(i),
+            _ => de::Unexpected::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::String(s) => de::Unexpected::Str(s),
+        Value::Array(_) => de::Unexpected::Seq,
+        Value::Object(_) => de::Unexpected::Map,
+    }
 }
 
 /// Serde's name for what it expected, in the API's words.
@@ -384,6 +593,31 @@ mod tests {
             refusal::<PushTokenRequest>(r#"{"platform":"pigeon"}"#),
             r#"platform: "pigeon" is not one of "apns", "fcm", "none""#
         );
+    }
+
+    /// The words come from a second decode through `InWords`: it must
+    /// read a body as serde_json does, or a refusal would be described by
+    /// the wrong reason.
+    #[test]
+    fn in_words_reads_what_serde_json_reads() {
+        fn same<T: serde::de::DeserializeOwned + serde::Serialize>(json: &str) {
+            let value: serde_json::Value = serde_json::from_str(json).unwrap();
+            let by_serde_json = serde_json::from_value::<T>(value.clone()).unwrap();
+            let by_in_words = T::deserialize(super::InWords(&value)).unwrap();
+            assert_eq!(
+                serde_json::to_value(by_in_words).unwrap(),
+                serde_json::to_value(by_serde_json).unwrap(),
+                "{json}"
+            );
+        }
+        same::<EnrollRequest>(r#"{"code":"c","signing_key":"a","sealing_key":"b"}"#);
+        same::<ActionsRequest>(
+            r#"{"actions":[{"key":"k","alert":"a","action":"resolve","seen":3},
+                {"key":"l","alert":"b","action":"snooze","until":"2026-03-02T12:00:00Z"},
+                {"key":"m","alert":"c","action":"acknowledge","seen":null}]}"#,
+        );
+        same::<PushTokenRequest>(r#"{"platform":"apns","token":"t"}"#);
+        same::<PushTokenRequest>(r#"{"platform":"none"}"#);
     }
 
     #[test]

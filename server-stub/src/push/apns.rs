@@ -4,8 +4,8 @@
 
 use super::jwt::Es256Signer;
 use super::{
-    collapse_id, http_client, placeholder_text, post, ProviderClient, PushConfigError, PushMessage,
-    PushOutcome, Refusal, MAX_PAYLOAD,
+    collapse_id, debug_without_secrets, placeholder_text, post, ProviderClient, PushConfigError,
+    PushMessage, PushOutcome, Refusal, MAX_PAYLOAD,
 };
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -68,12 +68,13 @@ impl ApnsConfig {
 
 impl std::fmt::Debug for ApnsConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ApnsConfig")
-            .field("key_id", &self.key_id)
-            .field("team_id", &self.team_id)
-            .field("topic", &self.topic)
-            .field("base_url", &self.base_url)
-            .finish_non_exhaustive()
+        let fields: [(&str, &dyn std::fmt::Debug); 4] = [
+            ("key_id", &self.key_id),
+            ("team_id", &self.team_id),
+            ("topic", &self.topic),
+            ("base_url", &self.base_url),
+        ];
+        debug_without_secrets(f, "ApnsConfig", &fields)
     }
 }
 
@@ -96,21 +97,12 @@ impl ApnsClient {
         let signer = Es256Signer::from_pem(&config.key_pem)?;
         // APNs speaks only HTTP/2: prior knowledge gives h2c on http:// (the
         // test fakes) and ALPN "h2" only on https://.
-        let http = http_client(
-            reqwest::Client::builder()
-                .http2_prior_knowledge()
-                .http2_keep_alive_interval(Duration::from_secs(60))
-                .http2_keep_alive_while_idle(true)
-                .connect_timeout(Duration::from_secs(5))
-                .timeout(config.timeout),
-        )?;
-        Ok(Self {
-            config,
-            signer,
-            http,
-            clock,
-            token: Mutex::new(None),
-        })
+        let http = reqwest::Client::builder()
+            .http2_prior_knowledge()
+            .http2_keep_alive_interval(Duration::from_secs(60))
+            .http2_keep_alive_while_idle(true);
+        let timeout = config.timeout;
+        Self::build(config, signer, http, timeout, clock)
     }
 
     /// The current provider token: the cached one while younger than the

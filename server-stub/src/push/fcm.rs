@@ -6,7 +6,7 @@
 
 use super::jwt::Rs256Signer;
 use super::{
-    collapse_id, http_client, post, retry_after, transport_outcome, ProviderClient,
+    collapse_id, debug_without_secrets, post, retry_after, transport_outcome, ProviderClient,
     PushConfigError, PushMessage, PushOutcome, Refusal, MAX_PAYLOAD,
 };
 use base64::engine::general_purpose::STANDARD;
@@ -57,11 +57,12 @@ impl ServiceAccount {
 
 impl std::fmt::Debug for ServiceAccount {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServiceAccount")
-            .field("project_id", &self.project_id)
-            .field("client_email", &self.client_email)
-            .field("token_uri", &self.token_uri)
-            .finish_non_exhaustive()
+        let fields: [(&str, &dyn std::fmt::Debug); 3] = [
+            ("project_id", &self.project_id),
+            ("client_email", &self.client_email),
+            ("token_uri", &self.token_uri),
+        ];
+        debug_without_secrets(f, "ServiceAccount", &fields)
     }
 }
 
@@ -126,18 +127,8 @@ impl FcmClient {
     /// Loads the key and builds the HTTP client.
     pub fn new(config: FcmConfig, clock: Arc<dyn Clock>) -> Result<Self, PushConfigError> {
         let signer = Rs256Signer::from_pem(&config.account.private_key)?;
-        let http = http_client(
-            reqwest::Client::builder()
-                .connect_timeout(Duration::from_secs(5))
-                .timeout(config.timeout),
-        )?;
-        Ok(Self {
-            config,
-            signer,
-            http,
-            clock,
-            token: Mutex::new(None),
-        })
+        let timeout = config.timeout;
+        Self::build(config, signer, reqwest::Client::builder(), timeout, clock)
     }
 
     /// The signed assertion exchanged for an access token.

@@ -228,6 +228,44 @@ impl<C: std::fmt::Debug, S, T> std::fmt::Debug for ProviderClient<C, S, T> {
     }
 }
 
+impl<C, S, T: Default> ProviderClient<C, S, T> {
+    /// A client over one pooled HTTP client from `http` (5 s to connect,
+    /// `timeout` per request), with no credential cached yet.
+    pub(crate) fn build(
+        config: C,
+        signer: S,
+        http: reqwest::ClientBuilder,
+        timeout: Duration,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, PushConfigError> {
+        let http = http_client(
+            http.connect_timeout(Duration::from_secs(5))
+                .timeout(timeout),
+        )?;
+        Ok(Self {
+            config,
+            signer,
+            http,
+            clock,
+            token: T::default(),
+        })
+    }
+}
+
+/// A `Debug` of a configuration that names only these fields: keys and
+/// account secrets never reach a log.
+pub(crate) fn debug_without_secrets(
+    f: &mut std::fmt::Formatter<'_>,
+    name: &str,
+    fields: &[(&str, &dyn std::fmt::Debug)],
+) -> std::fmt::Result {
+    let mut out = f.debug_struct(name);
+    for (field, value) in fields {
+        out.field(field, value);
+    }
+    out.finish_non_exhaustive()
+}
+
 /// A provider's answer other than "accepted": its status, its
 /// `Retry-After` and its JSON error body, for the provider to classify.
 pub(crate) struct Refusal {
@@ -269,9 +307,7 @@ fn read(path: &str) -> Result<String, PushConfigError> {
 
 /// Installs ring as rustls' provider (reqwest is built without a default one
 /// so the relay links a single crypto library) and builds a client.
-pub(crate) fn http_client(
-    builder: reqwest::ClientBuilder,
-) -> Result<reqwest::Client, PushConfigError> {
+fn http_client(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, PushConfigError> {
     // Err means a provider is already installed, which is what we want.
     let _ = rustls::crypto::ring::default_provider().install_default();
     builder

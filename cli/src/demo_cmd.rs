@@ -150,60 +150,104 @@ async fn demo(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Both phones' events, each tagged with whose phone it came from.
+type Merged = mpsc::UnboundedReceiver<(&'static str, PagerEvent)>;
+
 /// Enrolls the phones, fires the page and follows it to the acknowledgement.
 async fn story(say: &Narrator, base: &str, admin: &str, dir: &Path) -> Result<(), String> {
     let http = client().map_err(|e| e.lines.join("; "))?;
     let mut phones = Vec::new();
     for (person, label) in [("alice", "Alice's phone"), ("bob", "Bob's phone")] {
-        let answer: serde_json::Value = http
-            .post(format!("{base}/v1/admin/invites"))
-            .bearer_auth(admin)
-            .json(&json!({ "person": person }))
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .map_err(|e| format!("invite for {person}: {e}"))?
-            .json()
-            .await
-            .map_err(|e| format!("invite for {person}: {e}"))?;
-        let code = answer
-            .get("code")
-            .and_then(|c| c.as_str())
-            .ok_or_else(|| format!("the invite for {person} has no code"))?;
-        let device = Arc::new(
-            Device::open(&dir.join(person), base, Arc::new(SystemClock))
-                .map_err(|e| format!("{label}: {e}"))?,
-        );
-        let enrollment = device
-            .enroll(code, label)
-            .await
-            .map_err(|e| format!("{label} could not enroll: {e}"))?;
-        device
-            .sync()
-            .await
-            .map_err(|e| format!("{label} could not sync: {e}"))?;
-        say.say(
-            &who(person),
-            &format!(
-                "enrolled with invite code {code} as {} ({})",
-                enrollment.person,
-                crate::phone::person_name(&device, person)
-            ),
-        );
+        let device = enroll_phone(say, &http, base, admin, dir, person, label).await?;
         phones.push((person, device));
     }
     if let Some((_, alice)) = phones.first() {
-        let on_call = alice
-            .who_is_on_call("primary")
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .map(|o| o.person.name)
-            .collect::<Vec<_>>()
-            .join(", ");
-        say.say(&who("alice"), &format!("on call now (primary): {on_call}"));
+        say_on_call(say, alice)?;
     }
 
-    // Both phones connect to the relay's stream; their events merge here.
+    let (running, mut merged) = connect(phones).await?;
+    fire_page(say, &http, base).await?;
+
+    let find = |person: &str| running.iter().find(|(p, _)| *p == person).map(|(_, ph)| ph);
+    let (Some(alice), Some(bob)) = (find("alice"), find("bob")) else {
+        return Err("a phone is missing".into());
+    };
+    let id = follow_page(say, &mut merged, alice, bob).await?;
+    print_timeline(bob, &id).await?;
+    for (_, phone) in running {
+        phone.stop();
+    }
+    Ok(())
+}
+
+/// One phone: an invite code from the relay's admin API, a device opened
+/// in its own directory, enrolled with the code and synced.
+async fn enroll_phone(
+    say: &Narrator,
+    http: &reqwest::Client,
+    base: &str,
+    admin: &str,
+    dir: &Path,
+    person: &'static str,
+    label: &str,
+) -> Result<Arc<Device>, String> {
+    let answer: serde_json::Value = http
+        .post(format!("{base}/v1/admin/invites"))
+        .bearer_auth(admin)
+        .json(&json!({ "person": person }))
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .map_err(|e| format!("invite for {person}: {e}"))?
+        .json()
+        .await
+        .map_err(|e| format!("invite for {person}: {e}"))?;
+    let code = answer
+        .get("code")
+        .and_then(|c| c.as_str())
+        .ok_or_else(|| format!("the invite for {person} has no code"))?;
+    let device = Arc::new(
+        Device::open(&dir.join(person), base, Arc::new(SystemClock))
+            .map_err(|e| format!("{label}: {e}"))?,
+    );
+    let enrollment = device
+        .enroll(code, label)
+        .await
+        .map_err(|e| format!("{label} could not enroll: {e}"))?;
+    device
+        .sync()
+        .await
+        .map_err(|e| format!("{label} could not sync: {e}"))?;
+    say.say(
+        &who(person),
+        &format!(
+            "enrolled with invite code {code} as {} ({})",
+            enrollment.person,
+            crate::phone::person_name(&device, person)
+        ),
+    );
+    Ok(device)
+}
+
+/// Who alice's phone says is on call, from the roster it synced.
+fn say_on_call(say: &Narrator, alice: &Device) -> Result<(), String> {
+    let on_call = alice
+        .who_is_on_call("primary")
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|o| o.person.name)
+        .collect::<Vec<_>>()
+        .join(", ");
+    say.say(&who("alice"), &format!("on call now (primary): {on_call}"));
+    Ok(())
+}
+
+/// Starts every phone on the relay's stream, their events merged into one
+/// receiver, and waits until all of them are connected, so the page is
+/// fired only once both are listening.
+async fn connect(
+    phones: Vec<(&'static str, Arc<Device>)>,
+) -> Result<(Vec<(&'static str, Phone)>, Merged), String> {
     let (merged_tx, mut merged) = mpsc::unbounded_channel::<(&'static str, PagerEvent)>();
     let mut running = Vec::new();
     for (person, device) in phones {
@@ -229,7 +273,11 @@ async fn story(say: &Narrator, base: &str, admin: &str, dir: &Path) -> Result<()
             None => return Err("the phones stopped".into()),
         }
     }
+    Ok((running, merged))
+}
 
+/// The monitoring system's critical event, through PagerDuty Events v2.
+async fn fire_page(say: &Narrator, http: &reqwest::Client, base: &str) -> Result<(), String> {
     let summary = "Error rate 42% on POST /pay (HTTP 5xx)";
     let response = http
         .post(format!("{base}/v2/enqueue"))
@@ -255,35 +303,81 @@ async fn story(say: &Narrator, base: &str, admin: &str, dir: &Path) -> Result<()
             response.status()
         ));
     }
+    Ok(())
+}
 
-    let find = |person: &str| running.iter().find(|(p, _)| *p == person).map(|(_, ph)| ph);
-    let (Some(alice), Some(bob)) = (find("alice"), find("bob")) else {
-        return Err("a phone is missing".into());
-    };
-    let mut alert_id: Option<String> = None;
-    let mut bob_acks_at: Option<tokio::time::Instant> = None;
-    let mut bob_applied = false;
-    let mut alice_quiet = false;
-    let mut told_countdown = false;
-    while !(bob_applied && alice_quiet) {
-        let wake = bob_acks_at.unwrap_or_else(|| tokio::time::Instant::now() + GIVE_UP);
+/// What the story has seen of the page so far.
+#[derive(Default)]
+struct Progress {
+    /// The page's alert, from the first page event.
+    alert_id: Option<String>,
+    /// When bob, having seen the page, taps Acknowledge.
+    bob_acks_at: Option<tokio::time::Instant>,
+    /// The relay applied bob's acknowledgement.
+    bob_applied: bool,
+    /// Alice's phone stopped ringing.
+    alice_quiet: bool,
+    /// The escalation countdown was told once.
+    told_countdown: bool,
+}
+
+/// Narrates both phones' events until bob's acknowledgement is applied and
+/// alice's phone is quiet; bob acknowledges `BOB_THINKS` after his page.
+/// Returns the alert id.
+async fn follow_page(
+    say: &Narrator,
+    merged: &mut Merged,
+    alice: &Phone,
+    bob: &Phone,
+) -> Result<String, String> {
+    let mut seen = Progress::default();
+    while !(seen.bob_applied && seen.alice_quiet) {
+        let wake = seen
+            .bob_acks_at
+            .unwrap_or_else(|| tokio::time::Instant::now() + GIVE_UP);
         let (person, event) = tokio::select! {
             next = merged.recv() => next.ok_or("the phones stopped")?,
             _ = tokio::time::sleep_until(wake) => {
-                bob_acks_at = None;
-                let id = alert_id.clone().ok_or("no alert to acknowledge")?;
+                seen.bob_acks_at = None;
+                let id = seen.alert_id.clone().ok_or("no alert to acknowledge")?;
                 say.say(&who("bob"), "taps Acknowledge: committed to the phone's outbox, then synced");
                 bob.act(&id, Action::Acknowledge).map_err(|e| format!("bob could not acknowledge: {e}"))?;
                 continue;
             }
         };
+        seen.narrate(say, person, &event)?;
+        // The page event waited for the sync that brings the countdown.
+        if !seen.told_countdown && person == "alice" {
+            if let Some(next) = seen
+                .alert_id
+                .as_deref()
+                .and_then(|id| alice.device.alert(id).ok())
+                .and_then(|e| e.next_escalation)
+            {
+                say.say(&who(person), &format!("{next} (nobody answers...)"));
+                seen.told_countdown = true;
+            }
+        }
+    }
+    seen.alert_id.ok_or_else(|| "no alert".to_string())
+}
+
+impl Progress {
+    /// Says one phone's event and notes what it means for the story; a
+    /// rejected action ends the demo.
+    fn narrate(
+        &mut self,
+        say: &Narrator,
+        person: &'static str,
+        event: &PagerEvent,
+    ) -> Result<(), String> {
         let name = who(person);
-        match &event {
+        match event {
             PagerEvent::Page { alert, .. } => {
-                alert_id.get_or_insert_with(|| alert.clone());
-                say.say(&name, &page_text(&event));
-                if person == "bob" && bob_acks_at.is_none() {
-                    bob_acks_at = Some(tokio::time::Instant::now() + BOB_THINKS);
+                self.alert_id.get_or_insert_with(|| alert.clone());
+                say.say(&name, &page_text(event));
+                if person == "bob" && self.bob_acks_at.is_none() {
+                    self.bob_acks_at = Some(tokio::time::Instant::now() + BOB_THINKS);
                 }
             }
             PagerEvent::RingStart { interval_ms, .. } => say.say(
@@ -297,7 +391,7 @@ async fn story(say: &Narrator, base: &str, admin: &str, dir: &Path) -> Result<()
             PagerEvent::RingStop { reason, .. } => {
                 say.say(&name, &format!("stops ringing: {reason}"));
                 if person == "alice" {
-                    alice_quiet = true;
+                    self.alice_quiet = true;
                 }
             }
             // `sent` always comes with the answer right behind it: the
@@ -320,7 +414,7 @@ async fn story(say: &Narrator, base: &str, admin: &str, dir: &Path) -> Result<()
                 };
                 say.say(&name, &format!("{action}: {status}{reason}"));
                 if person == "bob" && status == "applied" {
-                    bob_applied = true;
+                    self.bob_applied = true;
                 }
                 if status == "rejected" {
                     return Err(format!("bob's acknowledgement was rejected{reason}"));
@@ -329,32 +423,21 @@ async fn story(say: &Narrator, base: &str, admin: &str, dir: &Path) -> Result<()
             PagerEvent::Error { message } => say.say(&name, &format!("error: {message}")),
             _ => {}
         }
-        // The page event waited for the sync that brings the countdown.
-        if !told_countdown && person == "alice" {
-            if let Some(next) = alert_id
-                .as_deref()
-                .and_then(|id| alice.device.alert(id).ok())
-                .and_then(|e| e.next_escalation)
-            {
-                say.say(&name, &format!("{next} (nobody answers...)"));
-                told_countdown = true;
-            }
-        }
+        Ok(())
     }
+}
 
-    let id = alert_id.ok_or("no alert")?;
+/// The alert's timeline as the relay has it, through bob's phone.
+async fn print_timeline(bob: &Phone, id: &str) -> Result<(), String> {
     bob.device
         .sync()
         .await
         .map_err(|e| format!("bob could not sync: {e}"))?;
-    let entry = bob.device.alert(&id).map_err(|e| e.to_string())?;
+    let entry = bob.device.alert(id).map_err(|e| e.to_string())?;
     println!("\nTimeline of alert {id} (as bob's phone synced it from the relay):");
     let start = entry.view.timeline.first().map(|e| e.at);
     for line in entry.view.timeline.iter().map(|e| timeline_line(e, start)) {
         println!("  {line}");
-    }
-    for (_, phone) in running {
-        phone.stop();
     }
     Ok(())
 }

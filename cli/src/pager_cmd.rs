@@ -81,6 +81,20 @@ enum Mode {
     Screen,
 }
 
+impl Mode {
+    /// `--json-events` wins; otherwise the screen when both stdin and
+    /// stdout are a terminal, plain lines when either is not.
+    fn choose(json_events: bool) -> Mode {
+        if json_events {
+            Mode::Json
+        } else if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+            Mode::Screen
+        } else {
+            Mode::Lines
+        }
+    }
+}
+
 /// Runs the pager until `q`, `quit`, or a signal.
 pub fn run(args: PagerArgs) -> Result<Report, BadInput> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -93,18 +107,72 @@ pub fn run(args: PagerArgs) -> Result<Report, BadInput> {
 
 async fn pager(args: PagerArgs) -> Result<Report, BadInput> {
     let relay = RelayUrl::parse(&args.relay)?;
-    let mode = if args.json_events {
-        Mode::Json
-    } else if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
-        Mode::Screen
-    } else {
-        Mode::Lines
-    };
+    let mode = Mode::choose(args.json_events);
     let device = Arc::new(
         Device::open(&args.state_dir, relay.as_str(), Arc::new(SystemClock))
             .map_err(|e| BadInput::new(format!("--state-dir {}: {e}", args.state_dir.display())))?,
     );
     let (events_tx, mut events) = mpsc::unbounded_channel();
+    ensure_enrolled(&device, &args, &relay, &events_tx).await?;
+    report_terminal_capabilities(&device);
+
+    let alarm = Alarm::new(matches!(mode, Mode::Json));
+    let (commands_tx, mut commands) = mpsc::unbounded_channel();
+    let screen = match mode {
+        Mode::Screen => {
+            let screen = Screen::open(device.clone())
+                .map_err(|e| BadInput::new(format!("cannot set up the terminal: {e}")))?;
+            crate::pager_tui::read_keys(commands_tx);
+            Some(screen)
+        }
+        Mode::Json | Mode::Lines => {
+            read_lines(commands_tx);
+            None
+        }
+    };
+    if matches!(mode, Mode::Lines) {
+        println!(
+            "klaxon pager: commands on stdin: ack ID | escalate ID | resolve ID | quit (ID may be left out: the newest ringing alert)"
+        );
+    }
+    let phone = Phone::start(device.clone(), events_tx);
+    let mut session = Session {
+        mode,
+        device,
+        screen,
+        alarm,
+        phone,
+    };
+    let mut redraw = tokio::time::interval(Duration::from_secs(1));
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            Some(event) = events.recv() => session.show(&event),
+            Some(command) = commands.recv() => {
+                if !session.command(command) {
+                    break;
+                }
+            }
+            _ = redraw.tick() => session.draw(),
+            _ = &mut stop => break,
+        }
+        session.draw();
+    }
+    session.close();
+    Ok(Report::default())
+}
+
+/// Makes sure the device is enrolled: with `--enroll CODE` the first time
+/// (the new enrollment becomes the first event), from the state directory
+/// afterwards. Says so when `--enroll` is ignored or the device belongs to
+/// another relay than `--relay` names.
+async fn ensure_enrolled(
+    device: &Device,
+    args: &PagerArgs,
+    relay: &RelayUrl,
+    events: &mpsc::UnboundedSender<PagerEvent>,
+) -> Result<(), BadInput> {
     match (device.enrollment(), &args.enroll) {
         (Some(e), Some(_)) => eprintln!(
             "note: {} is already enrolled as {}; --enroll ignored (use a new --state-dir to enroll again)",
@@ -124,7 +192,7 @@ async fn pager(args: PagerArgs) -> Result<Report, BadInput> {
                 .enroll(code, &device_name())
                 .await
                 .map_err(|e| BadInput::new(format!("enrollment failed: {e}")))?;
-            let _ = events_tx.send(PagerEvent::Enrolled {
+            let _ = events.send(PagerEvent::Enrolled {
                 person: enrollment.person,
                 device: enrollment.device_id,
             });
@@ -136,7 +204,12 @@ async fn pager(args: PagerArgs) -> Result<Report, BadInput> {
             )))
         }
     }
-    // A terminal pager has no push service: pages arrive over the stream.
+    Ok(())
+}
+
+/// A terminal pager has no push service: pages arrive over the stream.
+/// Everything else a phone asks permission for, a terminal simply has.
+fn report_terminal_capabilities(device: &Device) {
     let _ = device.report_capabilities(Capabilities {
         notifications_allowed: true,
         dnd_access: true,
@@ -147,90 +220,94 @@ async fn pager(args: PagerArgs) -> Result<Report, BadInput> {
         push_token_issued_at: None,
         reported_at: Utc::now(),
     });
+}
 
-    let alarm = Alarm::new(matches!(mode, Mode::Json));
-    let (commands_tx, mut commands) = mpsc::unbounded_channel();
-    let mut screen = match mode {
-        Mode::Screen => {
-            let screen = Screen::open(device.clone())
-                .map_err(|e| BadInput::new(format!("cannot set up the terminal: {e}")))?;
-            crate::pager_tui::read_keys(commands_tx);
-            Some(screen)
-        }
-        Mode::Json | Mode::Lines => {
-            read_lines(commands_tx);
-            None
-        }
-    };
-    if matches!(mode, Mode::Lines) {
-        println!(
-            "klaxon pager: commands on stdin: ack ID | escalate ID | resolve ID | quit (ID may be left out: the newest ringing alert)"
-        );
-    }
-    let phone = Phone::start(device.clone(), events_tx);
-    let mut redraw = tokio::time::interval(Duration::from_secs(1));
-    let stop = shutdown_signal();
-    tokio::pin!(stop);
-    loop {
-        tokio::select! {
-            Some(event) = events.recv() => {
-                effects(&alarm, &event);
-                match (&mode, screen.as_mut()) {
-                    (_, Some(screen)) => screen.event(&event),
-                    (Mode::Json, None) => print_json(&event),
-                    (_, None) => {
-                        if let Some(line) = describe(&device, &event) {
-                            println!("{} {line}", Local::now().format("%H:%M:%S"));
-                        }
-                    }
+/// The running pager: its device and phone, and where events go.
+struct Session {
+    mode: Mode,
+    device: Arc<Device>,
+    /// The full-screen view, in `Mode::Screen` only.
+    screen: Option<Screen>,
+    alarm: Alarm,
+    phone: Phone,
+}
+
+impl Session {
+    /// Makes the event's noise and shows it: on the screen, as a JSON line,
+    /// or as a timestamped human line.
+    fn show(&mut self, event: &PagerEvent) {
+        effects(&self.alarm, event);
+        match (&self.mode, self.screen.as_mut()) {
+            (_, Some(screen)) => screen.event(event),
+            (Mode::Json, None) => print_json(event),
+            (_, None) => {
+                if let Some(line) = describe(&self.device, event) {
+                    println!("{} {line}", Local::now().format("%H:%M:%S"));
                 }
             }
-            Some(command) = commands.recv() => {
-                let target = |alert: Option<String>| {
-                    alert.or_else(|| screen.as_ref().and_then(Screen::selected)).or_else(|| newest_ringing(&device))
-                };
-                let error = match command {
-                    Command::Quit => break,
-                    Command::Select(delta) => {
-                        if let Some(screen) = screen.as_mut() {
-                            screen.select(delta);
-                        }
-                        None
-                    }
-                    Command::Unknown(line) => Some(format!(
-                        "unknown command {line:?}: use ack ID, escalate ID, resolve ID or quit"
-                    )),
-                    Command::Act(alert, action) => match target(alert) {
-                        None => Some(format!("no alert to {}", action.verb())),
-                        Some(alert) => phone
-                            .act(&alert, action.clone())
-                            .err()
-                            .map(|e| format!("cannot {} {alert}: {e}", action.verb())),
-                    },
-                };
-                if let Some(message) = error {
-                    let event = PagerEvent::Error { message };
-                    match (&mode, screen.as_mut()) {
-                        (_, Some(screen)) => screen.event(&event),
-                        (Mode::Json, None) => print_json(&event),
-                        (_, None) => eprintln!("{}", describe(&device, &event).unwrap_or_default()),
-                    }
-                }
-            }
-            _ = redraw.tick() => {
-                if let Some(screen) = screen.as_mut() {
-                    screen.draw(phone.is_connected());
-                }
-            }
-            _ = &mut stop => break,
-        }
-        if let Some(screen) = screen.as_mut() {
-            screen.draw(phone.is_connected());
         }
     }
-    phone.stop();
-    drop(screen);
-    Ok(Report::default())
+
+    /// Carries out one command; `false`: the person asked to quit.
+    fn command(&mut self, command: Command) -> bool {
+        let error = match command {
+            Command::Quit => return false,
+            Command::Select(delta) => {
+                if let Some(screen) = self.screen.as_mut() {
+                    screen.select(delta);
+                }
+                None
+            }
+            Command::Unknown(line) => Some(format!(
+                "unknown command {line:?}: use ack ID, escalate ID, resolve ID or quit"
+            )),
+            Command::Act(alert, action) => self.act(alert, action),
+        };
+        if let Some(message) = error {
+            self.show_error(message);
+        }
+        true
+    }
+
+    /// Acts on `alert`, else the selected alert, else the newest ringing
+    /// one; the error to show, if it could not.
+    fn act(&self, alert: Option<String>, action: Action) -> Option<String> {
+        let target = alert
+            .or_else(|| self.screen.as_ref().and_then(Screen::selected))
+            .or_else(|| newest_ringing(&self.device));
+        match target {
+            None => Some(format!("no alert to {}", action.verb())),
+            Some(alert) => self
+                .phone
+                .act(&alert, action.clone())
+                .err()
+                .map(|e| format!("cannot {} {alert}: {e}", action.verb())),
+        }
+    }
+
+    /// A command's error: on the screen, as a JSON event, or on stderr
+    /// (stdout stays the event log).
+    fn show_error(&mut self, message: String) {
+        let event = PagerEvent::Error { message };
+        match (&self.mode, self.screen.as_mut()) {
+            (_, Some(screen)) => screen.event(&event),
+            (Mode::Json, None) => print_json(&event),
+            (_, None) => eprintln!("{}", describe(&self.device, &event).unwrap_or_default()),
+        }
+    }
+
+    /// Redraws the screen, if there is one.
+    fn draw(&mut self) {
+        if let Some(screen) = self.screen.as_mut() {
+            screen.draw(self.phone.is_connected());
+        }
+    }
+
+    /// Stops the phone, then gives the terminal back.
+    fn close(self) {
+        self.phone.stop();
+        drop(self.screen);
+    }
 }
 
 /// The noise an event makes: a bell per ring, a desktop notification per

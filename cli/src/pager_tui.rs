@@ -6,7 +6,7 @@
 
 use crate::pager_cmd::{age, describe, Command};
 use crate::phone::{person_name, PagerEvent};
-use chrono::{Local, Utc};
+use chrono::{DateTime, Local, Utc};
 use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers};
 use crossterm::style::Stylize;
 use crossterm::{cursor, execute, queue, style, terminal};
@@ -22,6 +22,26 @@ use tokio::sync::mpsc;
 const LOG_LINES: usize = 6;
 /// Alerts listed at most.
 const MAX_ALERTS: usize = 8;
+
+/// One styled line of the screen.
+type Line = style::StyledContent<String>;
+
+/// Cuts lines to the terminal's width (in characters), so none wraps and
+/// pushes the screen out of place.
+#[derive(Clone, Copy)]
+struct Fit(usize);
+
+impl Fit {
+    /// The text, cut to the width, to style further.
+    fn text(self, s: String) -> String {
+        s.chars().take(self.0).collect()
+    }
+
+    /// The text, cut to the width, unstyled.
+    fn plain(self, s: String) -> Line {
+        style::StyledContent::new(style::ContentStyle::new(), self.text(s))
+    }
+}
 
 /// The open screen. Dropping it gives the terminal back.
 pub struct Screen {
@@ -180,10 +200,38 @@ impl Screen {
         let _ = out.flush();
     }
 
-    fn render(&self, connected: bool, width: usize) -> Vec<style::StyledContent<String>> {
-        let fit = |s: String| -> String { s.chars().take(width).collect() };
-        let plain = |s: String| style::StyledContent::new(style::ContentStyle::new(), fit(s));
+    fn render(&self, connected: bool, width: usize) -> Vec<Line> {
+        let fit = Fit(width);
         let now = Utc::now();
+        let mut lines = self.header(connected, fit);
+        lines.push(fit.plain("─".repeat(width.min(80))));
+        let alerts = self.listed();
+        let selected = self.selected();
+        if alerts.is_empty() {
+            lines.push(fit.plain("No open alerts. Waiting for pages…".into()));
+        }
+        for entry in &alerts {
+            let is_selected = selected.as_deref() == Some(entry.view.id.as_str());
+            lines.push(self.alert_head(entry, is_selected, fit));
+            if is_selected {
+                self.alert_detail(entry, now, fit, &mut lines);
+            }
+        }
+        lines.push(fit.plain("─".repeat(width.min(80))));
+        for line in &self.log {
+            lines.push(fit.plain(line.clone()).dim());
+        }
+        lines.push(fit.plain(String::new()));
+        lines.push(
+            fit.text("[a] acknowledge  [e] escalate  [r] resolve  [↑/↓] select  [q] quit".into())
+                .bold(),
+        );
+        lines
+    }
+
+    /// Who this device is, the link to the relay and the clock; who is on
+    /// call; and, when there are any, the actions not yet delivered.
+    fn header(&self, connected: bool, fit: Fit) -> Vec<Line> {
         let mut lines = Vec::new();
         let who = self
             .device
@@ -196,97 +244,95 @@ impl Screen {
             "reconnecting…"
         };
         lines.push(
-            fit(format!(
+            fit.text(format!(
                 "KLAXON pager · {who} · {link} · {}",
                 Local::now().format("%H:%M:%S")
             ))
             .bold(),
         );
-        lines.push(plain(format!("On call now: {}", self.on_call())));
+        lines.push(fit.plain(format!("On call now: {}", self.on_call())));
         let pending = self.device.pending_actions().map(|p| p.len()).unwrap_or(0);
         if pending > 0 {
             lines.push(
-                fit(format!(
+                fit.text(format!(
                     "{pending} action(s) waiting for the relay (kept on disk, sent when it is reachable)"
                 ))
                 .yellow(),
             );
         }
-        lines.push(plain("─".repeat(width.min(80))));
-        let alerts = self.listed();
-        let selected = self.selected();
-        if alerts.is_empty() {
-            lines.push(plain("No open alerts. Waiting for pages…".into()));
-        }
-        for entry in &alerts {
-            let view = &entry.view;
-            let is_selected = selected.as_deref() == Some(view.id.as_str());
-            let marker = if is_selected { "▶" } else { " " };
-            let label = match (view.status, view.priority) {
-                (AlertStatus::Triggered, Priority::Critical) => "CRITICAL",
-                (AlertStatus::Triggered, Priority::High) => "HIGH",
-                (AlertStatus::Triggered, Priority::Low) => "LOW",
-                (AlertStatus::Acknowledged, _) => "ACKED",
-                (AlertStatus::Resolved, _) => "RESOLVED",
-            };
-            let ringing = if self.ringing.contains(&view.id) {
-                "  ♪ RINGING"
-            } else {
-                ""
-            };
-            let queued = entry
-                .pending
-                .last()
-                .map(|a| format!("  ({} queued)", a.action.verb()))
-                .unwrap_or_default();
-            let head = fit(format!(
-                "{marker} {label:<8} {} — {}{ringing}{queued}",
-                view.service_name, view.summary
-            ));
-            lines.push(match (view.status, view.priority) {
-                (AlertStatus::Triggered, Priority::Critical) => head.red().bold(),
-                (AlertStatus::Triggered, Priority::High) => head.yellow().bold(),
-                _ => head.stylize(),
-            });
-            if is_selected {
-                let mut detail = format!(
-                    "    alert {} · opened {} · paged: {}",
-                    view.id,
-                    age(now, view.created_at),
-                    if view.paged.is_empty() {
-                        "nobody yet".to_string()
-                    } else {
-                        view.paged
-                            .iter()
-                            .map(|p| person_name(&self.device, p))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    }
-                );
-                if let Some(by) = &view.acknowledged_by {
-                    detail.push_str(&format!(
-                        " · acknowledged by {}",
-                        person_name(&self.device, by)
-                    ));
-                }
-                lines.push(plain(detail));
-                if let Some(next) = &entry.next_escalation {
-                    lines.push(fit(format!("    {next}")).yellow());
-                }
-                if let Some(runbook) = &view.runbook {
-                    lines.push(plain(format!("    runbook: {runbook}")));
-                }
-            }
-        }
-        lines.push(plain("─".repeat(width.min(80))));
-        for line in &self.log {
-            lines.push(plain(line.clone()).dim());
-        }
-        lines.push(plain(String::new()));
-        lines.push(
-            fit("[a] acknowledge  [e] escalate  [r] resolve  [↑/↓] select  [q] quit".into()).bold(),
-        );
         lines
+    }
+
+    /// An alert's one line: marker, state, service and summary, whether it
+    /// rings and its last queued action; coloured by how loud it still is.
+    fn alert_head(&self, entry: &AlertEntry, is_selected: bool, fit: Fit) -> Line {
+        let view = &entry.view;
+        let marker = if is_selected { "▶" } else { " " };
+        let label = match (view.status, view.priority) {
+            (AlertStatus::Triggered, Priority::Critical) => "CRITICAL",
+            (AlertStatus::Triggered, Priority::High) => "HIGH",
+            (AlertStatus::Triggered, Priority::Low) => "LOW",
+            (AlertStatus::Acknowledged, _) => "ACKED",
+            (AlertStatus::Resolved, _) => "RESOLVED",
+        };
+        let ringing = if self.ringing.contains(&view.id) {
+            "  ♪ RINGING"
+        } else {
+            ""
+        };
+        let queued = entry
+            .pending
+            .last()
+            .map(|a| format!("  ({} queued)", a.action.verb()))
+            .unwrap_or_default();
+        let head = fit.text(format!(
+            "{marker} {label:<8} {} — {}{ringing}{queued}",
+            view.service_name, view.summary
+        ));
+        match (view.status, view.priority) {
+            (AlertStatus::Triggered, Priority::Critical) => head.red().bold(),
+            (AlertStatus::Triggered, Priority::High) => head.yellow().bold(),
+            _ => head.stylize(),
+        }
+    }
+
+    /// The selected alert's details under its line: id, age, who was paged
+    /// and who acknowledged, the escalation countdown and the runbook.
+    fn alert_detail(
+        &self,
+        entry: &AlertEntry,
+        now: DateTime<Utc>,
+        fit: Fit,
+        lines: &mut Vec<Line>,
+    ) {
+        let view = &entry.view;
+        let mut detail = format!(
+            "    alert {} · opened {} · paged: {}",
+            view.id,
+            age(now, view.created_at),
+            if view.paged.is_empty() {
+                "nobody yet".to_string()
+            } else {
+                view.paged
+                    .iter()
+                    .map(|p| person_name(&self.device, p))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        );
+        if let Some(by) = &view.acknowledged_by {
+            detail.push_str(&format!(
+                " · acknowledged by {}",
+                person_name(&self.device, by)
+            ));
+        }
+        lines.push(fit.plain(detail));
+        if let Some(next) = &entry.next_escalation {
+            lines.push(fit.text(format!("    {next}")).yellow());
+        }
+        if let Some(runbook) = &view.runbook {
+            lines.push(fit.plain(format!("    runbook: {runbook}")));
+        }
     }
 
     /// "primary: Alice Chen (until Mon 09:00); …" from the synced roster.

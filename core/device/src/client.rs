@@ -10,6 +10,8 @@ use crate::store::{Durability, Store};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
+use eventsource_stream::{Event, EventStreamError, Eventsource as _};
+use futures_util::{Stream, StreamExt as _};
 use klaxon_crypto::{self as crypto, DeviceIdentity};
 use klaxon_domain::wire::{
     ActionRequest, ActionsRequest, ActionsResponse, EnrollRequest, EnrollResponse,
@@ -18,6 +20,7 @@ use klaxon_domain::wire::{
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use std::pin::Pin;
 use std::sync::{Mutex, Once};
 use std::time::Duration;
 
@@ -319,10 +322,11 @@ impl RelayClient {
                 body,
             }));
         }
-        Ok(EventStream {
-            response,
-            buffer: Vec::new(),
-        })
+        Ok(EventStream::from_chunks(
+            response
+                .bytes_stream()
+                .map(|chunk| chunk.map_err(|e| describe_reqwest(&e))),
+        ))
     }
 
     /// `POST /v1/actions` with one action, turned into the outbox's
@@ -377,65 +381,46 @@ impl RelayClient {
     }
 }
 
-/// An open `/v1/stream`: server-sent events, parsed into [`StreamEvent`]s.
+/// The raw server-sent events of a stream, transport errors described.
+type SseEvents =
+    Pin<Box<dyn Stream<Item = std::result::Result<Event, EventStreamError<String>>> + Send>>;
+
+/// An open `/v1/stream`: server-sent events (framed by the
+/// `eventsource-stream` crate), parsed into [`StreamEvent`]s.
 pub struct EventStream {
-    response: reqwest::Response,
-    buffer: Vec<u8>,
+    events: SseEvents,
 }
 
 impl EventStream {
-    /// The next event; `None` when the relay closed the stream. Comments,
-    /// keep-alives and events this build does not know are skipped.
-    pub async fn next(&mut self) -> Result<Option<StreamEvent>> {
-        loop {
-            while let Some(end) = find_blank_line(&self.buffer) {
-                let block: Vec<u8> = self.buffer.drain(..end.0).collect();
-                self.buffer.drain(..end.1 - end.0);
-                if let Some(event) = parse_sse_block(&block) {
-                    return Ok(Some(event));
-                }
-            }
-            match self
-                .response
-                .chunk()
-                .await
-                .map_err(|e| Error::Network(describe_reqwest(&e)))?
-            {
-                Some(chunk) => self.buffer.extend_from_slice(&chunk),
-                None => return Ok(None),
-            }
+    /// Events from a stream of body chunks, however the chunks split them.
+    fn from_chunks<S, B>(chunks: S) -> EventStream
+    where
+        S: Stream<Item = std::result::Result<B, String>> + Send + 'static,
+        B: AsRef<[u8]>,
+    {
+        EventStream {
+            events: Box::pin(chunks.eventsource()),
         }
     }
-}
 
-/// Where the first event block ends: (end of block, start of the next).
-fn find_blank_line(buf: &[u8]) -> Option<(usize, usize)> {
-    let lf = buf
-        .windows(2)
-        .position(|w| w == b"\n\n")
-        .map(|i| (i, i + 2));
-    let crlf = buf
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|i| (i, i + 4));
-    match (lf, crlf) {
-        (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
-        (a, b) => a.or(b),
+    /// The next event; `None` when the relay closed the stream. Comments,
+    /// keep-alives, undecodable events and events this build does not know
+    /// are skipped.
+    pub async fn next(&mut self) -> Result<Option<StreamEvent>> {
+        while let Some(event) = self.events.next().await {
+            match event {
+                Ok(event) => {
+                    if let Ok(parsed) = serde_json::from_str(&event.data) {
+                        return Ok(Some(parsed));
+                    }
+                }
+                Err(EventStreamError::Transport(e)) => return Err(Error::Network(e)),
+                // Not UTF-8, or not SSE: skip it, as an unknown event is.
+                Err(EventStreamError::Utf8(_) | EventStreamError::Parser(_)) => {}
+            }
+        }
+        Ok(None)
     }
-}
-
-/// One SSE event block: its `data:` lines joined, parsed as a [`StreamEvent`].
-fn parse_sse_block(block: &[u8]) -> Option<StreamEvent> {
-    let text = std::str::from_utf8(block).ok()?;
-    let data: Vec<&str> = text
-        .lines()
-        .filter_map(|line| line.strip_prefix("data:"))
-        .map(|d| d.strip_prefix(' ').unwrap_or(d))
-        .collect();
-    if data.is_empty() {
-        return None;
-    }
-    serde_json::from_str(&data.join("\n")).ok()
 }
 
 /// What one pull brought.
@@ -561,18 +546,19 @@ mod tests {
 
     #[test]
     fn sse_blocks_parse_into_events_and_skip_comments() {
-        let mut buf =
-            b": connected\n\nevent: changed\ndata: {\"type\":\"changed\",\"cursor\":7}\n\n"
-                .to_vec();
-        let first = find_blank_line(&buf).unwrap();
-        let block: Vec<u8> = buf.drain(..first.0).collect();
-        assert_eq!(parse_sse_block(&block), None);
-        buf.drain(..first.1 - first.0);
-        let second = find_blank_line(&buf).unwrap();
+        // A comment, an unknown event, then a known one split across chunks.
+        let chunks = [
+            ": connected\n\nevent: other\ndata: {\"type\":\"new\"}\n\nevent: chan",
+            "ged\ndata: {\"type\":\"changed\",\"cursor\":7}\r\n\r\n",
+        ];
+        let body = futures_util::stream::iter(chunks.map(|c| Ok::<_, String>(c.as_bytes())));
+        let mut stream = EventStream::from_chunks(body);
+        let mut next = || futures_util::FutureExt::now_or_never(stream.next());
         assert_eq!(
-            parse_sse_block(&buf[..second.0]),
+            next().unwrap().unwrap(),
             Some(StreamEvent::Changed { cursor: 7 })
         );
+        assert_eq!(next().unwrap().unwrap(), None);
     }
 
     #[test]

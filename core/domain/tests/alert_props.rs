@@ -13,46 +13,7 @@ use proptest::prelude::*;
 use std::sync::LazyLock;
 
 static ROSTER: LazyLock<Roster> = LazyLock::new(|| {
-    Roster::parse(
-        r#"
-[[people]]
-id = "alice"
-name = "Alice"
-[[people]]
-id = "bob"
-name = "Bob"
-[[people]]
-id = "carol"
-name = "Carol"
-[[schedules]]
-id = "primary"
-time_zone = "America/Chicago"
-  [[schedules.layers]]
-  name = "hourly"
-  rotation = "hourly"
-  length = 1
-  start = "2026-03-07T00:00:00"
-  participants = ["alice", "bob"]
-[[policies]]
-id = "infra"
-repeat = 2
-  [[policies.steps]]
-  delay = "5m"
-  targets = ["schedule:primary"]
-  [[policies.steps]]
-  delay = "1s"
-  targets = ["person:carol"]
-  [[policies.steps]]
-  delay = "10m"
-  targets = ["person:bob", "schedule:primary"]
-[[services]]
-id = "api"
-name = "API"
-policy = "infra"
-routing_key = "0123456789abcdef0123456789abcdef"
-"#,
-    )
-    .expect("roster parses")
+    Roster::parse(include_str!("../../../tests/fixtures/alert-props.toml")).expect("roster parses")
 });
 
 fn policy() -> &'static EscalationPolicy {

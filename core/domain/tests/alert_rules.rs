@@ -9,56 +9,9 @@ use klaxon_domain::alert::{
 use klaxon_domain::escalation::{self, EscalationPolicy};
 use klaxon_domain::{Priority, Roster};
 
-const ROSTER: &str = r#"
-[[people]]
-id = "alice"
-name = "Alice Chen"
-
-[[people]]
-id = "bob"
-name = "Bob Okafor"
-
-[[people]]
-id = "carol"
-name = "Carol Diaz"
-
-[[schedules]]
-id = "primary"
-time_zone = "America/Chicago"
-
-  [[schedules.layers]]
-  name = "daily"
-  rotation = "daily"
-  length = 1
-  start = "2026-01-05T09:00:00"
-  participants = ["alice", "bob"]
-
-[[policies]]
-id = "infra"
-repeat = 1
-
-  [[policies.steps]]
-  delay = "5m"
-  targets = ["schedule:primary"]
-
-  [[policies.steps]]
-  delay = "10m"
-  targets = ["person:carol"]
-
-[[policies]]
-id = "oncall-only"
-repeat = 2
-
-  [[policies.steps]]
-  delay = "5m"
-  targets = ["schedule:primary"]
-
-[[services]]
-id = "api"
-name = "Public API"
-policy = "infra"
-routing_key = "0123456789abcdef0123456789abcdef"
-"#;
+/// The tests' team: `tests/fixtures/alerts.toml` (alice and bob daily in
+/// Chicago; policies `infra` and `oncall-only`; service `api`).
+const ROSTER: &str = include_str!("../../../tests/fixtures/alerts.toml");
 
 fn roster() -> Roster {
     Roster::parse(ROSTER).expect("test roster parses")
@@ -767,44 +720,14 @@ fn a_snooze_is_capped_at_a_day() {
     assert_eq!(outcome, Outcome::Applied);
 }
 
-/// A business-hours schedule (nights are a gap) and a person after it.
-const GAP_ROSTER: &str = r#"
-[[people]]
-id = "alice"
-name = "Alice Chen"
-[[people]]
-id = "bob"
-name = "Bob Okafor"
-[[schedules]]
-id = "office"
-time_zone = "UTC"
-  [[schedules.layers]]
-  rotation = "weekly"
-  start = "2026-01-05T00:00:00"
-  participants = ["alice"]
-    [[schedules.layers.restrictions]]
-    days = ["mon", "tue", "wed", "thu", "fri"]
-    from = "09:00"
-    to = "17:00"
-[[policies]]
-id = "office-then-bob"
-repeat = 1
-  [[policies.steps]]
-  delay = "5m"
-  targets = ["schedule:office"]
-  [[policies.steps]]
-  delay = "10m"
-  targets = ["person:bob"]
-[[policies]]
-id = "office-only"
-repeat = 0
-  [[policies.steps]]
-  delay = "5m"
-  targets = ["schedule:office"]
-  [[policies.steps]]
-  delay = "5m"
-  targets = ["schedule:office"]
-"#;
+/// A business-hours schedule (nights are a gap) and a person after it:
+/// `tests/fixtures/office-gap.toml`.
+const GAP_ROSTER: &str = include_str!("../../../tests/fixtures/office-gap.toml");
+
+/// The first evaluation of an escalation that starts at `now`.
+fn started(p: &EscalationPolicy, roster: &Roster, now: DateTime<Utc>) -> escalation::Escalation {
+    escalation::advance(p, &escalation::EscalationState::start(now), roster, now)
+}
 
 #[test]
 fn a_step_whose_schedule_is_in_a_gap_hands_on_at_once_to_one_that_pages_somebody() {
@@ -812,12 +735,7 @@ fn a_step_whose_schedule_is_in_a_gap_hands_on_at_once_to_one_that_pages_somebody
     let p = roster.policy("office-then-bob").unwrap();
     // Tuesday 2026-01-06 03:00 UTC: nobody is in the office.
     let night = at("2026-01-06T03:00:00Z");
-    let first = escalation::advance(
-        p,
-        &escalation::EscalationState::start(night),
-        &roster,
-        night,
-    );
+    let first = started(p, &roster, night);
     let fired: Vec<(u32, Vec<String>)> = first
         .pages
         .iter()
@@ -841,7 +759,7 @@ fn a_step_whose_schedule_is_in_a_gap_hands_on_at_once_to_one_that_pages_somebody
     assert_eq!(up.at, at("2026-01-07T17:05:00Z"));
     // In office hours the schedule pages alice and nothing skips.
     let day = at("2026-01-06T10:00:00Z");
-    let tick = escalation::advance(p, &escalation::EscalationState::start(day), &roster, day);
+    let tick = started(p, &roster, day);
     assert_eq!(tick.pages.len(), 1);
     assert_eq!(tick.pages[0].people, ["alice"]);
 }
@@ -854,12 +772,7 @@ fn when_no_step_ahead_would_page_anybody_the_step_waits_its_delay() {
     // would the second. Wait the delay (someone may come on call) rather
     // than exhaust the policy in an instant.
     let evening = at("2026-01-09T17:02:00Z");
-    let first = escalation::advance(
-        p,
-        &escalation::EscalationState::start(evening),
-        &roster,
-        evening,
-    );
+    let first = started(p, &roster, evening);
     assert_eq!(first.pages.len(), 1);
     assert!(first.pages[0].people.is_empty());
     assert_eq!(first.next_deadline, Some(evening + Duration::minutes(5)));

@@ -18,65 +18,8 @@ fn has(problems: &[String], path: &str, words: &str) -> bool {
         .any(|p| p.starts_with(&format!("{path}: ")) && p.contains(words))
 }
 
-const BAD: &str = r#"
-[[people]]
-id = "alice"
-name = "Alice"
-
-[[people]]
-id = "alice"
-name = "Alice again"
-
-[[people]]
-id = "Bob!"
-name = "Bob"
-
-[[schedules]]
-id = "primary"
-time_zone = "America/Chicgo"
-
-  [[schedules.layers]]
-  name = "weekly"
-  rotation = "weekly"
-  length = 1
-  start = "2026-01-05T09:00:00"
-  participants = ["alice"]
-
-  [[schedules.layers]]
-  rotation = "fortnightly"
-  length = 0
-  start = "yesterday"
-  participants = ["alice", "zoe"]
-  lenght = 2
-
-    [[schedules.layers.restrictions]]
-    days = ["mon", "funday"]
-    from = "9am"
-    to = "17:00"
-
-  [[schedules.overrides]]
-  start = "2026-01-08T12:00:00Z"
-  end = "2026-01-07T12:00:00Z"
-  add = "carol"
-
-  [[schedules.overrides]]
-  start = "2026-01-08T12:00:00"
-  end = "2026-01-09T12:00:00Z"
-
-[[policies]]
-id = "infra"
-repeat = 10
-
-  [[policies.steps]]
-  delay = "5 minutes"
-  targets = ["schedule:secondary", "person:zoe", "team:sre"]
-
-[[services]]
-id = "api"
-policy = "nope"
-routing_key = "short"
-runbook = "runbooks.example.com"
-"#;
+/// Problems in nearly every field: `tests/fixtures/many-problems.toml`.
+const BAD: &str = include_str!("../../../tests/fixtures/many-problems.toml");
 
 #[test]
 fn every_problem_is_reported_with_its_path() {
@@ -173,53 +116,7 @@ fn missing_fields_and_empty_sections_are_named() {
 
 #[test]
 fn the_contract_example_is_valid_and_toml_datetimes_are_accepted() {
-    let text = r#"
-[[people]]
-id = "alice"
-name = "Alice Chen"
-[[people]]
-id = "bob"
-name = "Bob Okafor"
-[[people]]
-id = "carol"
-name = "Carol"
-
-[[schedules]]
-id = "primary"
-time_zone = "America/Chicago"
-  [[schedules.layers]]
-  name = "weekly"
-  rotation = "weekly"
-  length = 1
-  start = 2026-01-05T09:00:00
-  participants = ["alice", "bob"]
-    [[schedules.layers.restrictions]]
-    days = ["mon", "tue", "wed", "thu", "fri"]
-    from = "09:00"
-    to = "17:00"
-  [[schedules.overrides]]
-  start = 2026-01-07T12:00:00Z
-  end = "2026-01-08T12:00:00Z"
-  add = "carol"
-  remove = "alice"
-
-[[policies]]
-id = "infra"
-repeat = 1
-  [[policies.steps]]
-  delay = "5m"
-  targets = ["schedule:primary"]
-  [[policies.steps]]
-  delay = "10m"
-  targets = ["person:bob"]
-
-[[services]]
-id = "api"
-name = "Public API"
-policy = "infra"
-routing_key = "0123456789abcdef0123456789abcdef"
-runbook = "https://runbooks.example.com/api"
-"#;
+    let text = include_str!("../../../tests/fixtures/toml-datetimes.toml");
     let roster = Roster::parse(text).unwrap();
     assert_eq!(
         roster.policy("infra").unwrap().steps[1].delay.as_secs(),
@@ -239,31 +136,8 @@ runbook = "https://runbooks.example.com/api"
 
 #[test]
 fn an_override_naming_someone_not_in_people_loads_with_a_warning() {
-    // CONTRACT §1's own example adds an undeclared "carol".
-    let text = r#"
-[[people]]
-id = "alice"
-name = "Alice"
-[[people]]
-id = "bob"
-name = "Bob"
-[[schedules]]
-id = "primary"
-time_zone = "UTC"
-  [[schedules.layers]]
-  rotation = "weekly"
-  start = "2026-01-05T09:00:00"
-  participants = ["alice", "bob"]
-  [[schedules.overrides]]
-  start = "2026-01-07T12:00:00Z"
-  end = "2026-01-08T12:00:00Z"
-  add = "carol"
-  remove = "alice"
-  [[schedules.overrides]]
-  start = "2026-02-07T12:00:00Z"
-  end = "2026-02-08T12:00:00Z"
-  remove = "alcie"
-"#;
+    // The original roster-format example (contract-example.toml) adds an undeclared "carol".
+    let text = include_str!("../../../tests/fixtures/undeclared-override.toml");
     let roster = Roster::parse(text).unwrap();
     let warnings: Vec<String> = roster.warnings.iter().map(|w| w.to_string()).collect();
     assert_eq!(warnings.len(), 2, "{warnings:?}");
@@ -294,9 +168,11 @@ time_zone = "UTC"
     assert!(Roster::parse(&clean).unwrap().warnings.is_empty());
 }
 
-#[test]
-fn two_services_with_one_id_are_refused() {
-    let text = r#"
+/// A roster of alice alone, paged by the one step of policy `p`, followed
+/// by `services` (the `[[services]]` tables a test is about).
+fn with_services(services: &str) -> String {
+    format!(
+        r#"
 [[people]]
 id = "alice"
 name = "Alice"
@@ -305,7 +181,14 @@ id = "p"
   [[policies.steps]]
   delay = "5m"
   targets = ["person:alice"]
-[[services]]
+{services}"#
+    )
+}
+
+#[test]
+fn two_services_with_one_id_are_refused() {
+    let text = with_services(
+        r#"[[services]]
 id = "api"
 policy = "p"
 routing_key = "0123456789abcdef0123456789abcdef"
@@ -313,8 +196,9 @@ routing_key = "0123456789abcdef0123456789abcdef"
 id = "api"
 policy = "p"
 routing_key = "fedcba9876543210fedcba9876543210"
-"#;
-    let p = problems(text);
+"#,
+    );
+    let p = problems(&text);
     assert_eq!(p.len(), 1, "{p:?}");
     assert!(
         has(&p, "services[1].id", "duplicate service id \"api\""),
@@ -324,21 +208,14 @@ routing_key = "fedcba9876543210fedcba9876543210"
 
 #[test]
 fn a_routing_key_with_a_symbol_names_the_symbol_not_the_length() {
-    let text = r#"
-[[people]]
-id = "alice"
-name = "Alice"
-[[policies]]
-id = "p"
-  [[policies.steps]]
-  delay = "5m"
-  targets = ["person:alice"]
-[[services]]
+    let text = with_services(
+        r#"[[services]]
 id = "api"
 policy = "p"
 routing_key = "0123456789abcdef0123456789abcde!"
-"#;
-    let p = problems(text);
+"#,
+    );
+    let p = problems(&text);
     assert!(
         has(
             &p,

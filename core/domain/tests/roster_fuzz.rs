@@ -174,28 +174,7 @@ proptest! {
 
 #[test]
 fn extreme_but_valid_values_answer_without_panicking() {
-    let text = r#"
-[[people]]
-id = "a"
-name = "A"
-[[schedules]]
-id = "s"
-time_zone = "Pacific/Kiritimati"
-  [[schedules.layers]]
-  rotation = "monthly"
-  length = 10000
-  start = "9999-12-31T23:59:59"
-  participants = ["a"]
-  [[schedules.layers]]
-  rotation = "hourly"
-  length = 1
-  start = "0001-01-01T00:00:00"
-  participants = ["a"]
-    [[schedules.layers.restrictions]]
-    days = ["sun"]
-    from = "23:59"
-    to = "00:00"
-"#;
+    let text = include_str!("../../../tests/fixtures/extreme-values.toml");
     check(text);
     let roster = Roster::parse(text).unwrap();
     let s = roster.schedule("s").unwrap();

@@ -3,30 +3,8 @@
 
 use klaxon_domain::Roster;
 
-const ROSTER: &str = r#"
-[[people]]
-id = "alice"
-name = "Alice Chen"
-
-[[schedules]]
-id = "primary"
-name = "Platform primary"
-time_zone = "America/Chicago"
-
-  [[schedules.layers]]
-  rotation = "weekly"
-  start = "2026-01-05T09:00:00"
-  participants = ["alice"]
-
-[[schedules]]
-id = "secondary"
-time_zone = "Europe/London"
-
-  [[schedules.layers]]
-  rotation = "weekly"
-  start = "2026-01-05T09:00:00"
-  participants = ["alice"]
-"#;
+/// One named and one unnamed schedule: `tests/fixtures/schedule-names.toml`.
+const ROSTER: &str = include_str!("../../../tests/fixtures/schedule-names.toml");
 
 #[test]
 fn a_schedule_keeps_its_name_and_one_without_has_none() {

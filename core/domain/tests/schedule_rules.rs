@@ -11,20 +11,9 @@ fn utc(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
-const PEOPLE: &str = r#"
-[[people]]
-id = "a"
-name = "A"
-[[people]]
-id = "b"
-name = "B"
-[[people]]
-id = "c"
-name = "C"
-[[people]]
-id = "d"
-name = "D"
-"#;
+/// People `a` to `d` (`tests/fixtures/people-abcd.toml`), the start of every
+/// roster these tests build.
+const PEOPLE: &str = include_str!("../../../tests/fixtures/people-abcd.toml");
 
 /// A roster with one schedule `s` in `zone` built from `body` (layers, overrides).
 fn schedule(zone: &str, body: &str) -> Schedule {

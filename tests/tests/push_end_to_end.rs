@@ -11,9 +11,10 @@
 //! "sync needed" push that the phone can follow with a signed sync.
 
 use klaxon_testkit::fakes;
+use klaxon_testkit::fixtures;
 use klaxon_testkit::relay as common;
 
-use common::{alert_by_key, enroll, eventually, http, post, trigger, TestDevice, ADMIN, API_KEY};
+use common::{alert_by_key, enroll, eventually, invite, TestDevice, ADMIN, API_KEY};
 use fakes::apns::{p8_key, ApnsPush, FakeApns};
 use fakes::fcm::{FakeFcm, FcmSend};
 use klaxon_device::page::Page;
@@ -40,43 +41,9 @@ const IPHONE_TOKEN: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796
 const PIXEL_TOKEN: &str = "fcm:APA91bE2eEndToEndPixelRegistrationToken_x7Qv";
 const SUMMARY: &str = "Disk full on db-7: customer ledger writes failing";
 
-/// Alice is always on call; the one step pages her again after 2 s (one
-/// repeat), so the test sees step_seq 1 and 2 of an alert on her phones.
-const ROSTER: &str = r#"
-[[people]]
-id = "alice"
-name = "Alice Chen"
-
-[[people]]
-id = "bob"
-name = "Bob Okafor"
-
-[[schedules]]
-id = "primary"
-time_zone = "UTC"
-
-  [[schedules.layers]]
-  name = "always-alice"
-  rotation = "weekly"
-  length = 1
-  start = "2020-01-06T00:00:00"
-  participants = ["alice"]
-
-[[policies]]
-id = "infra"
-repeat = 1
-
-  [[policies.steps]]
-  delay = "2s"
-  targets = ["schedule:primary"]
-
-[[services]]
-id = "api"
-name = "Public API"
-policy = "infra"
-routing_key = "0123456789abcdef0123456789abcdef"
-runbook = "https://runbooks.example.com/api"
-"#;
+/// Alice always on call, one 2 s step repeated once:
+/// `tests/fixtures/push.toml`.
+const ROSTER: &str = fixtures::PUSH;
 
 /// The fakes, the relay between them and the phones, and Alice's two
 /// enrolled devices with their push tokens registered.
@@ -164,15 +131,10 @@ async fn world_with(roster: &str) -> World {
 impl World {
     /// Sends an Events v2 trigger and returns the id the relay gave the alert.
     async fn trigger(&self, dedup: &str, summary: &str, severity: &str) -> String {
-        let (status, body) = post(
-            &self.base,
-            "/v2/enqueue",
-            &trigger(API_KEY, dedup, summary, severity),
-        )
-        .await;
+        let (status, body) =
+            common::enqueue_trigger(&self.base, API_KEY, dedup, summary, severity).await;
         assert_eq!(status, 202, "{body}");
-        let alert = alert_by_key(&self.base, dedup).await.expect("listed");
-        alert["id"].as_str().unwrap().to_string()
+        common::alert_id_by_key(&self.base, dedup).await
     }
 
     /// APNs pushes accepted for this alert (by the clear alert field).
@@ -238,14 +200,7 @@ impl World {
     }
 
     async fn metrics(&self) -> String {
-        http()
-            .get(format!("{}/metrics", self.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
+        common::metrics(&self.base).await
     }
 }
 
@@ -573,20 +528,6 @@ async fn a_token_registered_while_a_push_to_the_old_one_is_in_flight_survives_it
     w.relay.shutdown().await.unwrap();
 }
 
-/// An enrollment code for `person`, from the admin API.
-async fn invite(base: &str, person: &str) -> String {
-    let r = http()
-        .post(format!("{base}/v1/admin/invites"))
-        .bearer_auth(ADMIN)
-        .json(&json!({"person": person}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 201);
-    let invite: Value = r.json().await.unwrap();
-    invite["code"].as_str().unwrap().to_string()
-}
-
 /// A phone's core (what the iOS and Android shells link), enrolled with a
 /// one-time code, its push token registered by its own sync.
 async fn core_phone(
@@ -875,19 +816,9 @@ async fn an_acknowledgement_sends_each_pushed_phone_one_silent_status_push_that_
 
     // The same acknowledgement again (monitoring repeats it) pushes nothing;
     // resolving sends one more each.
-    let (status, _) = post(
-        &w.base,
-        "/v2/enqueue",
-        &common::action(API_KEY, "status-ack", "acknowledge"),
-    )
-    .await;
+    let (status, _) = common::enqueue_action(&w.base, API_KEY, "status-ack", "acknowledge").await;
     assert_eq!(status, 202);
-    let (status, _) = post(
-        &w.base,
-        "/v2/enqueue",
-        &common::action(API_KEY, "status-ack", "resolve"),
-    )
-    .await;
+    let (status, _) = common::enqueue_action(&w.base, API_KEY, "status-ack", "resolve").await;
     assert_eq!(status, 202);
     assert!(w.wait_for(&alert, 6, 6, 5).await, "{}", w.seen());
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -1000,12 +931,7 @@ async fn a_sync_stops_a_ring_that_another_process_on_the_same_state_dir_settled(
 
     // Monitoring acknowledges; the other process's sync pulls the change
     // and moves the shared cursor past it.
-    let (status, _) = post(
-        &w.base,
-        "/v2/enqueue",
-        &common::action(API_KEY, "shared-dir", "acknowledge"),
-    )
-    .await;
+    let (status, _) = common::enqueue_action(&w.base, API_KEY, "shared-dir", "acknowledge").await;
     assert_eq!(status, 202);
     assert!(other.sync().await.unwrap().alerts_changed >= 1);
     // This process's sync pulls nothing, and still stops its ring: the
@@ -1050,28 +976,15 @@ async fn a_step_that_pages_nobody_sends_no_status_push_so_the_ring_goes_on() {
     let roster = ROSTER.replace("repeat = 1", "repeat = 0").replace(
         "  delay = \"2s\"\n  targets = [\"schedule:primary\"]\n",
         "  delay = \"1s\"\n  targets = [\"schedule:primary\"]\n\n  [[policies.steps]]\n  delay = \"1h\"\n  targets = [\"schedule:later\"]\n",
-    ) + &format!(
-        r#"
-[[schedules]]
-id = "later"
-time_zone = "UTC"
-
-  [[schedules.layers]]
-  name = "another-day"
-  rotation = "weekly"
-  length = 1
-  start = "2020-01-06T00:00:00"
-  participants = ["bob"]
-
-    [[schedules.layers.restrictions]]
-    days = ["{day}"]
-    from = "00:00"
-    to = "00:00"
-"#,
-        day = (chrono::Utc::now() + chrono::Duration::days(3))
+    ) + &fixtures::fill(
+        fixtures::LATER_SCHEDULE,
+        &[(
+            "{day}",
+            &(chrono::Utc::now() + chrono::Duration::days(3))
             .format("%a")
             .to_string()
-            .to_lowercase()
+            .to_lowercase(),
+        )],
     );
     let w = world_with(&roster).await;
     let alert = w.trigger("status-gap", SUMMARY, "critical").await;

@@ -14,37 +14,14 @@ use klaxon_device::outbox::ActionOutcome;
 use klaxon_domain::alert::Action;
 use klaxon_domain::notify::{NotificationPlan, RingLoop};
 use klaxon_domain::{AlertStatus, Clock, ManualClock, Roster, SystemClock};
-use klaxon_e2e::{alert, count, invite, trigger, ADMIN};
 use klaxon_relay::Relay;
+use klaxon_testkit::fixtures;
+use klaxon_testkit::relay::{alert_detail as alert, count, invite, send_trigger as trigger, ADMIN};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// alice is on call; the policy has one step and no repeat.
-const ROSTER: &str = r#"
-[[people]]
-id = "alice"
-name = "Alice Chen"
-[[schedules]]
-id = "primary"
-time_zone = "UTC"
-  [[schedules.layers]]
-  name = "alice"
-  rotation = "weekly"
-  length = 1
-  start = "2020-01-06T00:00:00"
-  participants = ["alice"]
-[[policies]]
-id = "solo"
-repeat = 0
-  [[policies.steps]]
-  delay = "5m"
-  targets = ["schedule:primary"]
-[[services]]
-id = "api"
-name = "Public API"
-policy = "solo"
-routing_key = "0123456789abcdef0123456789abcdef"
-"#;
+/// alice alone, one step, no repeat: `tests/fixtures/solo.toml`.
+const ROSTER: &str = fixtures::SOLO;
 
 /// A shell that records what core tells it, in order.
 #[derive(Default)]

@@ -12,8 +12,12 @@
 use klaxon_device::device::Device;
 use klaxon_domain::alert::Action;
 use klaxon_domain::{AlertStatus, Clock, ManualClock, Roster, SystemClock};
-use klaxon_e2e::{alert, count, http, invite, trigger, ADMIN, KEY};
 use klaxon_relay::Relay;
+use klaxon_testkit::fixtures;
+use klaxon_testkit::relay::{
+    alert_detail as alert, count, eventually, invite, pending_deadlines, send_trigger as trigger,
+    ADMIN, API_KEY,
+};
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -22,39 +26,14 @@ use std::time::{Duration, Instant};
 
 const STEP_SECONDS: u64 = 3;
 
+/// alice on call, then bob, `STEP_SECONDS` apart: `tests/fixtures/two-phones.toml`.
 fn roster() -> Roster {
-    let text = format!(
-        r#"
-[[people]]
-id = "alice"
-name = "Alice Chen"
-[[people]]
-id = "bob"
-name = "Bob Okafor"
-[[schedules]]
-id = "primary"
-time_zone = "UTC"
-  [[schedules.layers]]
-  name = "alice"
-  rotation = "weekly"
-  length = 1
-  start = "2020-01-06T00:00:00"
-  participants = ["alice"]
-[[policies]]
-id = "infra"
-repeat = 1
-  [[policies.steps]]
-  delay = "{STEP_SECONDS}s"
-  targets = ["schedule:primary"]
-  [[policies.steps]]
-  delay = "{STEP_SECONDS}s"
-  targets = ["person:bob"]
-[[services]]
-id = "api"
-name = "Public API"
-policy = "infra"
-routing_key = "{KEY}"
-"#
+    let text = fixtures::fill(
+        fixtures::TWO_PHONES,
+        &[
+            ("{STEP_SECONDS}", &STEP_SECONDS.to_string()),
+            ("{KEY}", API_KEY),
+        ],
     );
     Roster::parse(&text).unwrap()
 }
@@ -82,40 +61,6 @@ fn notified_at(alert: &Value) -> Vec<chrono::DateTime<chrono::Utc>> {
         .filter(|e| e["event"]["kind"] == "notified")
         .map(|e| e["at"].as_str().unwrap().parse().unwrap())
         .collect()
-}
-
-/// The relay's `klaxon_pending_deadlines` gauge.
-async fn pending_deadlines(base: &str) -> u64 {
-    let text = http()
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("klaxon_pending_deadlines "))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap()
-}
-
-/// Polls `check` every 50 ms for up to 30 s.
-async fn eventually<F, Fut>(mut check: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -194,7 +139,7 @@ async fn unanswered_page_escalates_and_an_offline_ack_applies_once_after_the_rel
     // The acknowledgement took the next deadline away: with none left,
     // nothing can fire; past where it was, nobody else was paged.
     assert!(
-        eventually(|| async { pending_deadlines(&base).await == 0 }).await,
+        eventually(30, || async { pending_deadlines(&base).await == 0 }).await,
         "a deadline is left after the acknowledgement"
     );
     clock.advance(chrono::Duration::seconds(STEP_SECONDS as i64 + 1));

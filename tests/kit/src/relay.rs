@@ -140,15 +140,19 @@ pub fn http() -> reqwest::Client {
 
 /// POSTs JSON; returns status and parsed body (Null if not JSON).
 pub async fn post(base: &str, path: &str, body: &Value) -> (u16, Value) {
-    let r = http()
-        .post(format!("{base}{path}"))
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    answer(http().post(format!("{base}{path}")).json(body)).await
+}
+
+/// POSTs an Events v2 trigger (see [`trigger`]) to `/v2/enqueue`; returns
+/// status and parsed body.
+pub async fn enqueue_trigger(
+    base: &str,
+    key: &str,
+    dedup: &str,
+    summary: &str,
+    severity: &str,
+) -> (u16, Value) {
+    post(base, "/v2/enqueue", &trigger(key, dedup, summary, severity)).await
 }
 
 /// An Events v2 trigger.
@@ -161,9 +165,22 @@ pub fn trigger(key: &str, dedup: &str, summary: &str, severity: &str) -> Value {
     })
 }
 
+/// Sends a critical Events v2 trigger for the infra service ([`API_KEY`])
+/// and asserts the relay accepted it (202).
+pub async fn send_trigger(base: &str, dedup: &str, summary: &str) {
+    let (status, body) = enqueue_trigger(base, API_KEY, dedup, summary, "critical").await;
+    assert_eq!(status, 202, "{body}");
+}
+
 /// An Events v2 acknowledge/resolve.
 pub fn action(key: &str, dedup: &str, action: &str) -> Value {
     json!({"routing_key": key, "event_action": action, "dedup_key": dedup})
+}
+
+/// POSTs an Events v2 acknowledge/resolve (see [`action`]) to
+/// `/v2/enqueue`; returns status and parsed body.
+pub async fn enqueue_action(base: &str, key: &str, dedup: &str, event: &str) -> (u16, Value) {
+    post(base, "/v2/enqueue", &action(key, dedup, event)).await
 }
 
 /// The admin alert listing.
@@ -187,6 +204,12 @@ pub async fn alert_by_key(base: &str, dedup: &str) -> Option<Value> {
         .find(|a| a["dedup_key"] == dedup)
 }
 
+/// The id of the newest alert with this dedup key, which must exist.
+pub async fn alert_id_by_key(base: &str, dedup: &str) -> String {
+    let alert = alert_by_key(base, dedup).await.unwrap();
+    alert["id"].as_str().unwrap().to_string()
+}
+
 /// An enrolled test device.
 pub struct TestDevice {
     /// Its keys.
@@ -197,8 +220,9 @@ pub struct TestDevice {
     pub person: String,
 }
 
-/// Invites and enrolls a device for `person`.
-pub async fn enroll(base: &str, person: &str) -> TestDevice {
+/// An enrollment code for `person`, from the relay's admin API (which must
+/// answer 201).
+pub async fn invite(base: &str, person: &str) -> String {
     let r = http()
         .post(format!("{base}/v1/admin/invites"))
         .bearer_auth(ADMIN)
@@ -208,6 +232,12 @@ pub async fn enroll(base: &str, person: &str) -> TestDevice {
         .unwrap();
     assert_eq!(r.status().as_u16(), 201);
     let invite: Value = r.json().await.unwrap();
+    invite["code"].as_str().unwrap().to_string()
+}
+
+/// Invites and enrolls a device for `person`.
+pub async fn enroll(base: &str, person: &str) -> TestDevice {
+    let code = invite(base, person).await;
     let identity = DeviceIdentity::generate().unwrap();
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -215,7 +245,7 @@ pub async fn enroll(base: &str, person: &str) -> TestDevice {
         base,
         "/v1/devices/enroll",
         &json!({
-            "code": invite["code"],
+            "code": code,
             "name": format!("{person}'s phone"),
             "signing_key": b64.encode(identity.signing_public_key()),
             "sealing_key": b64.encode(identity.sealing_public_key()),
@@ -274,18 +304,11 @@ pub async fn send_raw(
     body: Vec<u8>,
     headers: Vec<(&'static str, String)>,
 ) -> (u16, Value) {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-    let mut req = http().request(method, format!("{base}{path}"));
-    for (k, v) in headers {
-        req = req.header(k, v);
-    }
+    let mut req = request(base, method, path, headers);
     if !body.is_empty() {
         req = req.header("content-type", "application/json").body(body);
     }
-    let r = req.send().await.unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    answer(req).await
 }
 
 /// Sends a request with exactly these headers and body, and no
@@ -297,11 +320,26 @@ pub async fn send_untyped(
     body: Vec<u8>,
     headers: Vec<(&'static str, String)>,
 ) -> (u16, Value) {
+    answer(request(base, method, path, headers).body(body)).await
+}
+
+/// `method base+path` with these headers, not sent yet.
+fn request(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: Vec<(&'static str, String)>,
+) -> reqwest::RequestBuilder {
     let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-    let mut req = http().request(method, format!("{base}{path}")).body(body);
+    let mut req = http().request(method, format!("{base}{path}"));
     for (k, v) in headers {
         req = req.header(k, v);
     }
+    req
+}
+
+/// Sends `req`; its status and parsed body (Null if not JSON).
+async fn answer(req: reqwest::RequestBuilder) -> (u16, Value) {
     let r = req.send().await.unwrap();
     let status = r.status().as_u16();
     let text = r.text().await.unwrap();
@@ -392,6 +430,41 @@ pub async fn alert_detail(base: &str, id: &str) -> Value {
         .unwrap()
         .json()
         .await
+        .unwrap()
+}
+
+/// How many timeline entries of `kind` ("notified", "acknowledged", …)
+/// the alert (from [`alert_detail`]) has.
+pub fn count(alert: &Value, kind: &str) -> usize {
+    alert["timeline"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"]["kind"] == kind)
+        .count()
+}
+
+/// The relay's Prometheus text from `GET /metrics`.
+pub async fn metrics(base: &str) -> String {
+    http()
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// The relay's `klaxon_pending_deadlines` gauge.
+pub async fn pending_deadlines(base: &str) -> u64 {
+    metrics(base)
+        .await
+        .lines()
+        .find_map(|l| l.strip_prefix("klaxon_pending_deadlines "))
+        .unwrap()
+        .trim()
+        .parse()
         .unwrap()
 }
 

@@ -16,53 +16,22 @@
 //! (throughput senders, default 64), `--rate N` and `--devices N` (latency,
 //! defaults 200/200), `--alerts N` (deadlines, default 100000).
 
-use base64::Engine as _;
-use klaxon_crypto::{self as crypto, DeviceIdentity};
+use klaxon_crypto as crypto;
 use klaxon_domain::Roster;
 use klaxon_relay::ingest::RateLimit;
 use klaxon_relay::Relay;
-use serde_json::{json, Value};
+use klaxon_testkit::fixtures;
+use klaxon_testkit::relay::{self, ADMIN};
+use serde_json::json;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
-const ADMIN: &str = "load-admin";
 
+/// alice always on call after `delay`, then bob: `tests/fixtures/load.toml`.
 fn roster(delay: &str) -> Roster {
-    let text = format!(
-        r#"
-[[people]]
-id = "alice"
-name = "Alice"
-[[people]]
-id = "bob"
-name = "Bob"
-[[schedules]]
-id = "primary"
-time_zone = "UTC"
-  [[schedules.layers]]
-  name = "l"
-  rotation = "weekly"
-  length = 1
-  start = "2020-01-06T00:00:00"
-  participants = ["alice"]
-[[policies]]
-id = "p"
-repeat = 0
-  [[policies.steps]]
-  delay = "{delay}"
-  targets = ["schedule:primary"]
-  [[policies.steps]]
-  delay = "1h"
-  targets = ["person:bob"]
-[[services]]
-id = "api"
-name = "API"
-policy = "p"
-routing_key = "{KEY}"
-"#
-    );
+    let text = fixtures::fill(fixtures::LOAD, &[("{delay}", delay), ("{KEY}", KEY)]);
     Roster::parse(&text).unwrap_or_else(|e| panic!("load roster: {e}"))
 }
 
@@ -135,6 +104,23 @@ fn trigger_to(routing_key: &str, key: &str, summary: &str) -> Vec<u8> {
     .unwrap_or_default()
 }
 
+/// POSTs one serialized Events v2 event; true when the relay accepted it (202).
+async fn enqueue(http: &reqwest::Client, base: &str, body: Vec<u8>) -> bool {
+    let sent = http
+        .post(format!("{base}/v2/enqueue"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await;
+    matches!(sent, Ok(r) if r.status().as_u16() == 202)
+}
+
+/// The relay's Prometheus text (empty when its body could not be read).
+async fn metrics_text(http: &reqwest::Client, base: &str) -> String {
+    let answer = http.get(format!("{base}/metrics")).send().await.unwrap();
+    answer.text().await.unwrap_or_default()
+}
+
 /// Sends unique triggers from `clients` tasks for `seconds`; returns events/s.
 async fn throughput(base: &str, clients: u64, seconds: u64, prefix: &str) -> (u64, f64) {
     let ok = Arc::new(AtomicU64::new(0));
@@ -155,19 +141,10 @@ async fn throughput(base: &str, clients: u64, seconds: u64, prefix: &str) -> (u6
             while Instant::now() < stop {
                 let body = trigger(&format!("{prefix}-{c}-{i}"), "load test");
                 i += 1;
-                match http
-                    .post(format!("{base}/v2/enqueue"))
-                    .header("content-type", "application/json")
-                    .body(body)
-                    .send()
-                    .await
-                {
-                    Ok(r) if r.status().as_u16() == 202 => {
-                        ok.fetch_add(1, Ordering::Relaxed);
-                    }
-                    _ => {
-                        errors.fetch_add(1, Ordering::Relaxed);
-                    }
+                if enqueue(&http, &base, body).await {
+                    ok.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    errors.fetch_add(1, Ordering::Relaxed);
                 }
             }
         }));
@@ -182,37 +159,6 @@ async fn throughput(base: &str, clients: u64, seconds: u64, prefix: &str) -> (u6
         eprintln!("  {e} requests failed");
     }
     (n, n as f64 / secs)
-}
-
-async fn enroll(base: &str, person: &str) -> (DeviceIdentity, String) {
-    let http = client();
-    let invite: Value = http
-        .post(format!("{base}/v1/admin/invites"))
-        .bearer_auth(ADMIN)
-        .json(&json!({"person": person}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = DeviceIdentity::generate().unwrap();
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let answer: Value = http
-        .post(format!("{base}/v1/devices/enroll"))
-        .json(&json!({
-            "code": invite["code"], "name": "load",
-            "signing_key": b64.encode(id.signing_public_key()),
-            "sealing_key": b64.encode(id.sealing_public_key()),
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let device = answer["device_id"].as_str().unwrap_or_default().to_string();
-    (id, device)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -236,19 +182,19 @@ async fn latency(base: &str, devices: u64, rate: u64, seconds: u64, spread: bool
         } else {
             "alice".to_string()
         };
-        let (identity, device) = enroll(base, &person).await;
-        let nonce = crypto::new_nonce();
-        let ts = chrono::Utc::now().timestamp();
-        let sig = identity.sign_request("GET", "/v1/stream", ts, &nonce, b"");
-        let response = client()
-            .get(format!("{base}/v1/stream"))
-            .header(crypto::HEADER_DEVICE, device)
-            .header(crypto::HEADER_TIMESTAMP, ts.to_string())
-            .header(crypto::HEADER_NONCE, nonce)
-            .header(crypto::HEADER_SIGNATURE, sig)
-            .send()
-            .await
-            .unwrap();
+        let device = relay::enroll(base, &person).await;
+        let headers = device.headers(
+            "GET",
+            "/v1/stream",
+            b"",
+            chrono::Utc::now(),
+            &crypto::new_nonce(),
+        );
+        let mut request = client().get(format!("{base}/v1/stream"));
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        let response = request.send().await.unwrap();
         let samples = samples.clone();
         readers.push(tokio::spawn(async move {
             let mut body = response.bytes_stream();
@@ -294,12 +240,7 @@ async fn latency(base: &str, devices: u64, rate: u64, seconds: u64, spread: bool
                 KEY.to_string()
             };
             let body = trigger_to(&routing_key, &format!("lat-{i}"), &format!("t={sent:.6}"));
-            let _ = http
-                .post(format!("{base}/v2/enqueue"))
-                .header("content-type", "application/json")
-                .body(body)
-                .send()
-                .await;
+            enqueue(&http, &base, body).await;
         }));
     }
     for s in sends {
@@ -350,12 +291,7 @@ async fn deadlines(base: &str, alerts: u64) {
             let http = client();
             for i in 0..per {
                 let body = trigger(&format!("dl-{c}-{i}"), "deadline");
-                let _ = http
-                    .post(format!("{base}/v2/enqueue"))
-                    .header("content-type", "application/json")
-                    .body(body)
-                    .send()
-                    .await;
+                enqueue(&http, &base, body).await;
             }
         }));
     }
@@ -364,14 +300,7 @@ async fn deadlines(base: &str, alerts: u64) {
     }
     let opened = started.elapsed().as_secs_f64();
     let http = client();
-    let text = http
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap_or_default();
+    let text = metrics_text(&http, base).await;
     println!(
         "deadlines: {} alerts opened in {opened:.1} s ({:.0}/s); pending deadlines {}",
         clients * per,
@@ -385,14 +314,7 @@ async fn deadlines(base: &str, alerts: u64) {
         + Duration::from_secs(10);
     loop {
         tokio::time::sleep(Duration::from_secs(2)).await;
-        let text = http
-            .get(format!("{base}/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap_or_default();
+        let text = metrics_text(&http, base).await;
         let fired = metric(&text, "klaxon_escalation_lag_seconds_count");
         if fired >= (clients * per) as f64 || Instant::now() > until {
             let le = |b: &str| {

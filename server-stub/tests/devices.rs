@@ -146,18 +146,8 @@ async fn a_device_sees_only_its_teams_alerts_and_sync_sends_only_changes() {
     let (relay, base) = start(dir.path(), None).await;
     let alice = enroll(&base, "alice").await;
     let carol = enroll(&base, "carol").await;
-    post(
-        &base,
-        "/v2/enqueue",
-        &trigger(API_KEY, "api-1", "api down", "critical"),
-    )
-    .await;
-    post(
-        &base,
-        "/v2/enqueue",
-        &trigger(SHOP_KEY, "shop-1", "shop down", "error"),
-    )
-    .await;
+    enqueue_trigger(&base, API_KEY, "api-1", "api down", "critical").await;
+    enqueue_trigger(&base, SHOP_KEY, "shop-1", "shop down", "error").await;
 
     let (_, sync) = alice.send(&base, "GET", "/v1/sync", None).await;
     assert_eq!(sync["person"], "alice");
@@ -205,18 +195,8 @@ async fn a_device_sees_only_its_teams_alerts_and_sync_sends_only_changes() {
         .await;
     assert_eq!(again["alerts"], json!([]));
     assert!(again["roster"].is_null());
-    post(
-        &base,
-        "/v2/enqueue",
-        &trigger(API_KEY, "api-2", "api slow", "warning"),
-    )
-    .await;
-    post(
-        &base,
-        "/v2/enqueue",
-        &trigger(SHOP_KEY, "shop-2", "shop slow", "warning"),
-    )
-    .await;
+    enqueue_trigger(&base, API_KEY, "api-2", "api slow", "warning").await;
+    enqueue_trigger(&base, SHOP_KEY, "shop-2", "shop slow", "warning").await;
     let (_, delta) = alice
         .send(&base, "GET", &format!("/v1/sync?cursor={cursor}"), None)
         .await;
@@ -237,18 +217,8 @@ async fn batch_actions_are_idempotent_with_one_outcome_each() {
     let (relay, base) = start(dir.path(), None).await;
     let alice = enroll(&base, "alice").await;
     let bob = enroll(&base, "bob").await;
-    post(
-        &base,
-        "/v2/enqueue",
-        &trigger(API_KEY, "b1", "one", "critical"),
-    )
-    .await;
-    post(
-        &base,
-        "/v2/enqueue",
-        &trigger(API_KEY, "b2", "two", "critical"),
-    )
-    .await;
+    enqueue_trigger(&base, API_KEY, "b1", "one", "critical").await;
+    enqueue_trigger(&base, API_KEY, "b2", "two", "critical").await;
     let a1 = alert_by_key(&base, "b1").await.unwrap()["id"].clone();
     let a2 = alert_by_key(&base, "b2").await.unwrap()["id"].clone();
 
@@ -332,25 +302,20 @@ async fn batch_actions_are_idempotent_with_one_outcome_each() {
     assert_eq!(outcome["outcome"], "rejected");
 
     // Bad batches are 400s naming the field.
-    let (status, body) = alice
-        .send(
-            &base,
-            "POST",
-            "/v1/actions",
-            Some(&json!({"actions": [{"key": "", "alert": a1, "action": "acknowledge"}]})),
-        )
-        .await;
-    assert_eq!(status, 400);
-    assert!(body["errors"][0].as_str().unwrap().contains("key"));
-    let (status, _) = alice
-        .send(
-            &base,
-            "POST",
-            "/v1/actions",
-            Some(&json!({"actions": [{"key": "x", "alert": a1, "action": "dance"}]})),
-        )
-        .await;
-    assert_eq!(status, 400);
+    for (action, error) in [
+        (
+            json!({"key": "", "alert": a1, "action": "acknowledge"}),
+            Some("key"),
+        ),
+        (json!({"key": "x", "alert": a1, "action": "dance"}), None),
+    ] {
+        let batch = json!({ "actions": [action] });
+        let (status, body) = alice.send(&base, "POST", "/v1/actions", Some(&batch)).await;
+        assert_eq!(status, 400, "{batch}: {body}");
+        if let Some(word) = error {
+            assert!(body["errors"][0].as_str().unwrap().contains(word), "{body}");
+        }
+    }
     relay.shutdown().await.unwrap();
 }
 
@@ -359,43 +324,22 @@ async fn push_tokens_register_and_clear() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, base) = start(dir.path(), None).await;
     let alice = enroll(&base, "alice").await;
-    let (status, _) = alice
-        .send(
-            &base,
-            "PUT",
-            "/v1/devices/push-token",
-            Some(&json!({"platform": "apns", "token": "ab12"})),
-        )
-        .await;
-    assert_eq!(status, 204);
-    let (status, body) = alice
-        .send(
-            &base,
-            "PUT",
-            "/v1/devices/push-token",
-            Some(&json!({"platform": "fcm"})),
-        )
-        .await;
-    assert_eq!(status, 400);
-    assert!(body["errors"][0].as_str().unwrap().contains("token"));
-    let (status, _) = alice
-        .send(
-            &base,
-            "PUT",
-            "/v1/devices/push-token",
-            Some(&json!({"platform": "none"})),
-        )
-        .await;
-    assert_eq!(status, 204);
-    let (status, _) = alice
-        .send(
-            &base,
-            "PUT",
-            "/v1/devices/push-token",
-            Some(&json!({"platform": "pigeon", "token": "x"})),
-        )
-        .await;
-    assert_eq!(status, 400);
+    // In order: (body, the status, a word the first error must contain).
+    let cases = [
+        (json!({"platform": "apns", "token": "ab12"}), 204, None),
+        (json!({"platform": "fcm"}), 400, Some("token")),
+        (json!({"platform": "none"}), 204, None),
+        (json!({"platform": "pigeon", "token": "x"}), 400, None),
+    ];
+    for (token, expected, error) in cases {
+        let (status, body) = alice
+            .send(&base, "PUT", "/v1/devices/push-token", Some(&token))
+            .await;
+        assert_eq!(status, expected, "{token}: {body}");
+        if let Some(word) = error {
+            assert!(body["errors"][0].as_str().unwrap().contains(word), "{body}");
+        }
+    }
     relay.shutdown().await.unwrap();
 }
 
@@ -576,26 +520,10 @@ async fn one_action_takes_its_alert_from_the_path() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, base) = start(dir.path(), None).await;
     let alice = enroll(&base, "alice").await;
-    post(
-        &base,
-        "/v2/enqueue",
-        &trigger(API_KEY, "p1", "one", "critical"),
-    )
-    .await;
-    post(
-        &base,
-        "/v2/enqueue",
-        &trigger(API_KEY, "p2", "two", "critical"),
-    )
-    .await;
-    let a1 = alert_by_key(&base, "p1").await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let a2 = alert_by_key(&base, "p2").await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    enqueue_trigger(&base, API_KEY, "p1", "one", "critical").await;
+    enqueue_trigger(&base, API_KEY, "p2", "two", "critical").await;
+    let a1 = alert_id_by_key(&base, "p1").await;
+    let a2 = alert_id_by_key(&base, "p2").await;
     let path = format!("/v1/alerts/{a1}/actions");
 
     // A body naming another alert than the path is refused, and changes nothing.

@@ -37,13 +37,9 @@ async fn pages_only_the_on_call_persons_devices_then_escalates_on_time() {
 
     let sent = std::time::Instant::now();
     assert_eq!(
-        post(
-            &base,
-            "/v2/enqueue",
-            &trigger(API_KEY, "cpu", "CPU on fire", "critical")
-        )
-        .await
-        .0,
+        enqueue_trigger(&base, API_KEY, "cpu", "CPU on fire", "critical")
+            .await
+            .0,
         202
     );
     let page = next_page(&mut alice_rx, 2).await.expect("alice is paged");
@@ -83,12 +79,7 @@ async fn pages_only_the_on_call_persons_devices_then_escalates_on_time() {
 /// been looked at too. A negative check ("nothing escalated") waits on that
 /// instead of sleeping, and fails if the escalator stalls.
 async fn canary(base: &str) {
-    let (status, body) = post(
-        base,
-        "/v2/enqueue",
-        &trigger(API_KEY, "canary", "canary", "critical"),
-    )
-    .await;
+    let (status, body) = enqueue_trigger(base, API_KEY, "canary", "canary", "critical").await;
     assert_eq!(status, 202, "{body}");
 }
 
@@ -118,24 +109,6 @@ fn now_whole_seconds() -> chrono::DateTime<Utc> {
     Utc::now().trunc_subsecs(0)
 }
 
-/// The relay's `klaxon_pending_deadlines` gauge.
-async fn pending_deadlines(base: &str) -> u64 {
-    let text = http()
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("klaxon_pending_deadlines "))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn an_acknowledgement_stops_escalation() {
     let dir = tempfile::tempdir().unwrap();
@@ -144,12 +117,7 @@ async fn an_acknowledgement_stops_escalation() {
     let (relay, base) = start(dir.path(), Some(clock.clone())).await;
     let alice = enroll(&base, "alice").await;
     let mut rx = open_stream(&base, &alice).await;
-    post(
-        &base,
-        "/v2/enqueue",
-        &trigger(API_KEY, "mem", "memory", "error"),
-    )
-    .await;
+    enqueue_trigger(&base, API_KEY, "mem", "memory", "error").await;
     let page = next_page(&mut rx, 2).await.unwrap();
     let body = json!({"actions": [{"key": "k-ack-1", "alert": page["alert"], "action": "acknowledge", "seen": page["revision"]}]});
     let (status, answer) = alice.send(&base, "POST", "/v1/actions", Some(&body)).await;
@@ -170,13 +138,8 @@ async fn an_integration_resolve_stops_escalation() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(now_whole_seconds()));
     let (relay, base) = start(dir.path(), Some(clock.clone())).await;
-    post(
-        &base,
-        "/v2/enqueue",
-        &trigger(API_KEY, "r", "resolve me", "error"),
-    )
-    .await;
-    post(&base, "/v2/enqueue", &action(API_KEY, "r", "resolve")).await;
+    enqueue_trigger(&base, API_KEY, "r", "resolve me", "error").await;
+    enqueue_action(&base, API_KEY, "r", "resolve").await;
     canary(&base).await;
     pass_the_canarys_deadline(&relay, &base, &clock).await;
     let a = alert_by_key(&base, "r").await.unwrap();
@@ -189,16 +152,8 @@ async fn an_integration_resolve_stops_escalation() {
 async fn a_restart_resumes_a_pending_deadline_on_time() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, base) = start(dir.path(), None).await;
-    post(
-        &base,
-        "/v2/enqueue",
-        &trigger(API_KEY, "restart", "survive a restart", "critical"),
-    )
-    .await;
-    let id = alert_by_key(&base, "restart").await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    enqueue_trigger(&base, API_KEY, "restart", "survive a restart", "critical").await;
+    let id = alert_id_by_key(&base, "restart").await;
     relay.shutdown().await.unwrap();
 
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -227,12 +182,7 @@ async fn escalation_follows_an_injected_clock_without_sleeping() {
     // The canary's deadline is 1 ms before the alert's.
     canary(&base).await;
     clock.advance(chrono::Duration::milliseconds(1));
-    post(
-        &base,
-        "/v2/enqueue",
-        &trigger(API_KEY, "manual", "manual clock", "critical"),
-    )
-    .await;
+    enqueue_trigger(&base, API_KEY, "manual", "manual clock", "critical").await;
     assert_eq!(
         alert_by_key(&base, "manual").await.unwrap()["paged"],
         json!(["alice"])
@@ -299,16 +249,8 @@ async fn escalating_at_the_last_step_is_rejected_and_the_page_stays() {
     let (relay, base) = start(dir.path(), Some(clock.clone())).await;
     let alice = enroll(&base, "alice").await;
     let bob = enroll(&base, "bob").await;
-    post(
-        &base,
-        "/v2/enqueue",
-        &trigger(API_KEY, "last", "last step", "critical"),
-    )
-    .await;
-    let id = alert_by_key(&base, "last").await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    enqueue_trigger(&base, API_KEY, "last", "last step", "critical").await;
+    let id = alert_id_by_key(&base, "last").await;
     let path = format!("/v1/alerts/{id}/actions");
 
     let escalate = json!({"key": "a-esc", "alert": id, "action": "escalate"});
@@ -394,12 +336,8 @@ async fn a_deadline_committed_while_the_escalator_works_wakes_it() {
     clock.advance(chrono::Duration::seconds(2));
     relay.wake_escalator();
     // Committed while the backlog is being worked through.
-    let (status, _) = post(
-        &base,
-        "/v2/enqueue",
-        &trigger(API_KEY, "mid-pass", "committed mid-pass", "critical"),
-    )
-    .await;
+    let (status, _) =
+        enqueue_trigger(&base, API_KEY, "mid-pass", "committed mid-pass", "critical").await;
     assert_eq!(status, 202);
     assert!(
         eventually(60, || async {
@@ -430,10 +368,7 @@ async fn a_deadline_committed_while_the_escalator_works_wakes_it() {
         })
         .await
     );
-    let id = alert_by_key(&base, "mid-pass").await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = alert_id_by_key(&base, "mid-pass").await;
     let n = notifications(&alert_detail(&base, &id).await);
     assert_eq!(n[1].0, t0 + chrono::Duration::seconds(4));
     relay.shutdown().await.unwrap();

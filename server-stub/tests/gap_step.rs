@@ -13,38 +13,8 @@ use klaxon_domain::{ManualClock, Roster};
 use klaxon_relay::Relay;
 use std::sync::Arc;
 
-const ROSTER: &str = r##"
-[[people]]
-id = "alice"
-name = "Alice Chen"
-[[people]]
-id = "bob"
-name = "Bob Okafor"
-[[schedules]]
-id = "office"
-time_zone = "UTC"
-  [[schedules.layers]]
-  rotation = "weekly"
-  start = "2026-01-05T00:00:00"
-  participants = ["alice"]
-    [[schedules.layers.restrictions]]
-    days = ["{day}"]
-    from = "09:00"
-    to = "17:00"
-[[policies]]
-id = "office-then-bob"
-  [[policies.steps]]
-  delay = "5m"
-  targets = ["schedule:office"]
-  [[policies.steps]]
-  delay = "10m"
-  targets = ["person:bob"]
-[[services]]
-id = "api"
-name = "Public API"
-policy = "office-then-bob"
-routing_key = "0123456789abcdef0123456789abcdef"
-"##;
+/// An office open one weekday, then bob: `tests/fixtures/office-one-day.toml`.
+const ROSTER: &str = klaxon_testkit::fixtures::OFFICE_ONE_DAY;
 
 #[tokio::test]
 async fn a_page_in_a_schedule_gap_goes_straight_to_the_next_step() {
@@ -54,7 +24,8 @@ async fn a_page_in_a_schedule_gap_goes_straight_to_the_next_step() {
         .weekday()
         .to_string()
         .to_lowercase();
-    let roster = Roster::parse(&ROSTER.replace("{day}", &day)).unwrap();
+    let roster =
+        Roster::parse(&klaxon_testkit::fixtures::fill(ROSTER, &[("{day}", &day)])).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let relay = Relay::new(roster, db(dir.path()))
         .admin_token(Some(ADMIN.to_string()))
@@ -66,12 +37,7 @@ async fn a_page_in_a_schedule_gap_goes_straight_to_the_next_step() {
     let bob = enroll(&base, "bob").await;
     let mut stream = open_stream(&base, &bob).await;
 
-    let (status, _) = post(
-        &base,
-        "/v2/enqueue",
-        &trigger(API_KEY, "gap", "db down at night", "critical"),
-    )
-    .await;
+    let (status, _) = enqueue_trigger(&base, API_KEY, "gap", "db down at night", "critical").await;
     assert_eq!(status, 202);
     // Bob's phone gets the page with the clock still at the trigger instant.
     let page = next_page(&mut stream, 5).await.expect("bob was paged");

@@ -67,14 +67,7 @@ async fn a_body_that_stalls_is_answered_408_in_json() {
         assert!(started.elapsed() < Duration::from_secs(5), "{path}");
     }
     // The refused ingest requests count as rejected events.
-    let metrics = http()
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics(&base).await;
     assert!(
         metrics.contains("klaxon_events_rejected_total{code=\"408\"} 2"),
         "{metrics}"
@@ -92,12 +85,8 @@ async fn the_event_stream_outlives_the_request_timeout() {
     let alice = enroll(&base, "alice").await;
     let mut events = open_stream(&base, &alice).await;
     tokio::time::sleep(Duration::from_millis(1200)).await;
-    let (status, _) = post(
-        &base,
-        "/v2/enqueue",
-        &trigger(API_KEY, "late", "after the timeout", "critical"),
-    )
-    .await;
+    let (status, _) =
+        enqueue_trigger(&base, API_KEY, "late", "after the timeout", "critical").await;
     assert_eq!(status, 202);
     let page = next_page(&mut events, 10).await;
     assert_eq!(page.expect("the stream is still open")["dedup_key"], "late");
@@ -142,10 +131,12 @@ async fn an_event_being_committed_when_the_grace_ends_is_still_answered() {
     let sent = tokio::spawn({
         let base = base.clone();
         async move {
-            post(
+            enqueue_trigger(
                 &base,
-                "/v2/enqueue",
-                &trigger(API_KEY, "mid-commit", "in flight at shutdown", "critical"),
+                API_KEY,
+                "mid-commit",
+                "in flight at shutdown",
+                "critical",
             )
             .await
         }

@@ -5,17 +5,13 @@
 
 use klaxon_testkit::fakes;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
-use fakes::apns::FakeApns;
+use fakes::apns::{p8_key, FakeApns};
 use klaxon_crypto::{seal, DeviceIdentity};
 use klaxon_domain::{ManualClock, Priority};
 use klaxon_relay::push::{
     ApnsClient, ApnsConfig, PushGateway, PushMessage, PushOutcome, PushTarget, ENV_APNS_KEY_FILE,
     ENV_APNS_KEY_ID, ENV_APNS_TEAM_ID, ENV_APNS_TOPIC, ENV_APNS_URL,
 };
-use ring::rand::SystemRandom;
-use ring::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_FIXED_SIGNING};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,19 +20,6 @@ const TEAM_ID: &str = "DEF123GHIJ";
 const TOPIC: &str = "dev.klaxon.app";
 const DEVICE: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90";
 const SUMMARY: &str = "Disk full on db-7: customer ledger writes failing";
-
-/// A fresh P-256 key as Apple's `.p8` (PEM PKCS#8) and its public point.
-fn p8_key() -> (String, Vec<u8>) {
-    let rng = SystemRandom::new();
-    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
-    let pair =
-        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).unwrap();
-    let pem = format!(
-        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
-        STANDARD.encode(pkcs8.as_ref())
-    );
-    (pem, pair.public_key().as_ref().to_vec())
-}
 
 struct Setup {
     fake: FakeApns,

@@ -77,12 +77,7 @@ async fn pages_are_pushed_sealed_and_dead_tokens_are_dropped() {
         .await;
     assert_eq!(status, 204);
 
-    post(
-        &base,
-        "/v2/enqueue",
-        &trigger(API_KEY, "p1", "pushed", "critical"),
-    )
-    .await;
+    enqueue_trigger(&base, API_KEY, "p1", "pushed", "critical").await;
     assert!(eventually(2, || async { recorder.sent.lock().unwrap().len() == 1 }).await);
     let (token, sealed) = recorder.sent.lock().unwrap()[0].clone();
     assert_eq!(token, "tok-1");
@@ -92,21 +87,9 @@ async fn pages_are_pushed_sealed_and_dead_tokens_are_dropped() {
 
     // The provider says the token is dead: it is removed.
     *recorder.answer_unregistered.lock().unwrap() = true;
-    post(
-        &base,
-        "/v2/enqueue",
-        &trigger(API_KEY, "p2", "to a dead token", "critical"),
-    )
-    .await;
+    enqueue_trigger(&base, API_KEY, "p2", "to a dead token", "critical").await;
     assert!(eventually(2, || async { recorder.sent.lock().unwrap().len() == 2 }).await);
-    let metrics = http()
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics(&base).await;
     assert!(
         eventually(2, || async {
             relay
@@ -121,22 +104,10 @@ async fn pages_are_pushed_sealed_and_dead_tokens_are_dropped() {
         })
         .await
     );
-    post(
-        &base,
-        "/v2/enqueue",
-        &trigger(API_KEY, "p3", "nobody to push to", "critical"),
-    )
-    .await;
+    enqueue_trigger(&base, API_KEY, "p3", "nobody to push to", "critical").await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(recorder.sent.lock().unwrap().len(), 2);
-    let metrics2 = http()
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics2 = common::metrics(&base).await;
     assert!(
         metrics2.contains("klaxon_push_failures_total{reason=\"unregistered\"} 1"),
         "{metrics} / {metrics2}"
@@ -173,12 +144,7 @@ async fn pushes_are_retried_and_a_restart_sends_what_was_pending() {
             .0,
         204
     );
-    post(
-        &base,
-        "/v2/enqueue",
-        &trigger(SHOP_KEY, "retry", "retry me", "critical"),
-    )
-    .await;
+    enqueue_trigger(&base, SHOP_KEY, "retry", "retry me", "critical").await;
     // The provider keeps asking for a retry: the worker tries again.
     assert!(eventually(5, || async { failing.sent.lock().unwrap().len() >= 2 }).await);
     relay.shutdown().await.unwrap();

@@ -7,54 +7,23 @@
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::process::{ChildStdin, Command, Output, Stdio};
 use std::sync::mpsc::{channel, Receiver};
 use std::time::{Duration, Instant};
 
-const ADMIN: &str = "pager-test-admin";
-const KEY: &str = "0123456789abcdef0123456789abcdef";
+use klaxon_testkit::process::{free_port, serve_command, wait_listening, Killed};
+use klaxon_testkit::relay::{alert_detail, count, ADMIN, API_KEY as KEY};
+
 const WAIT: Duration = Duration::from_secs(20);
-
-/// A child process killed when the test ends, pass or fail.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// `klaxon serve` on the relay tests' roster (alice on call, bob after 2 s).
 fn serve(db: &Path, port: u16) -> Killed {
-    let roster = format!(
-        "{}/../tests/fixtures/relay.toml",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let child = Command::new(env!("CARGO_BIN_EXE_klaxon"))
-        .args(["serve", "--config", &roster, "--db"])
-        .arg(db)
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .env("KLAXON_ADMIN_TOKEN", ADMIN)
-        .env("KLAXON_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+    let child = serve_command(env!("CARGO_BIN_EXE_klaxon"), db, port, ADMIN)
         .spawn()
         .unwrap();
-    let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < WAIT, "serve never listened");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Killed(child)
+    let child = Killed(child);
+    wait_listening(port);
+    child
 }
 
 fn klaxon(args: &[&str]) -> Output {
@@ -100,31 +69,11 @@ fn alerts(base: &str) -> Vec<Value> {
 
 /// The relay's full alert (with its timeline) from the admin API.
 fn admin_alert(base: &str, id: &str) -> Value {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap()
-        .block_on(async {
-            reqwest::Client::new()
-                .get(format!("{base}/v1/admin/alerts/{id}"))
-                .bearer_auth(ADMIN)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap()
-        })
-}
-
-fn timeline_count(alert: &Value, kind: &str) -> usize {
-    alert["timeline"]["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["event"]["kind"] == kind)
-        .count()
+        .block_on(alert_detail(base, id))
 }
 
 /// A running `klaxon pager --json-events`: its stdin and its parsed events.
@@ -319,7 +268,7 @@ fn a_critical_page_rings_until_acknowledged_and_an_offline_ack_applies_once() {
     );
     let full = admin_alert(&base, &id2);
     assert_eq!(
-        timeline_count(&full, "acknowledged"),
+        count(&full, "acknowledged"),
         1,
         "one acknowledgement: {full}"
     );
@@ -457,7 +406,7 @@ fn a_running_pager_and_parallel_ack_commands_share_one_state_directory() {
     for id in &ids {
         let alert = a.iter().find(|a| a["id"] == id.as_str()).unwrap();
         assert_eq!(alert["acknowledged_by"], "alice");
-        assert_eq!(timeline_count(&admin_alert(&base, id), "acknowledged"), 1);
+        assert_eq!(count(&admin_alert(&base, id), "acknowledged"), 1);
     }
     for id in &ids {
         let stopped = |e: &Value| is(e, "ring_stop") && e["alert"] == id.as_str();

@@ -1,52 +1,61 @@
 //! `klaxon send`, `klaxon invite` and `klaxon alerts` against a real
-//! `klaxon serve` process: output shapes and exit codes of CONTRACT §2.
+//! `klaxon serve` process: output shapes and exit codes of docs/cli.md.
 
 use serde_json::Value;
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::sync::mpsc::Receiver;
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-const ADMIN: &str = "cli-test-admin";
-const KEY: &str = "0123456789abcdef0123456789abcdef";
+use klaxon_testkit::fixtures;
+use klaxon_testkit::process::{free_port, serve_command, stderr_lines, wait_listening, Killed};
+use klaxon_testkit::relay::{ADMIN, API_KEY as KEY};
 
-struct Serve(Child);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// `klaxon serve` on the relay fixture, listening: its guard and base URL.
+fn serve(dir: &Path) -> (Killed, String) {
+    let port = free_port();
+    let child = serve_command(
+        env!("CARGO_BIN_EXE_klaxon"),
+        &dir.join("cli.db"),
+        port,
+        ADMIN,
+    )
+    .spawn()
+    .unwrap();
+    let child = Killed(child);
+    wait_listening(port);
+    (child, format!("http://127.0.0.1:{port}"))
 }
 
-fn serve(dir: &std::path::Path) -> (Serve, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let roster = format!(
-        "{}/../tests/fixtures/relay.toml",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let child = Command::new(env!("CARGO_BIN_EXE_klaxon"))
-        .args(["serve", "--config", &roster, "--db"])
-        .arg(dir.join("cli.db"))
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .env("KLAXON_ADMIN_TOKEN", ADMIN)
-        .env("KLAXON_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
+/// `klaxon serve` on a free port, logging at `info` (whatever
+/// `KLAXON_LOG_FORMAT` says outside) to a pipe, with `configure` applied
+/// first: its port, process id and guard, and its stderr lines as they come
+/// (with the thread reading them).
+fn serve_logging(
+    db: &Path,
+    configure: impl FnOnce(&mut Command) -> &mut Command,
+) -> (u16, u32, Killed, Receiver<String>, JoinHandle<()>) {
+    let port = free_port();
+    let mut command = serve_command(env!("CARGO_BIN_EXE_klaxon"), db, port, ADMIN);
+    command
+        .env("KLAXON_LOG", "info")
+        .env_remove("KLAXON_LOG_FORMAT")
+        .stderr(Stdio::piped());
+    let mut child = configure(&mut command).spawn().unwrap();
+    let pid = child.id();
+    let stderr = child.stderr.take().unwrap();
+    let (rx, reader) = stderr_lines(stderr);
+    (port, pid, Killed(child), rx, reader)
+}
+
+/// Sends SIGTERM to `pid` (a graceful stop).
+fn terminate(pid: u32) {
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
         .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "serve never listened"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (Serve(child), base)
+    assert!(killed.success());
 }
 
 fn klaxon(args: &[&str], admin: bool) -> Output {
@@ -58,6 +67,14 @@ fn klaxon(args: &[&str], admin: bool) -> Output {
     cmd.output().unwrap()
 }
 
+/// `klaxon send --relay <base> --routing-key <the infra key> <args>`,
+/// without the admin token.
+fn send(base: &str, args: &[&str]) -> Output {
+    let mut all = vec!["send", "--relay", base, "--routing-key", KEY];
+    all.extend_from_slice(args);
+    klaxon(&all, false)
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -67,13 +84,9 @@ fn send_invite_and_alerts_work_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
     let (_serve, base) = serve(dir.path());
 
-    let out = klaxon(
+    let out = send(
+        &base,
         &[
-            "send",
-            "--relay",
-            &base,
-            "--routing-key",
-            KEY,
             "--summary",
             "test page",
             "--severity",
@@ -81,7 +94,6 @@ fn send_invite_and_alerts_work_end_to_end() {
             "--dedup-key",
             "cli-1",
         ],
-        false,
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "cli-1\n");
@@ -114,20 +126,7 @@ fn send_invite_and_alerts_work_end_to_end() {
     assert_eq!(a["priority"], "high");
     assert_eq!(a["paged"], serde_json::json!(["alice"]));
 
-    let out = klaxon(
-        &[
-            "send",
-            "--relay",
-            &base,
-            "--routing-key",
-            KEY,
-            "--action",
-            "acknowledge",
-            "--dedup-key",
-            "cli-1",
-        ],
-        false,
-    );
+    let out = send(&base, &["--action", "acknowledge", "--dedup-key", "cli-1"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let out = klaxon(
         &["alerts", "--relay", &base, "--status", "acknowledged"],
@@ -177,33 +176,11 @@ fn refusals_are_one_line_and_exit_2() {
         text(&out.stderr)
     );
     let long = "y".repeat(1025);
-    let out = klaxon(
-        &[
-            "send",
-            "--relay",
-            &base,
-            "--routing-key",
-            KEY,
-            "--summary",
-            &long,
-        ],
-        false,
-    );
+    let out = send(&base, &["--summary", &long]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("payload.summary"));
     // Acknowledge without a key is bad usage; an unreachable relay is one line.
-    let out = klaxon(
-        &[
-            "send",
-            "--relay",
-            &base,
-            "--routing-key",
-            KEY,
-            "--action",
-            "resolve",
-        ],
-        false,
-    );
+    let out = send(&base, &["--action", "resolve"]);
     assert_eq!(out.status.code(), Some(2));
     let out = klaxon(&["alerts", "--relay", "http://127.0.0.1:9"], true);
     assert_eq!(out.status.code(), Some(2));
@@ -221,40 +198,9 @@ fn refusals_are_one_line_and_exit_2() {
 
 #[test]
 fn serve_logs_json_lines_with_log_format_json() {
-    use std::io::BufRead as _;
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let roster = format!(
-        "{}/../tests/fixtures/relay.toml",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_klaxon"))
-        .args(["serve", "--config", &roster, "--db"])
-        .arg(dir.path().join("json.db"))
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .args(["--log-format", "json"])
-        .env("KLAXON_ADMIN_TOKEN", ADMIN)
-        .env("KLAXON_LOG", "info")
-        .env_remove("KLAXON_LOG_FORMAT")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let stderr = child.stderr.take().unwrap();
-    let serve = Serve(child);
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    let reader = std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
+    let (port, pid, serve, rx, reader) = serve_logging(&dir.path().join("json.db"), |c| {
+        c.args(["--log-format", "json"])
     });
     let mut lines: Vec<String> = Vec::new();
     let wait_for = |lines: &mut Vec<String>, message: &str| {
@@ -277,13 +223,9 @@ fn serve_logs_json_lines_with_log_format_json() {
 
     // A page makes the relay log an event with its own fields.
     let base = format!("http://127.0.0.1:{port}");
-    let out = klaxon(
+    let out = send(
+        &base,
         &[
-            "send",
-            "--relay",
-            &base,
-            "--routing-key",
-            KEY,
             "--summary",
             "json logs",
             "--severity",
@@ -291,17 +233,12 @@ fn serve_logs_json_lines_with_log_format_json() {
             "--dedup-key",
             "json-1",
         ],
-        false,
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     wait_for(&mut lines, "paging");
 
     // A graceful stop logs too; then every line the process wrote is read.
-    let killed = Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    terminate(pid);
     wait_for(&mut lines, "relay shutting down");
     drop(serve);
     reader.join().unwrap();
@@ -343,7 +280,8 @@ fn serve_logs_json_lines_with_log_format_json() {
 
     // The environment variable picks the format too; a wrong one is bad usage.
     let out = Command::new(env!("CARGO_BIN_EXE_klaxon"))
-        .args(["serve", "--config", &roster])
+        .args(["serve", "--config"])
+        .arg(fixtures::path("relay.toml"))
         .env("KLAXON_LOG_FORMAT", "yaml")
         .output()
         .unwrap();
@@ -376,15 +314,10 @@ fn send_needs_a_summary_only_to_trigger() {
     // Acknowledge and resolve go through without one.
     let dir = tempfile::tempdir().unwrap();
     let (_serve, base) = serve(dir.path());
-    let send = |extra: &[&str]| {
-        let mut args = vec!["send", "--relay", &base, "--routing-key", KEY];
-        args.extend_from_slice(extra);
-        klaxon(&args, false)
-    };
-    let out = send(&["--summary", "disk", "--dedup-key", "d1"]);
+    let out = send(&base, &["--summary", "disk", "--dedup-key", "d1"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     for action in ["acknowledge", "resolve"] {
-        let out = send(&["--action", action, "--dedup-key", "d1"]);
+        let out = send(&base, &["--action", action, "--dedup-key", "d1"]);
         assert_eq!(
             out.status.code(),
             Some(0),
@@ -426,42 +359,10 @@ fn a_relay_that_is_not_an_http_url_is_one_line_naming_the_flag() {
 
 #[test]
 fn serve_logs_plain_text_without_colour_codes_when_stderr_is_not_a_terminal() {
-    use std::io::BufRead as _;
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let roster = format!(
-        "{}/../tests/fixtures/relay.toml",
-        env!("CARGO_MANIFEST_DIR")
-    );
     // stderr is a pipe here, as it is under systemd or a log collector.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_klaxon"))
-        .args(["serve", "--config", &roster, "--db"])
-        .arg(dir.path().join("text.db"))
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .env("KLAXON_ADMIN_TOKEN", ADMIN)
-        .env("KLAXON_LOG", "info")
-        .env_remove("KLAXON_LOG_FORMAT")
-        .env_remove("NO_COLOR")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let stderr = child.stderr.take().unwrap();
-    let serve = Serve(child);
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    let reader = std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (_port, pid, serve, rx, reader) =
+        serve_logging(&dir.path().join("text.db"), |c| c.env_remove("NO_COLOR"));
     let mut lines: Vec<String> = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(20);
     while !lines.iter().any(|l| l.contains("relay listening")) {
@@ -471,11 +372,7 @@ fn serve_logs_plain_text_without_colour_codes_when_stderr_is_not_a_terminal() {
             Err(_) => panic!("no \"relay listening\" log line; stderr so far: {lines:#?}"),
         }
     }
-    let killed = Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    terminate(pid);
     drop(serve);
     reader.join().unwrap();
     lines.extend(rx.try_iter());

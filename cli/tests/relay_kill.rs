@@ -2,40 +2,23 @@
 //! burst of Events v2 triggers: after a restart on the same database every
 //! event that got a 2xx is there, and every escalation deadline still fires.
 
-use serde_json::{json, Value};
+use serde_json::json;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const ADMIN: &str = "kill-test-admin";
-const KEY: &str = "0123456789abcdef0123456789abcdef";
+use klaxon_testkit::process::{free_port, serve_command};
+use klaxon_testkit::relay::{alerts, ADMIN, API_KEY as KEY};
+
 /// Events accepted before the SIGKILL.
 const MIN_BURST: usize = 50;
 
-fn roster_path() -> String {
-    format!(
-        "{}/../tests/fixtures/relay.toml",
-        env!("CARGO_MANIFEST_DIR")
-    )
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
+/// `klaxon serve` with a rate limit no burst reaches.
 fn serve(db: &Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_klaxon"))
-        .args(["serve", "--config", &roster_path(), "--db"])
-        .arg(db)
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .env("KLAXON_ADMIN_TOKEN", ADMIN)
+    serve_command(env!("CARGO_BIN_EXE_klaxon"), db, port, ADMIN)
         .env("KLAXON_RATE_LIMIT", "100000")
         .env("KLAXON_RATE_BURST", "100000")
-        .env("KLAXON_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .unwrap()
 }
@@ -60,18 +43,6 @@ async fn wait_healthy(base: &str) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("the relay at {base} never became healthy");
-}
-
-async fn alerts(base: &str) -> Vec<Value> {
-    client()
-        .get(format!("{base}/v1/admin/alerts"))
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,16 +1,18 @@
 //! `klaxon roster ...` end to end: the real binary against the fixture
 //! rosters in `tests/fixtures/`, checking exit codes, the `--json` shapes of
-//! CONTRACT.md §2, the one-line-per-problem errors and DST changes.
+//! docs/cli.md, the one-line-per-problem errors and DST changes.
 //!
-//! Fixtures: `roster.toml` (the CONTRACT §1 example made complete, plus a
+//! Fixtures: `roster.toml` (the docs/roster.md example made complete, plus a
 //! daily schedule across the 2026-03-08 Chicago DST change), `gaps.toml`
 //! (business hours only) and `bad-roster.toml` (several problems).
 
+use klaxon_testkit::fixtures;
 use serde_json::{json, Value};
 use std::process::{Command, Output};
 
+/// The path of `tests/fixtures/<name>`, as the CLI prints it.
 fn fixture(name: &str) -> String {
-    format!("{}/../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+    fixtures::path(name).display().to_string()
 }
 
 fn klaxon(args: &[&str]) -> Output {
@@ -52,6 +54,18 @@ fn assert_exit(out: &Output, code: i32) {
 fn json_of(out: &Output) -> Value {
     assert_exit(out, 0);
     serde_json::from_str(&stdout(out)).expect("valid JSON on stdout")
+}
+
+/// `klaxon roster shifts --config tests/fixtures/roster.toml <args>`'s
+/// JSON (asserting exit 0).
+fn shifts_json(args: &str) -> Value {
+    json_of(&roster("shifts", "roster.toml", args))
+}
+
+/// `klaxon roster who --config tests/fixtures/roster.toml <args>`'s JSON
+/// (asserting exit 0).
+fn who_json(args: &str) -> Value {
+    json_of(&roster("who", "roster.toml", args))
 }
 
 /// Asserts bad input: exit 2, nothing on stdout, exactly one stderr line
@@ -218,23 +232,13 @@ fn garbage_roster_is_bad_input_not_a_crash() {
 fn who_json_has_the_contract_shape() {
     // 2026-01-12 10:00 CST, a Monday: bob's round-the-clock week, alice's
     // business-hours week (the later layer wins).
-    let out = roster(
-        "who",
-        "roster.toml",
-        "--schedule primary --at 2026-01-12T16:00:00Z --json",
-    );
     assert_eq!(
-        json_of(&out),
+        who_json("--schedule primary --at 2026-01-12T16:00:00Z --json"),
         json!({"schedule": "primary", "at": "2026-01-12T10:00:00-06:00", "people": ["alice"]})
     );
     // 20:00 CST the same day: only the round-the-clock layer.
-    let out = roster(
-        "who",
-        "roster.toml",
-        "--schedule primary --at 2026-01-12T20:00:00-06:00 --json",
-    );
     assert_eq!(
-        json_of(&out),
+        who_json("--schedule primary --at 2026-01-12T20:00:00-06:00 --json"),
         json!({"schedule": "primary", "at": "2026-01-12T20:00:00-06:00", "people": ["bob"]})
     );
 }
@@ -258,7 +262,7 @@ fn who_sees_an_override_that_replaces_someone() {
 
 #[test]
 fn who_defaults_to_now() {
-    let body = json_of(&roster("who", "roster.toml", "--schedule daily --json"));
+    let body = who_json("--schedule daily --json");
     assert_eq!(body["schedule"], "daily");
     assert_eq!(body["people"].as_array().map(Vec::len), Some(1), "{body}");
     let at = body["at"].as_str().unwrap();
@@ -287,13 +291,8 @@ fn who_for_people_shows_the_zone_names_and_next_handoff() {
 
 #[test]
 fn shifts_json_has_the_contract_shape() {
-    let out = roster(
-        "shifts",
-        "roster.toml",
-        "--schedule primary --from 2026-01-12T09:00:00-06:00 --to 2026-01-14T09:00:00-06:00 --json",
-    );
     assert_eq!(
-        json_of(&out),
+        shifts_json("--schedule primary --from 2026-01-12T09:00:00-06:00 --to 2026-01-14T09:00:00-06:00 --json"),
         json!([
             {"person": "alice", "start": "2026-01-12T09:00:00-06:00", "end": "2026-01-12T17:00:00-06:00"},
             {"person": "bob", "start": "2026-01-12T17:00:00-06:00", "end": "2026-01-13T09:00:00-06:00"},
@@ -305,13 +304,10 @@ fn shifts_json_has_the_contract_shape() {
 
 #[test]
 fn shifts_are_clipped_to_the_window() {
-    let out = roster(
-        "shifts",
-        "roster.toml",
-        "--schedule daily --from 2026-03-02T12:00:00Z --to 2026-03-02T13:00:00Z --json",
-    );
     assert_eq!(
-        json_of(&out),
+        shifts_json(
+            "--schedule daily --from 2026-03-02T12:00:00Z --to 2026-03-02T13:00:00Z --json"
+        ),
         json!([{"person": "alice", "start": "2026-03-02T06:00:00-06:00", "end": "2026-03-02T07:00:00-06:00"}])
     );
 }
@@ -321,13 +317,8 @@ fn daily_rotation_across_spring_forward_keeps_the_wall_clock_handoff() {
     // Chicago springs forward on Sunday 2026-03-08 at 02:00: the 09:00
     // handoff stays at 09:00, the offset goes from -06:00 to -05:00 and the
     // Saturday shift lasts 23 real hours.
-    let out = roster(
-        "shifts",
-        "roster.toml",
-        "--schedule daily --from 2026-03-06T09:00:00-06:00 --to 2026-03-10T09:00:00-05:00 --json",
-    );
     assert_eq!(
-        json_of(&out),
+        shifts_json("--schedule daily --from 2026-03-06T09:00:00-06:00 --to 2026-03-10T09:00:00-05:00 --json"),
         json!([
             {"person": "carol", "start": "2026-03-06T09:00:00-06:00", "end": "2026-03-07T09:00:00-06:00"},
             {"person": "alice", "start": "2026-03-07T09:00:00-06:00", "end": "2026-03-08T09:00:00-05:00"},
@@ -341,13 +332,8 @@ fn daily_rotation_across_spring_forward_keeps_the_wall_clock_handoff() {
 fn weekly_rotation_across_spring_forward_prints_both_offsets() {
     // The weekend of 2026-03-07/08 is in alice's round-the-clock week
     // (Mon 03-02 .. Mon 03-09); the business-hours layer is off at weekends.
-    let out = roster(
-        "shifts",
-        "roster.toml",
-        "--schedule primary --from 2026-03-07T00:00:00-06:00 --to 2026-03-09T00:00:00-05:00 --json",
-    );
     assert_eq!(
-        json_of(&out),
+        shifts_json("--schedule primary --from 2026-03-07T00:00:00-06:00 --to 2026-03-09T00:00:00-05:00 --json"),
         json!([{"person": "alice", "start": "2026-03-07T00:00:00-06:00", "end": "2026-03-09T00:00:00-05:00"}])
     );
 }
@@ -607,27 +593,19 @@ fn hourly_roster(zone: &str, start: &str) -> (tempfile::TempDir, String) {
     let path = dir.path().join("hourly.toml");
     std::fs::write(
         &path,
-        format!(
-            r#"
-[[people]]
-id = "alice"
-name = "Alice Chen"
-[[people]]
-id = "bob"
-name = "Bob Okafor"
-[[schedules]]
-id = "s"
-time_zone = "{zone}"
-  [[schedules.layers]]
-  rotation = "hourly"
-  start = "{start}"
-  participants = ["alice", "bob"]
-"#
-        ),
+        fixtures::fill(fixtures::HOURLY, &[("{zone}", zone), ("{start}", start)]),
     )
     .unwrap();
     let path = path.display().to_string();
     (dir, path)
+}
+
+/// `klaxon roster <command> --config <config> --schedule s <args>`: a
+/// query of the one schedule of [`hourly_roster`].
+fn schedule_s(config: &str, command: &str, args: &[&str]) -> Output {
+    let mut all = vec!["roster", command, "--config", config, "--schedule", "s"];
+    all.extend_from_slice(args);
+    klaxon(&all)
 }
 
 #[test]
@@ -666,28 +644,9 @@ fn instants_whose_outputs_would_leave_years_1_to_9999_are_refused_naming_the_fla
     }
 
     // The last instant accepted prints a four-digit year in the zone...
-    let out = klaxon(&[
-        "roster",
-        "who",
-        "--config",
-        &config,
-        "--schedule",
-        "s",
-        "--at",
-        "9997-12-31T23:59:59Z",
-        "--json",
-    ]);
+    let out = schedule_s(&config, "who", &["--at", "9997-12-31T23:59:59Z", "--json"]);
     assert_eq!(json_of(&out)["at"], "9998-01-01T13:44:59+13:45");
-    let out = klaxon(&[
-        "roster",
-        "who",
-        "--config",
-        &config,
-        "--schedule",
-        "s",
-        "--at",
-        "9997-12-31T23:59:59Z",
-    ]);
+    let out = schedule_s(&config, "who", &["--at", "9997-12-31T23:59:59Z"]);
     assert_exit(&out, 0);
     assert!(
         stdout(&out).contains("next handoff: Thu 9998-01-01 14:00"),
@@ -699,18 +658,7 @@ fn instants_whose_outputs_would_leave_years_1_to_9999_are_refused_naming_the_fla
         ("9997-12-01T00:00:00Z", "9997-12-31T23:59:59Z"),
         ("1970-01-01T00:00:00Z", "1970-01-02T00:00:00Z"),
     ] {
-        let out = klaxon(&[
-            "roster",
-            "ical",
-            "--config",
-            &config,
-            "--schedule",
-            "s",
-            "--from",
-            from,
-            "--to",
-            to,
-        ]);
+        let out = schedule_s(&config, "ical", &["--from", from, "--to", to]);
         assert_exit(&out, 0);
         let text = stdout(&out);
         let stamps: Vec<&str> = text
@@ -739,31 +687,19 @@ fn an_offset_with_seconds_prints_the_exact_instant() {
     // Monrovia Mean Time was -00:44:30 until 1972-01-07: RFC 3339 cannot
     // write that offset, so those instants print in UTC; from then on GMT.
     let (_dir, config) = hourly_roster("Africa/Monrovia", "1971-12-01T00:00:00");
-    let out = klaxon(&[
-        "roster",
-        "who",
-        "--config",
-        &config,
-        "--schedule",
-        "s",
-        "--at",
-        "1971-06-01T12:00:00Z",
-        "--json",
-    ]);
+    let out = schedule_s(&config, "who", &["--at", "1971-06-01T12:00:00Z", "--json"]);
     assert_eq!(json_of(&out)["at"], "1971-06-01T12:00:00Z");
-    let out = klaxon(&[
-        "roster",
-        "shifts",
-        "--config",
+    let out = schedule_s(
         &config,
-        "--schedule",
-        "s",
-        "--from",
-        "1972-01-06T22:00:00Z",
-        "--to",
-        "1972-01-07T02:00:00Z",
-        "--json",
-    ]);
+        "shifts",
+        &[
+            "--from",
+            "1972-01-06T22:00:00Z",
+            "--to",
+            "1972-01-07T02:00:00Z",
+            "--json",
+        ],
+    );
     let shifts = json_of(&out);
     let starts: Vec<&str> = shifts
         .as_array()

@@ -5,11 +5,15 @@
 //!   its own TOML.
 //! - [`fakes`]: local stand-ins for APNs and FCM that enforce the providers'
 //!   documented wire rules and record what they were sent.
-//! - [`relay`]: a real relay on loopback, and a signing test device.
+//! - [`relay`]: a real relay on loopback, a signing test device, and the
+//!   HTTP calls monitoring and an admin make.
+//! - [`process`]: the `klaxon` binary as a real process (`klaxon serve`),
+//!   for the CLI's tests.
 //!
 //! It never links the device crate, so the relay's tests can use it and the
 //! relay still depends on nothing of the phone's.
 
 pub mod fakes;
 pub mod fixtures;
+pub mod process;
 pub mod relay;

@@ -306,3 +306,131 @@ pub fn page_of(alert: &Alert, details: &AlertDetails, step_seq: u32, roster: &Ro
         status_update: false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use klaxon_domain::alert::{Action, Actor};
+    use klaxon_domain::Priority;
+
+    fn roster() -> Roster {
+        Roster::parse(klaxon_testkit::fixtures::RELAY_ROSTER).unwrap()
+    }
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_767_225_600 + secs, 0).unwrap()
+    }
+
+    fn trigger() -> Trigger {
+        Trigger {
+            service: "api".into(),
+            dedup_key: "disk".into(),
+            summary: "disk full".into(),
+            priority: Priority::High,
+            actor: Actor::integration("events_v2"),
+        }
+    }
+
+    fn opened(roster: &Roster, push: bool) -> Plan {
+        let ctx = PlanContext {
+            roster,
+            now: at(0),
+            push,
+        };
+        let (plan, outcome) = plan_trigger(None, "a1", trigger(), AlertDetails::default(), &ctx);
+        assert_eq!(outcome, TriggerOutcome::Opened);
+        plan.unwrap()
+    }
+
+    /// A new alert's plan pages step 1 at once, with the page built from the
+    /// alert as it stands, and keeps a deadline for step 2.
+    #[test]
+    fn a_trigger_plans_its_first_page_and_the_next_deadline() {
+        let roster = roster();
+        let plan = opened(&roster, true);
+        assert_eq!(plan.pages.len(), 1);
+        assert_eq!(plan.pages[0].people, ["alice"]);
+        assert_eq!(plan.pages[0].page.step_seq, 1);
+        assert_eq!(plan.pages[0].page.service_name, "Public API");
+        assert!(plan.push && plan.status_pushes.is_none());
+        assert_eq!(plan.deadline_ms, Some(at(2).timestamp_millis()));
+        // Without a pusher nothing is queued for push.
+        assert!(!opened(&roster, false).push);
+    }
+
+    /// A re-send of the same trigger changes nothing: no plan, no write.
+    #[test]
+    fn a_repeated_trigger_plans_nothing() {
+        let roster = roster();
+        let plan = opened(&roster, true);
+        let ctx = PlanContext {
+            roster: &roster,
+            now: at(1),
+            push: true,
+        };
+        let (again, outcome) = plan_trigger(
+            Some(plan.alert),
+            "",
+            trigger(),
+            AlertDetails::default(),
+            &ctx,
+        );
+        assert_eq!(outcome, TriggerOutcome::Deduplicated);
+        assert!(again.is_none());
+    }
+
+    /// An acknowledgement tells every paged device (no exceptions), clears
+    /// the deadline and reports the time to acknowledge.
+    #[test]
+    fn an_acknowledgement_plans_status_pushes_and_clears_the_deadline() {
+        let roster = roster();
+        let plan = opened(&roster, true);
+        let ctx = PlanContext {
+            roster: &roster,
+            now: at(1),
+            push: true,
+        };
+        let cmd = Command {
+            action: Action::Acknowledge,
+            actor: Actor::device("alice"),
+            key: None,
+            seen: None,
+        };
+        let (ack, outcome) = plan_command(plan.alert, plan.details, &cmd, &ctx);
+        assert_eq!(outcome, Outcome::Applied);
+        let ack = ack.unwrap();
+        assert_eq!(ack.deadline_ms, None);
+        assert_eq!(ack.ack_seconds, Some(1.0));
+        let status = ack.status_pushes.unwrap();
+        assert!(status.page.status_update && status.except.is_empty());
+        assert!(!status.forget_paged);
+    }
+
+    /// A deadline claimed early fires nothing and only moves the row; one
+    /// claimed on time fires step 2, reports its lag, and tells the devices
+    /// step 1 paged (but not bob's, whom step 2 pages).
+    #[test]
+    fn a_tick_reschedules_or_escalates() {
+        let roster = roster();
+        let plan = opened(&roster, true);
+        let due = at(2).timestamp_millis();
+        let early = PlanContext {
+            roster: &roster,
+            now: at(1),
+            push: true,
+        };
+        let rescheduled = plan_tick(plan.alert.clone(), plan.details.clone(), due, &early);
+        assert!(matches!(rescheduled, TickPlan::Reschedule(Some(ms)) if ms == due));
+        let late = PlanContext {
+            roster: &roster,
+            now: at(3),
+            push: true,
+        };
+        let TickPlan::Write(fired) = plan_tick(plan.alert, plan.details, due, &late) else {
+            panic!("step 2 did not fire");
+        };
+        assert_eq!(fired.pages[0].people, ["bob"]);
+        assert_eq!(fired.lag_seconds, Some(1.0));
+        assert_eq!(fired.status_pushes.unwrap().except, ["bob"]);
+    }
+}

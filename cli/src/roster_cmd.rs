@@ -151,7 +151,9 @@ pub fn run(command: RosterCommand) -> Result<Report, BadInput> {
 }
 
 /// `roster check`: the roster loads, and every schedule has someone on call
-/// at every instant of the next four weeks (each gap is one problem line).
+/// at every instant of the next four weeks (each gap is one problem line;
+/// a schedule with `gaps = "expected"` has its gaps listed as notes instead,
+/// so CI can tell a real hole from business-hours cover).
 /// What loads but is probably a mistake (`Roster::warnings`) is a problem
 /// line too. Turns a spring-forward gap swallows are notes on stdout, not problems:
 /// someone is still on call, but the person whose turn it was may expect it.
@@ -164,19 +166,26 @@ fn check(file: &RosterFile, now: DateTime<Utc>) -> Result<Report, BadInput> {
         .iter()
         .map(|w| format!("warning: {name}: {w}"))
         .collect();
+    let mut notes = String::new();
+    let mut expected = 0;
     for (index, schedule) in roster.schedules.iter().enumerate() {
         let zone = schedule.time_zone();
         for gap in schedule.gaps(now, horizon) {
-            problems.push(format!(
-                "warning: {name}: schedules[{index}] ({id}): nobody on call from {} to {} ({}, {zone})",
+            let line = format!(
+                "{name}: schedules[{index}] ({id}): nobody on call from {} to {} ({}, {zone})",
                 human_in(zone, gap.start),
                 human_in(zone, gap.end),
                 human_length(gap.start, gap.end),
                 id = schedule.id(),
-            ));
+            );
+            if schedule.gaps_expected() {
+                expected += 1;
+                notes.push_str(&format!("note: {line}; expected (gaps = \"expected\")\n"));
+            } else {
+                problems.push(format!("warning: {line}"));
+            }
         }
     }
-    let mut notes = String::new();
     for (index, schedule) in roster.schedules.iter().enumerate() {
         let zone = schedule.time_zone();
         for turn in schedule.lost_turns(now, horizon) {
@@ -200,6 +209,9 @@ fn check(file: &RosterFile, now: DateTime<Utc>) -> Result<Report, BadInput> {
     } else {
         format!("{} in the next 4 weeks", count(gap_count, "gap"))
     };
+    if expected > 0 {
+        gaps.push_str(&format!(", {}", count(expected, "expected gap")));
+    }
     if !roster.warnings.is_empty() {
         gaps.push_str(&format!("; {}", count(roster.warnings.len(), "warning")));
     }

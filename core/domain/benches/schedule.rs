@@ -64,6 +64,7 @@ fn big_schedule() -> Schedule {
                     .unwrap()
                     .and_time(time(9, (i as u32 * 7) % 60)),
                 participants: (0..50).map(|p| format!("p{}", (p * 7 + i) % 50)).collect(),
+                time_zone: None,
                 restrictions,
             }
         })

@@ -550,6 +550,7 @@ mod tests {
                     .and_hms_opt(9, 0, 0)
                     .unwrap(),
                 participants: vec!["alice".into(), "bob".into()],
+                time_zone: None,
                 restrictions: vec![],
             };
             let schedule = Schedule::new(

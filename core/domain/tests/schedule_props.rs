@@ -79,6 +79,7 @@ fn layer() -> impl Strategy<Value = Layer> {
                 length,
                 start: base() + Duration::minutes(15 * quarter_hours),
                 participants: participants.into_iter().map(String::from).collect(),
+                time_zone: None,
                 restrictions,
             },
         )

@@ -151,7 +151,11 @@ impl Validator {
     }
 
     fn schedule(&mut self, path: &str, t: &Table) -> Option<Schedule> {
-        self.unknown_keys(t, path, &["id", "name", "time_zone", "layers", "overrides"]);
+        self.unknown_keys(
+            t,
+            path,
+            &["id", "name", "time_zone", "gaps", "layers", "overrides"],
+        );
         let id = self.id(t, path, "schedule");
         let name = self
             .opt_str(t, path, "name")
@@ -159,16 +163,20 @@ impl Validator {
         if let Some(id) = &id {
             self.claim_id(|v| &mut v.schedules, path, id, "schedule");
         }
-        let zone = self.req_str(t, path, "time_zone").and_then(|z| match z.parse::<Tz>() {
-            Ok(tz) => Some(tz),
-            Err(_) => {
+        let zone = self
+            .req_str(t, path, "time_zone")
+            .and_then(|z| self.zone(path, &z));
+        let gaps_expected = match self.opt_str(t, path, "gaps").as_deref() {
+            None | Some("unexpected") => Some(false),
+            Some("expected") => Some(true),
+            Some(other) => {
                 self.problem(
-                    &format!("{path}.time_zone"),
-                    format!("{z:?} is not an IANA time zone; use a name like \"America/Chicago\" or \"Europe/London\""),
+                    &format!("{path}.gaps"),
+                    format!("{other:?} is not a gaps setting; use \"expected\" (nobody on call at times is intended) or \"unexpected\" (the default)"),
                 );
                 None
             }
-        });
+        };
         let layer_tables = self.tables(t, "layers", path);
         if layer_tables.is_empty() && !self.has_problem_at(&format!("{path}.layers")) {
             self.problem(
@@ -186,7 +194,25 @@ impl Validator {
             .iter()
             .filter_map(|(p, t)| self.override_(p, t))
             .collect();
-        Some(Schedule::new(id?, zone?, layers, overrides).with_name(name))
+        Some(
+            Schedule::new(id?, zone?, layers, overrides)
+                .with_name(name)
+                .with_expected_gaps(gaps_expected?),
+        )
+    }
+
+    /// An IANA zone name, or a problem at `{path}.time_zone`.
+    fn zone(&mut self, path: &str, z: &str) -> Option<Tz> {
+        match z.parse::<Tz>() {
+            Ok(tz) => Some(tz),
+            Err(_) => {
+                self.problem(
+                    &format!("{path}.time_zone"),
+                    format!("{z:?} is not an IANA time zone; use a name like \"America/Chicago\" or \"Europe/London\""),
+                );
+                None
+            }
+        }
     }
 
     fn layer(&mut self, path: &str, t: &Table, index: usize) -> Option<Layer> {
@@ -200,6 +226,7 @@ impl Validator {
                 "start",
                 "participants",
                 "restrictions",
+                "time_zone",
             ],
         );
         let name = self
@@ -232,6 +259,12 @@ impl Validator {
                 None
             }
         };
+        // Absent: the schedule's zone. A bad name fails the layer, never
+        // silently falls back to the schedule's zone.
+        let time_zone = match self.opt_str(t, path, "time_zone") {
+            None => Some(None),
+            Some(z) => self.zone(path, &z).map(Some),
+        };
         let start = self.wall_time(t, path, "start");
         let participants = self.people_list(t, path, "participants");
         let restrictions: Vec<Restriction> = self
@@ -244,6 +277,7 @@ impl Validator {
             rotation: rotation?,
             length: length?,
             start: start?,
+            time_zone: time_zone?,
             participants: participants?,
             restrictions,
         })

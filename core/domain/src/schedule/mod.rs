@@ -59,8 +59,13 @@ pub struct Layer {
     pub rotation: Rotation,
     /// Shift length in rotation units (>= 1).
     pub length: u32,
-    /// The first handoff, local wall-clock time in the schedule's zone.
+    /// The first handoff, local wall-clock time in the layer's zone.
     pub start: NaiveDateTime,
+    /// The IANA zone this layer's `start`, handoffs and restrictions are
+    /// written in; `None`: the schedule's. Lets a follow-the-sun schedule
+    /// keep "New York 09:00–17:00" and "Berlin 09:00–17:00" in place while
+    /// the US and the EU change clocks on different weekends.
+    pub time_zone: Option<Tz>,
     /// Shift k (counted from `start`, also backwards) goes to `participants[k mod n]`.
     pub participants: Vec<String>,
     /// When non-empty, the layer is on call only inside these windows.
@@ -132,6 +137,7 @@ pub struct Schedule {
     time_zone: Tz,
     layers: Vec<Layer>,
     overrides: Vec<Override>,
+    gaps_expected: bool,
     compiled: timeline::Compiled,
 }
 
@@ -152,8 +158,22 @@ impl Schedule {
             time_zone,
             layers,
             overrides,
+            gaps_expected: false,
             compiled,
         }
+    }
+
+    /// The same schedule with its gaps declared intended (the roster's
+    /// `gaps = "expected"`: business-hours cover). Who is on call does not
+    /// change; `roster check` lists such gaps without failing on them.
+    pub fn with_expected_gaps(mut self, expected: bool) -> Schedule {
+        self.gaps_expected = expected;
+        self
+    }
+
+    /// Whether its gaps are intended (`gaps = "expected"`).
+    pub fn gaps_expected(&self) -> bool {
+        self.gaps_expected
     }
 
     /// The same schedule with a display name (the roster file's optional
@@ -173,7 +193,8 @@ impl Schedule {
         self.name.as_deref()
     }
 
-    /// The IANA zone its wall-clock times are in.
+    /// The IANA zone its wall-clock times are in (a layer may have its own:
+    /// [`Layer::time_zone`]).
     pub fn time_zone(&self) -> Tz {
         self.time_zone
     }

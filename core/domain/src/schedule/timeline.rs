@@ -17,7 +17,6 @@ type PersonIx = u32;
 /// indexed by weekday, overrides as plain intervals.
 #[derive(Debug, Clone)]
 pub(super) struct Compiled {
-    tz: Tz,
     people: Vec<String>,
     layers: Vec<CompiledLayer>,
     overrides: Vec<CompiledOverride>,
@@ -25,6 +24,8 @@ pub(super) struct Compiled {
 
 #[derive(Debug, Clone)]
 struct CompiledLayer {
+    /// The zone its handoffs and restriction windows are in.
+    tz: Tz,
     clock: RotationClock,
     participants: Vec<PersonIx>,
     windows: WeekWindows,
@@ -72,10 +73,14 @@ impl Compiled {
         };
         let layers = layers
             .iter()
-            .map(|l| CompiledLayer {
-                clock: RotationClock::new(tz, l.start, l.rotation, l.length),
-                participants: l.participants.iter().map(|p| intern(p)).collect(),
-                windows: WeekWindows::new(&l.restrictions),
+            .map(|l| {
+                let tz = l.time_zone.unwrap_or(tz);
+                CompiledLayer {
+                    tz,
+                    clock: RotationClock::new(tz, l.start, l.rotation, l.length),
+                    participants: l.participants.iter().map(|p| intern(p)).collect(),
+                    windows: WeekWindows::new(&l.restrictions),
+                }
             })
             .collect();
         let overrides = overrides
@@ -89,7 +94,6 @@ impl Compiled {
             })
             .collect();
         Compiled {
-            tz,
             people,
             layers,
             overrides,
@@ -98,7 +102,7 @@ impl Compiled {
 
     /// Who layer `layer` puts on call at `t`, if anyone.
     fn layer_at(&self, layer: &CompiledLayer, t: DateTime<Utc>) -> Option<PersonIx> {
-        if layer.participants.is_empty() || !layer.windows.contains(self.tz, t) {
+        if layer.participants.is_empty() || !layer.windows.contains(layer.tz, t) {
             return None;
         }
         let k = layer.clock.index_at(t)?;
@@ -148,7 +152,7 @@ impl Compiled {
         if !layer.windows.is_restricted() {
             return shifts;
         }
-        let windows = layer.windows.windows(self.tz, from, to);
+        let windows = layer.windows.windows(layer.tz, from, to);
         intersect(&shifts, &windows)
     }
 

@@ -1,6 +1,6 @@
 //! PagerDuty Events v2 on a real relay over loopback HTTP: trigger,
 //! acknowledge, resolve and dedup semantics, and every error case of
-//! CONTRACT §3.
+//! docs/relay-api.md.
 
 use klaxon_testkit::relay as common;
 

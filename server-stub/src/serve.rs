@@ -1,27 +1,27 @@
 //! The HTTP server: accepts connections and serves the routes on each over
-//! HTTP/1.1. At shutdown it stops accepting, lets connections finish for a
-//! grace period, then drops those still open — except while one answers a
-//! request whose body has arrived: an event being committed is answered,
-//! never cut off. A client that takes nothing it is sent for the request
-//! timeout is dropped at any time ([`TakesAnswers`]).
+//! HTTP/1.1 (hyper's connection, hyper-util's graceful shutdown). At
+//! shutdown it stops accepting and asks every connection to close after
+//! the request it is on; connections still open after the grace period
+//! are dropped — except while one answers a request whose body has
+//! arrived: an event being committed is answered, never cut off. A client
+//! that takes nothing it is sent for the request timeout is dropped at any
+//! time (a write timeout on its socket).
 
 use axum::Router;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
-use std::io;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tokio_io_timeout::TimeoutWriter;
 
 /// How long a shutdown waits for open connections before dropping them.
 /// Ten seconds lets every ordinary request finish (they take milliseconds)
@@ -29,19 +29,30 @@ use tokio::task::JoinSet;
 /// is not reached. [`crate::Relay::shutdown_grace`] changes it.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
+/// How long a keep-alive connection may sit idle between requests, which is
+/// also the time to send a request's headers (hyper has one timer for
+/// both). Longer than the idle timeout of the proxies and load balancers put
+/// in front of a relay (nginx's upstream keep-alive and AWS ALB: 60 s), so a
+/// proxy never sends a request down a connection the relay is closing.
+pub const KEEP_ALIVE_IDLE: Duration = Duration::from_secs(75);
+
 /// One client connection, as its requests see it (a request extension,
 /// `Arc<Connection>`): how many of its requests have their body and are
-/// being answered.
+/// being answered, so a shutdown past its grace period knows which
+/// connections it may drop.
 #[derive(Debug, Default)]
 pub struct Connection {
     answering: AtomicUsize,
 }
 
 impl Connection {
+    /// A request on this connection has its whole body and is being answered.
     pub(crate) fn answering_started(&self) {
         self.answering.fetch_add(1, Ordering::AcqRel);
     }
 
+    /// A request counted by [`Connection::answering_started`] is answered
+    /// (or dropped).
     pub(crate) fn answering_ended(&self) {
         self.answering.fetch_sub(1, Ordering::AcqRel);
     }
@@ -51,21 +62,14 @@ impl Connection {
     }
 }
 
-/// How long a keep-alive connection may sit idle between requests, which is
-/// also the time to send a request's headers (hyper has one timer for
-/// both). Longer than the idle timeout of the proxies and load balancers put
-/// in front of a relay (nginx's upstream keep-alive and AWS ALB: 60 s), so a
-/// proxy never sends a request down a connection the relay is closing.
-pub const KEEP_ALIVE_IDLE: Duration = Duration::from_secs(75);
-
 /// How the server treats its clients.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Limits {
     /// Time to send a request's headers, and an idle keep-alive
     /// connection's lifetime ([`KEEP_ALIVE_IDLE`]).
     pub idle: Duration,
-    /// How long a client may leave what it is sent untaken
-    /// ([`TakesAnswers`]); bodies get the same, checked by
+    /// How long a client may leave what it is sent untaken (the socket's
+    /// write timeout); bodies get the same, checked by
     /// [`crate::body::receive_in_time`].
     pub request_timeout: Duration,
     /// See [`SHUTDOWN_GRACE`].
@@ -80,32 +84,26 @@ pub(crate) async fn serve(
     limits: Limits,
     mut stop: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
+    let graceful = GracefulShutdown::new();
     let (force_tx, force_rx) = watch::channel(false);
     let mut connections = JoinSet::new();
-    let each_stop = stop.clone();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((io, _)) => {
-                    connections.spawn(serve_connection(
-                        io,
-                        app.clone(),
-                        limits,
-                        each_stop.clone(),
-                        force_rx.clone(),
-                    ));
+                    connections.spawn(connection(io, &app, limits, &graceful, force_rx.clone()));
                 }
                 Err(e) => accept_failed(e).await,
             },
+            // Reaps finished connections, so the set holds only open ones.
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
             () = raised(&mut stop) => break,
         }
     }
     drop(listener);
-    let drained = tokio::time::timeout(limits.grace, async {
-        while connections.join_next().await.is_some() {}
-    })
-    .await;
+    // Each connection finishes the request it is on and closes; an idle
+    // one closes at once.
+    let drained = tokio::time::timeout(limits.grace, graceful.shutdown()).await;
     if drained.is_err() {
         tracing::warn!(
             connections = connections.len(),
@@ -113,18 +111,21 @@ pub(crate) async fn serve(
             "shutdown grace period over: dropping connections not answering a received request"
         );
         let _ = force_tx.send(true);
-        while connections.join_next().await.is_some() {}
     }
+    while connections.join_next().await.is_some() {}
     Ok(())
 }
 
-async fn serve_connection(
+/// Serves one accepted connection: HTTP/1.1 with the header timeout, every
+/// request carrying the connection's [`Connection`], watched by the
+/// graceful shutdown and dropped when `force` rises unless answering.
+fn connection(
     io: TcpStream,
-    app: Router,
+    app: &Router,
     limits: Limits,
-    mut stop: watch::Receiver<bool>,
-    mut force: watch::Receiver<bool>,
-) {
+    graceful: &GracefulShutdown,
+    force: watch::Receiver<bool>,
+) -> impl Future<Output = ()> + Send + 'static {
     // Pages are small frames on a long-lived stream: without TCP_NODELAY
     // Nagle's algorithm holds a frame written while the previous one is
     // unacknowledged until its ACK arrives (a round trip plus the phone's
@@ -132,9 +133,18 @@ async fn serve_connection(
     if let Err(e) = io.set_nodelay(true) {
         tracing::debug!(error = %e, "could not set TCP_NODELAY");
     }
-    let connection = Arc::new(Connection::default());
-    let routes = TowerToHyperService::new(app);
-    let requests = connection.clone();
+    // A write that stays pending for the request timeout fails, which ends
+    // the connection: the client has taken nothing it was sent (it sends
+    // requests, pipelined or one by one, and never reads the answers; a
+    // zero window). Without it such a client holds its task, hyper's
+    // buffers and the kernel's forever, since hyper's header timeout runs
+    // only while a request is being read. Only a stall counts: an event
+    // stream to a device that reads it stays open however long it lasts.
+    let mut io = TimeoutWriter::new(io);
+    io.set_timeout(Some(limits.request_timeout));
+    let state = Arc::new(Connection::default());
+    let routes = TowerToHyperService::new(app.clone());
+    let requests = state.clone();
     let service = service_fn(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(requests.clone());
         hyper::service::Service::call(&routes, request)
@@ -143,113 +153,28 @@ async fn serve_connection(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(limits.idle);
-    let io = TakesAnswers {
-        io,
-        limit: limits.request_timeout,
-        stalled: None,
-    };
-    let conn = builder.serve_connection(TokioIo::new(io), service);
-    tokio::pin!(conn);
+    let served = graceful.watch(builder.serve_connection(TokioIo::new(Box::pin(io)), service));
+    until_forced(served, state, force)
+}
+
+/// Runs a connection to its end, or until `force` rises; then drops it
+/// unless a request on it is being answered, whose answer goes out first.
+async fn until_forced(
+    served: impl Future<Output = hyper::Result<()>>,
+    state: Arc<Connection>,
+    mut force: watch::Receiver<bool>,
+) {
+    tokio::pin!(served);
     tokio::select! {
-        served = conn.as_mut() => return finished(served),
-        () = raised(&mut stop) => conn.as_mut().graceful_shutdown(),
-    }
-    tokio::select! {
-        served = conn.as_mut() => return finished(served),
+        result = served.as_mut() => return finished(result),
         () = raised(&mut force) => {}
     }
-    // Past the grace period: drop the connection unless a request on it is
-    // being answered; then let that answer go out first.
-    while connection.is_answering() {
+    // Past the grace period only: a short poll costs nothing while serving.
+    while state.is_answering() {
         tokio::select! {
-            served = conn.as_mut() => return finished(served),
+            result = served.as_mut() => return finished(result),
             _ = tokio::time::sleep(Duration::from_millis(20)) => {}
         }
-    }
-}
-
-/// A client's socket whose writes fail once the client has taken nothing
-/// for `limit`: the socket's buffer stayed full (a client that sends
-/// requests, pipelined or one by one, and never reads the answers; a
-/// zero window). Without it such a client holds its connection — its task,
-/// hyper's buffers and the kernel's — forever, since hyper's header timeout
-/// runs only while a request is being read. Only a stall counts: an event
-/// stream to a device that reads it stays open however long it lasts.
-struct TakesAnswers {
-    io: TcpStream,
-    limit: Duration,
-    /// When the current stall started to count, while a write waits.
-    stalled: Option<Pin<Box<tokio::time::Sleep>>>,
-}
-
-impl TakesAnswers {
-    fn progress<T>(
-        &mut self,
-        cx: &mut Context<'_>,
-        polled: Poll<io::Result<T>>,
-    ) -> Poll<io::Result<T>> {
-        if polled.is_ready() {
-            self.stalled = None;
-            return polled;
-        }
-        let limit = self.limit;
-        let stalled = self
-            .stalled
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
-        match stalled.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                format!(
-                    "the client took nothing it was sent for {} s",
-                    limit.as_secs_f64()
-                ),
-            ))),
-            Poll::Pending => Poll::Pending,
-        }
-    }
-}
-
-impl AsyncRead for TakesAnswers {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for TakesAnswers {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let polled = Pin::new(&mut this.io).poll_write(cx, buf);
-        this.progress(cx, polled)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let polled = Pin::new(&mut this.io).poll_write_vectored(cx, bufs);
-        this.progress(cx, polled)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
     }
 }
 
@@ -258,6 +183,8 @@ async fn raised(flag: &mut watch::Receiver<bool>) {
     let _ = flag.wait_for(|raised| *raised).await;
 }
 
+/// Logs how a connection ended, when it was an error (a client that went
+/// away, a timeout): at debug, since clients do that all the time.
 fn finished(served: hyper::Result<()>) {
     if let Err(e) = served {
         tracing::debug!(error = %e, "connection ended with an error");

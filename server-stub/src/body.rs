@@ -34,8 +34,11 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// The body did not arrive within the request timeout.
 #[derive(Debug)]
 pub struct BodyTimedOut {
+    /// The request timeout that passed.
     limit: Duration,
+    /// Bytes of the body that did arrive, so the client sees how far it got.
     received: u64,
+    /// The `Content-Length`, when the client announced one.
     expected: Option<u64>,
 }
 
@@ -63,12 +66,20 @@ impl StdError for BodyTimedOut {}
 /// answered (see [`Connection`]): receiving its body, answering it, done.
 #[derive(Debug)]
 struct Progress {
+    /// The request's connection; `None` only for a request that did not
+    /// come through [`crate::serve`] (a router called directly in a test).
     connection: Option<Arc<Connection>>,
+    /// [`RECEIVING`], [`ANSWERING`] or [`DONE`]; atomic because the body
+    /// (read by the handler) and the middleware both move it on.
     stage: AtomicU8,
 }
 
+/// The body is still arriving: a shutdown past its grace may drop it.
 const RECEIVING: u8 = 0;
+/// The body is in and the request is being answered: counted on its
+/// connection, so a shutdown lets the answer go out.
 const ANSWERING: u8 = 1;
+/// Answered (or dropped): no longer counted.
 const DONE: u8 = 2;
 
 impl Progress {
@@ -86,6 +97,8 @@ impl Progress {
         }
     }
 
+    /// The request is answered or dropped: it stops counting on its
+    /// connection (once, whichever stage it reached).
     fn done(&self) {
         if self.stage.swap(DONE, Ordering::AcqRel) == ANSWERING {
             if let Some(c) = &self.connection {
@@ -108,11 +121,17 @@ impl Drop for Answered {
 /// A request body that fails with [`BodyTimedOut`] once its deadline
 /// passes, and tells its [`Progress`] when it has been read to the end.
 struct TimedBody {
+    /// The body as hyper delivers it.
     inner: Body,
+    /// When the request timeout ends, counted from the headers.
     deadline: Pin<Box<tokio::time::Sleep>>,
+    /// The request timeout, for the 408's message.
     limit: Duration,
+    /// Bytes read so far, for the 408's message.
     received: u64,
+    /// The announced length, for the 408's message.
     expected: Option<u64>,
+    /// Told when the last byte has arrived.
     progress: Arc<Progress>,
 }
 
@@ -309,10 +328,18 @@ enum Refusal {
     Missing(&'static str),
     /// A value of the wrong type, or out of range: what was found, in
     /// words, and what the type expected, as serde names it.
-    Wrong { found: String, expected: String },
+    Wrong {
+        /// What the body had, in words ([`found_in_words`]).
+        found: String,
+        /// What the type expected, as serde names it ([`expectation`]
+        /// turns that into the API's words).
+        expected: String,
+    },
     /// A name that is none of an enum's choices.
     UnknownVariant {
+        /// The name the body gave.
         variant: String,
+        /// The names the enum takes.
         choices: &'static [&'static str],
     },
     /// Anything else; [`describe`] falls back to serde_json's text.
@@ -320,6 +347,8 @@ enum Refusal {
 }
 
 impl Refusal {
+    /// A wrong type or value: serde reports both the same way, and the
+    /// API words them the same way.
     fn wrong(found: de::Unexpected<'_>, expected: &dyn de::Expected) -> Refusal {
         Refusal::Wrong {
             found: found_in_words(found),

@@ -79,8 +79,13 @@ impl ApiError {
 /// The JSON body of every error answer.
 #[derive(Debug, Serialize)]
 struct ErrorBody<'a> {
+    /// PagerDuty's `status` word (`invalid event`, `throttle event`, …):
+    /// PagerDuty's clients read it.
     status: &'a str,
+    /// One line for a person reading a log.
     message: &'a str,
+    /// One entry per problem, each naming its field, so a sender fixes
+    /// everything in one go.
     errors: Vec<String>,
 }
 

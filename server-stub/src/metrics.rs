@@ -29,18 +29,21 @@ const LAG_BUCKETS: [f64; 8] = [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
 /// `{integration="events_v2"}`.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct Integration {
+    /// `events_v2` or `alertmanager`.
     integration: &'static str,
 }
 
 /// `{code="400"}`: the HTTP status of a refusal.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct Code {
+    /// The status code, as a number.
     code: u16,
 }
 
 /// `{reason="unregistered"}`.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct Reason {
+    /// Why the push failed (see [`Metrics::push_failed`]).
     reason: String,
 }
 
@@ -49,14 +52,23 @@ struct Reason {
 /// hot path costs no allocation after a label's first use.
 #[derive(Debug)]
 pub struct Metrics {
+    /// Every metric below, as the exposition lists them.
     registry: Registry,
+    /// `klaxon_events_accepted_total{integration}`.
     events_accepted: Family<Integration, Counter>,
+    /// `klaxon_events_rejected_total{code}`.
     events_rejected: Family<Code, Counter>,
+    /// `klaxon_pages_sent_total`.
     pages_sent: Counter,
+    /// `klaxon_stream_deliveries_total`.
     stream_deliveries: Counter,
+    /// `klaxon_stream_clients`.
     stream_clients: Gauge,
+    /// `klaxon_push_failures_total{reason}`.
     push_failures: Family<Reason, Counter>,
+    /// `klaxon_time_to_acknowledge_seconds`.
     time_to_ack: Histogram,
+    /// `klaxon_escalation_lag_seconds`.
     escalation_lag: Histogram,
 }
 

@@ -42,6 +42,8 @@ pub const KEEP_ALIVE_IDLE: Duration = Duration::from_secs(75);
 /// connections it may drop.
 #[derive(Debug, Default)]
 pub struct Connection {
+    /// Requests with their body in and their answer not yet given (more
+    /// than one only when a client pipelines).
     answering: AtomicUsize,
 }
 
@@ -57,6 +59,7 @@ impl Connection {
         self.answering.fetch_sub(1, Ordering::AcqRel);
     }
 
+    /// Whether dropping the connection now would cut off an answer.
     fn is_answering(&self) -> bool {
         self.answering.load(Ordering::Acquire) > 0
     }

@@ -71,9 +71,13 @@ fn check_version(value: &Value, errors: &mut Vec<String>) {
 /// One alert of the webhook, with the group's common annotations to fall
 /// back on.
 struct AlertIn<'a> {
+    /// The alert object itself (`status`, `fingerprint`, `generatorURL`).
     alert: &'a Value,
+    /// Its `labels` (empty when absent).
     labels: &'a Map<String, Value>,
+    /// Its `annotations` (empty when absent).
     annotations: &'a Map<String, Value>,
+    /// The webhook's `commonAnnotations`, used when the alert lacks one.
     common: &'a Map<String, Value>,
 }
 
@@ -88,6 +92,7 @@ impl AlertIn<'_> {
             .map(str::to_string)
     }
 
+    /// A label's value, when it is a string.
     fn label(&self, name: &str) -> Option<String> {
         self.labels
             .get(name)
@@ -95,6 +100,7 @@ impl AlertIn<'_> {
             .map(str::to_string)
     }
 
+    /// The link to the alert's source in Prometheus.
     fn generator_url(&self) -> Option<&str> {
         self.alert.get("generatorURL").and_then(Value::as_str)
     }
@@ -244,6 +250,9 @@ pub async fn webhook(
     result
 }
 
+/// Reads, checks, rate-limits and commits every alert of the webhook in
+/// one write, then delivers their pages; the 200 goes out only after the
+/// commit.
 async fn handle(
     state: &Arc<AppState>,
     routing_key: &str,

@@ -22,15 +22,24 @@ use std::sync::Arc;
 pub const MAX_SUMMARY: usize = 1024;
 /// Longest accepted `dedup_key`, in characters (PagerDuty's limit).
 pub const MAX_DEDUP_KEY: usize = 255;
+/// PagerDuty's four `payload.severity` values; any other is refused
+/// rather than guessed, since it sets how loud the page is.
 const SEVERITIES: [&str; 4] = ["critical", "error", "warning", "info"];
 
 /// The validated event.
 struct Parsed {
+    /// The key the rate limit counts against.
     routing_key: String,
+    /// What the store commits.
     event: IngestEvent,
+    /// The key answered to the sender: its own, or the one made up for a
+    /// trigger without one (PagerDuty's clients keep it to resolve later).
     dedup_key: String,
 }
 
+/// The string field `name` of `obj`: `Ok(None)` when absent or null,
+/// `Err` (reported under `path`) when it is some other type, so each
+/// caller reports only its own rules and a wrong type is reported once.
 fn string_field<'a>(
     obj: &'a Map<String, Value>,
     name: &str,
@@ -65,6 +74,8 @@ fn is_iso8601(text: &str) -> bool {
         || chrono::NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S%.f").is_ok()
 }
 
+/// `links`: an array of `{href, text}`; every entry without an `href`
+/// is reported by its index.
 fn parse_links(obj: &Map<String, Value>, errors: &mut Vec<String>) -> Vec<Link> {
     let Some(value) = obj.get("links") else {
         return Vec::new();
@@ -86,6 +97,8 @@ fn parse_links(obj: &Map<String, Value>, errors: &mut Vec<String>) -> Vec<Link> 
     out
 }
 
+/// `images`: an array of `{src, href, alt}`; every entry without a `src`
+/// is reported by its index.
 fn parse_images(obj: &Map<String, Value>, errors: &mut Vec<String>) -> Vec<Image> {
     let Some(value) = obj.get("images") else {
         return Vec::new();
@@ -175,7 +188,9 @@ fn dedup_key<'a>(
 /// goes into the alert's details).
 #[derive(Default)]
 struct Payload {
+    /// `payload.summary`, the page's text.
     summary: Option<String>,
+    /// `payload.severity`, the priority when the service sets none.
     severity: Option<String>,
 }
 
@@ -381,6 +396,8 @@ pub async fn enqueue(
     result
 }
 
+/// Reads, checks, rate-limits and commits the event, then delivers its
+/// pages; the 202 goes out only after the commit.
 async fn handle(
     state: &Arc<AppState>,
     body: Result<Bytes, BytesRejection>,

@@ -60,7 +60,10 @@ impl Default for RateLimit {
 /// The token buckets, one per routing key.
 #[derive(Debug)]
 pub struct RateLimiter {
+    /// The rate and burst every key gets.
     limit: RateLimit,
+    /// Per routing key: tokens left and when they were last topped up
+    /// (refilled lazily on the next check, so idle keys cost nothing).
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
 }
 

@@ -72,7 +72,9 @@ fn compact(
 /// An ES256 (ECDSA P-256, SHA-256, fixed 64-byte r||s signature) signer,
 /// the only algorithm APNs accepts for provider tokens.
 pub struct Es256Signer {
+    /// The team's key.
     key: EcdsaKeyPair,
+    /// ECDSA needs a fresh random nonce per signature.
     rng: SystemRandom,
 }
 
@@ -119,7 +121,10 @@ impl std::fmt::Debug for Es256Signer {
 /// An RS256 (RSASSA-PKCS1-v1_5, SHA-256) signer for Google service-account
 /// assertions.
 pub struct Rs256Signer {
+    /// The service account's key.
     key: RsaKeyPair,
+    /// ring's RSA signing takes one (for blinding), though PKCS#1 v1.5
+    /// itself is deterministic.
     rng: SystemRandom,
 }
 

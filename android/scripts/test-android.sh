@@ -95,7 +95,10 @@ rm -f "$out/bindings/klaxon_ffi.kt.new"
 JARS=$(ls .tools/jars/*.jar | tr '\n' ':')
 ROBO=$(ls "$deps"/*.jar | tr '\n' ':')
 app_jar=$out/klaxon-android-app.jar
-app_sources=("$out/bindings/klaxon_ffi.kt" "$android"/app/src/main/java/org/klaxon/android/*.kt "$android"/host-tests/stubs/*.kt)
+# Every source of the shell, in its package and the subpackages (ring/,
+# notify/, push/, sync/, ui/).
+mapfile -t shell_sources < <(find "$android/app/src/main/java/org/klaxon/android" -name '*.kt' | sort)
+app_sources=("$out/bindings/klaxon_ffi.kt" "${shell_sources[@]}" "$android"/host-tests/stubs/*.kt)
 if [ ! -f "$app_jar" ] || [ -n "$(find "${app_sources[@]}" -newer "$app_jar" 2>/dev/null)" ]; then
   echo "== kotlinc: the shell (${#app_sources[@]} files) against android-all $ANDROID_API_JAR_VERSION"
   "$KOTLINC" -jvm-target 17 -nowarn -cp "$api_jar:$JARS$STDLIB" -d "$out/app.tmp.jar" "${app_sources[@]}"

@@ -65,12 +65,12 @@ class ManifestTest {
     }
 
     @Test fun theFullScreenPageShowsOverTheLockScreenAndOnlyTheLauncherIsExported() {
-        val page = elements("activity").single { name(it) == ".FullScreenPageActivity" }
+        val page = elements("activity").single { name(it) == ".ui.FullScreenPageActivity" }
         assertEquals("true", page.getAttributeNS(ns, "showWhenLocked"))
         assertEquals("true", page.getAttributeNS(ns, "turnScreenOn"))
         val exported = (elements("activity") + elements("service") + elements("receiver"))
             .filter { it.getAttributeNS(ns, "exported") == "true" }.map(::name).toSet()
         // The launcher, and the boot receiver (system broadcasts only).
-        assertEquals(setOf(".MainActivity", ".BootReceiver"), exported)
+        assertEquals(setOf(".ui.MainActivity", ".sync.BootReceiver"), exported)
     }
 }

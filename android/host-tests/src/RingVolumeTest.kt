@@ -8,9 +8,9 @@ import org.junit.Assert.assertEquals
 import org.junit.Assert.assertTrue
 import org.junit.Test
 import org.junit.runner.RunWith
-import org.klaxon.android.AlarmVolume
-import org.klaxon.android.Ringing
-import org.klaxon.android.RingingService
+import org.klaxon.android.ring.AlarmVolume
+import org.klaxon.android.ring.Ringing
+import org.klaxon.android.ring.RingingService
 import org.klaxon.core.RingLoop
 import org.robolectric.Robolectric
 import org.robolectric.RobolectricTestRunner

@@ -1,6 +1,9 @@
 package org.klaxon.android
 
 import android.app.Application
+import org.klaxon.android.notify.PageChannels
+import org.klaxon.android.push.PushSetup
+import org.klaxon.android.ring.AlarmVolume
 
 /**
  * Process start: undo a volume a killed ring left raised, create every page

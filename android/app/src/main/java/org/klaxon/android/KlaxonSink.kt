@@ -1,6 +1,8 @@
 package org.klaxon.android
 
 import android.content.Context
+import org.klaxon.android.notify.PageNotifications
+import org.klaxon.android.ring.Ringing
 import org.klaxon.core.NotificationPlan
 import org.klaxon.core.NotificationSink
 import org.klaxon.core.RingLoop

@@ -4,6 +4,8 @@ import android.app.NotificationManager
 import android.content.Context
 import android.os.PowerManager
 import android.util.Log
+import org.klaxon.android.notify.FullScreen
+import org.klaxon.android.push.PushToken
 import org.klaxon.core.ApiException
 import org.klaxon.core.Capabilities
 import org.klaxon.core.PushPlatform

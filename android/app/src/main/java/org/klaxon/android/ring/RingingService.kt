@@ -1,4 +1,4 @@
-package org.klaxon.android
+package org.klaxon.android.ring
 
 import android.app.Notification
 import android.app.NotificationManager
@@ -11,6 +11,8 @@ import android.os.IBinder
 import android.os.Looper
 import android.os.PowerManager
 import android.os.SystemClock
+import org.klaxon.android.Words
+import org.klaxon.android.notify.PageChannels
 
 /**
  * The foreground service that rings while any alert in [Ringing] rings:

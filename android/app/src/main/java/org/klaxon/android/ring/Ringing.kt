@@ -1,4 +1,4 @@
-package org.klaxon.android
+package org.klaxon.android.ring
 
 import android.content.Context
 import android.content.Intent

@@ -1,9 +1,10 @@
-package org.klaxon.android
+package org.klaxon.android.sync
 
 import android.app.job.JobParameters
 import android.app.job.JobService
 import android.util.Log
 import kotlinx.coroutines.runBlocking
+import org.klaxon.android.Core
 import org.klaxon.core.ApiException
 import kotlin.concurrent.thread
 

@@ -1,8 +1,10 @@
-package org.klaxon.android
+package org.klaxon.android.sync
 
 import android.content.BroadcastReceiver
 import android.content.Context
 import android.content.Intent
+import org.klaxon.android.push.PushSetup
+import org.klaxon.android.ring.AlarmVolume
 
 /** After a reboot or an update: reconnect pages (token or stream) and repair a volume left raised. */
 class BootReceiver : BroadcastReceiver() {

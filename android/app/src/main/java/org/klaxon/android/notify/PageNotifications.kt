@@ -1,10 +1,11 @@
-package org.klaxon.android
+package org.klaxon.android.notify
 
 import android.app.Notification
 import android.app.NotificationManager
 import android.content.Context
 import android.graphics.drawable.Icon
 import android.os.Build
+import org.klaxon.android.PlatformCapabilities
 import org.klaxon.core.NotificationPlan
 import org.klaxon.core.Priority
 import org.klaxon.core.Sound

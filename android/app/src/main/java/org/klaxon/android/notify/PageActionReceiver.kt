@@ -1,8 +1,9 @@
-package org.klaxon.android
+package org.klaxon.android.notify
 
 import android.content.BroadcastReceiver
 import android.content.Context
 import android.content.Intent
+import org.klaxon.android.ring.Ringing
 
 /**
  * Receives the page buttons (notification and full screen; no unlock

@@ -1,4 +1,4 @@
-package org.klaxon.android
+package org.klaxon.android.notify
 
 import android.app.Notification
 import android.app.NotificationChannel
@@ -6,6 +6,8 @@ import android.app.NotificationManager
 import android.content.Context
 import android.graphics.Color
 import android.media.AudioAttributes
+import org.klaxon.android.Words
+import org.klaxon.android.ring.AlarmSound
 import org.klaxon.core.NotificationChannelInfo
 import org.klaxon.core.NotificationPlan
 import org.klaxon.core.Sound

@@ -1,9 +1,12 @@
-package org.klaxon.android
+package org.klaxon.android.notify
 
 import android.app.PendingIntent
 import android.content.Context
 import android.content.Intent
 import android.net.Uri
+import org.klaxon.android.Words
+import org.klaxon.android.ui.FullScreenPageActivity
+import org.klaxon.android.ui.PageDetailActivity
 import org.klaxon.core.PageAction
 
 /**

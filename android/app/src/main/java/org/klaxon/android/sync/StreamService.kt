@@ -1,4 +1,4 @@
-package org.klaxon.android
+package org.klaxon.android.sync
 
 import android.app.Notification
 import android.app.Service
@@ -9,6 +9,9 @@ import android.os.Build
 import android.os.IBinder
 import android.util.Log
 import kotlinx.coroutines.runBlocking
+import org.klaxon.android.Core
+import org.klaxon.android.Words
+import org.klaxon.android.notify.PageChannels
 import org.klaxon.core.ApiException
 import java.time.Duration
 import kotlin.concurrent.thread

@@ -1,4 +1,4 @@
-package org.klaxon.android
+package org.klaxon.android.ui
 
 import android.app.Activity
 import android.os.Build
@@ -6,6 +6,9 @@ import android.os.Bundle
 import android.text.InputType
 import android.widget.EditText
 import kotlinx.coroutines.runBlocking
+import org.klaxon.android.Background
+import org.klaxon.android.Core
+import org.klaxon.android.push.PushSetup
 
 /**
  * Enrollment: the relay's URL and the one-time code from `klaxon invite`.

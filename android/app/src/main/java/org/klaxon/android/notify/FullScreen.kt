@@ -1,4 +1,4 @@
-package org.klaxon.android
+package org.klaxon.android.notify
 
 import android.app.NotificationManager
 import android.content.Context

@@ -1,4 +1,4 @@
-package org.klaxon.android
+package org.klaxon.android.ui
 
 import android.Manifest
 import android.app.Activity
@@ -10,6 +10,12 @@ import android.os.Build
 import android.os.Bundle
 import android.provider.Settings
 import kotlinx.coroutines.runBlocking
+import org.klaxon.android.Background
+import org.klaxon.android.Core
+import org.klaxon.android.PlatformCapabilities
+import org.klaxon.android.Words
+import org.klaxon.android.notify.PageIntents
+import org.klaxon.android.push.PushSetup
 import org.klaxon.core.AlertStatus
 
 /**

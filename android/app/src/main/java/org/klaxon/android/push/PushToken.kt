@@ -1,4 +1,4 @@
-package org.klaxon.android
+package org.klaxon.android.push
 
 import android.content.Context
 import java.time.Instant

@@ -1,8 +1,10 @@
-package org.klaxon.android
+package org.klaxon.android.ui
 
 import android.app.Activity
 import android.os.Bundle
 import android.widget.Switch
+import org.klaxon.android.Background
+import org.klaxon.android.Core
 import org.klaxon.core.NotificationSettings
 
 /**

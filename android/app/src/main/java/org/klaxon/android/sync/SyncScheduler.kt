@@ -1,4 +1,4 @@
-package org.klaxon.android
+package org.klaxon.android.sync
 
 import android.app.job.JobInfo
 import android.app.job.JobScheduler

@@ -1,7 +1,10 @@
-package org.klaxon.android
+package org.klaxon.android.notify
 
 import android.content.Context
 import android.util.Log
+import org.klaxon.android.Core
+import org.klaxon.android.ring.Ringing
+import org.klaxon.android.sync.SyncScheduler
 import org.klaxon.core.ApiException
 import org.klaxon.core.QueuedActionInfo
 

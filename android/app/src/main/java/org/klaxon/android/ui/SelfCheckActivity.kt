@@ -1,10 +1,13 @@
-package org.klaxon.android
+package org.klaxon.android.ui
 
 import android.app.Activity
 import android.content.ActivityNotFoundException
 import android.graphics.Color
 import android.os.Bundle
 import kotlinx.coroutines.runBlocking
+import org.klaxon.android.Background
+import org.klaxon.android.Core
+import org.klaxon.android.PlatformCapabilities
 import org.klaxon.core.Health
 import org.klaxon.core.HealthLevel
 

@@ -1,9 +1,14 @@
-package org.klaxon.android
+package org.klaxon.android.ui
 
 import android.app.Activity
 import android.content.Intent
 import android.net.Uri
 import android.os.Bundle
+import org.klaxon.android.Background
+import org.klaxon.android.Core
+import org.klaxon.android.Words
+import org.klaxon.android.notify.PageActions
+import org.klaxon.android.notify.PageIntents
 import org.klaxon.core.Alert
 import org.klaxon.core.AlertStatus
 import org.klaxon.core.TimelineEntry

@@ -1,4 +1,4 @@
-package org.klaxon.android
+package org.klaxon.android.ui
 
 import android.app.Activity
 import android.graphics.Typeface

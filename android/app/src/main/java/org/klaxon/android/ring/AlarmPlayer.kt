@@ -1,4 +1,4 @@
-package org.klaxon.android
+package org.klaxon.android.ring
 
 import android.content.Context
 import android.media.AudioFocusRequest
@@ -9,6 +9,7 @@ import android.os.VibrationAttributes
 import android.os.VibrationEffect
 import android.os.Vibrator
 import android.util.Log
+import org.klaxon.android.notify.PageChannels
 
 /**
  * The noise of a ringing page: the alarm sound looping on the alarm stream

@@ -1,4 +1,4 @@
-package org.klaxon.android
+package org.klaxon.android.push
 
 import android.content.Context
 import android.util.Log
@@ -10,6 +10,9 @@ import kotlinx.coroutines.TimeoutCancellationException
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
 import org.json.JSONObject
+import org.klaxon.android.Core
+import org.klaxon.android.PlatformCapabilities
+import org.klaxon.android.sync.SyncScheduler
 import org.klaxon.core.ApiException
 import org.klaxon.core.Pager
 import org.klaxon.core.PushResult

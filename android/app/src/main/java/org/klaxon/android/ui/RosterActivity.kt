@@ -1,7 +1,9 @@
-package org.klaxon.android
+package org.klaxon.android.ui
 
 import android.app.Activity
 import android.os.Bundle
+import org.klaxon.android.Background
+import org.klaxon.android.Core
 import org.klaxon.core.Pager
 import java.time.Duration
 import java.time.Instant

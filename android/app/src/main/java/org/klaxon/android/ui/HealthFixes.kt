@@ -1,4 +1,4 @@
-package org.klaxon.android
+package org.klaxon.android.ui
 
 import android.content.Context
 import android.content.Intent

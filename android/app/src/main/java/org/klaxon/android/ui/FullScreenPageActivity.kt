@@ -1,10 +1,14 @@
-package org.klaxon.android
+package org.klaxon.android.ui
 
 import android.app.Activity
 import android.graphics.Color
 import android.os.Build
 import android.os.Bundle
 import android.view.WindowManager
+import org.klaxon.android.Background
+import org.klaxon.android.Core
+import org.klaxon.android.Words
+import org.klaxon.android.notify.PageIntents
 import org.klaxon.core.AlertStatus
 
 /**

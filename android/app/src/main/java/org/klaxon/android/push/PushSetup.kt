@@ -1,6 +1,10 @@
-package org.klaxon.android
+package org.klaxon.android.push
 
 import android.content.Context
+import org.klaxon.android.Core
+import org.klaxon.android.PlatformCapabilities
+import org.klaxon.android.sync.StreamService
+import org.klaxon.android.sync.SyncScheduler
 
 /**
  * Chooses how pages arrive: FCM when this build has Firebase and the device

@@ -321,6 +321,15 @@ mod tests {
         DateTime::from_timestamp(1_767_225_600 + secs, 0).unwrap()
     }
 
+    /// A plan context `secs` after the test's epoch.
+    fn ctx(roster: &Roster, secs: i64, push: bool) -> PlanContext<'_> {
+        PlanContext {
+            roster,
+            now: at(secs),
+            push,
+        }
+    }
+
     fn trigger() -> Trigger {
         Trigger {
             service: "api".into(),
@@ -332,11 +341,7 @@ mod tests {
     }
 
     fn opened(roster: &Roster, push: bool) -> Plan {
-        let ctx = PlanContext {
-            roster,
-            now: at(0),
-            push,
-        };
+        let ctx = ctx(roster, 0, push);
         let (plan, outcome) = plan_trigger(None, "a1", trigger(), AlertDetails::default(), &ctx);
         assert_eq!(outcome, TriggerOutcome::Opened);
         plan.unwrap()
@@ -363,11 +368,7 @@ mod tests {
     fn a_repeated_trigger_plans_nothing() {
         let roster = roster();
         let plan = opened(&roster, true);
-        let ctx = PlanContext {
-            roster: &roster,
-            now: at(1),
-            push: true,
-        };
+        let ctx = ctx(&roster, 1, true);
         let (again, outcome) = plan_trigger(
             Some(plan.alert),
             "",
@@ -385,11 +386,7 @@ mod tests {
     fn an_acknowledgement_plans_status_pushes_and_clears_the_deadline() {
         let roster = roster();
         let plan = opened(&roster, true);
-        let ctx = PlanContext {
-            roster: &roster,
-            now: at(1),
-            push: true,
-        };
+        let ctx = ctx(&roster, 1, true);
         let cmd = Command {
             action: Action::Acknowledge,
             actor: Actor::device("alice"),
@@ -414,18 +411,10 @@ mod tests {
         let roster = roster();
         let plan = opened(&roster, true);
         let due = at(2).timestamp_millis();
-        let early = PlanContext {
-            roster: &roster,
-            now: at(1),
-            push: true,
-        };
+        let early = ctx(&roster, 1, true);
         let rescheduled = plan_tick(plan.alert.clone(), plan.details.clone(), due, &early);
         assert!(matches!(rescheduled, TickPlan::Reschedule(Some(ms)) if ms == due));
-        let late = PlanContext {
-            roster: &roster,
-            now: at(3),
-            push: true,
-        };
+        let late = ctx(&roster, 3, true);
         let TickPlan::Write(fired) = plan_tick(plan.alert, plan.details, due, &late) else {
             panic!("step 2 did not fire");
         };

@@ -60,6 +60,8 @@ class ManifestTest {
             "POST_NOTIFICATIONS", "USE_FULL_SCREEN_INTENT", "FOREGROUND_SERVICE", "FOREGROUND_SERVICE_SPECIAL_USE",
             "ACCESS_NOTIFICATION_POLICY", "WAKE_LOCK", "RECEIVE_BOOT_COMPLETED",
             "REQUEST_IGNORE_BATTERY_OPTIMIZATIONS", "INTERNET", "VIBRATE",
+            // JobScheduler's network constraint (the sync carrying an acknowledgement), Android 14+.
+            "ACCESS_NETWORK_STATE",
         ).map { "android.permission.$it" }
         assertEquals(emptyList<String>(), needed - asked)
     }

@@ -50,7 +50,7 @@ import java.io.File
 import java.util.Base64
 
 @RunWith(RobolectricTestRunner::class)
-@Config(sdk = [34], manifest = Config.NONE, shadows = [FullScreenIntentShadow::class])
+@Config(sdk = [34], manifest = Config.NONE, shadows = [FullScreenIntentShadow::class, JobSchedulerShadow::class])
 class ShellTest {
     companion object {
         private var relay: Relay? = null
@@ -77,7 +77,8 @@ class ShellTest {
         pager = Core.useRelay(app, Env.relayUrl)
         val code = klaxon("invite", "--relay", Env.relayUrl, "--person", Env.person).trim()
         runBlocking { pager.enroll(code, "robolectric") }
-        // A phone that granted what the app asks for (tests may take it away).
+        // A phone that installed this manifest and granted what the app asks for (tests may take it away).
+        shadowOf(app).grantPermissions(*AppManifest.permissions.toTypedArray())
         shadowOf(notifications).setNotificationPolicyAccessGranted(true)
         FullScreenIntentShadow.allowed = true
         Ringing.stopAll(app) // statics outlive Robolectric's per-test app
@@ -159,6 +160,30 @@ class ShellTest {
         // Durable: a pager reopened on the same state still has it.
         Core.close()
         assertEquals(listOf("acknowledge"), Core.pager(app).pendingActions().map { it.action })
+    }
+
+    @Test fun aRefusedSyncJobBreaksNeitherTheRingNorTheAcknowledgement() {
+        // What Android 14+ does to an app without ACCESS_NETWORK_STATE: the
+        // sync job (scheduled after every push and every action) throws.
+        shadowOf(app).denyPermissions(android.Manifest.permission.ACCESS_NETWORK_STATE)
+        val jobs = app.getSystemService(JobScheduler::class.java)
+        push("crit-net", "critical")
+        assertTrue("the page rings although its sync job was refused", Ringing.isRinging("crit-net"))
+
+        tap(action(posted("crit-net"), "Acknowledge"))
+
+        assertEquals("the acknowledgement is committed", listOf("acknowledge"), pager.pendingActions().map { it.action })
+        assertFalse("the ring stopped", Ringing.isRinging("crit-net"))
+        assertFalse("the notification was updated", posted("crit-net").actions.any { it.title.toString() == "Acknowledge" })
+        assertNull("Android holds no job", jobs.getPendingJob(SyncScheduler.JOB_ID))
+        val finding = org.klaxon.android.ShellFindings.all(app).single()
+        assertEquals("recorded for the self-check", SyncScheduler.FINDING, finding.check)
+        assertTrue(finding.message, finding.message.contains("SecurityException"))
+        // With the permission the manifest asks for, the next schedule is held and the finding goes.
+        shadowOf(app).grantPermissions(android.Manifest.permission.ACCESS_NETWORK_STATE)
+        assertTrue(SyncScheduler.schedule(app))
+        assertNotNull(jobs.getPendingJob(SyncScheduler.JOB_ID))
+        assertEquals(emptyList<Any>(), org.klaxon.android.ShellFindings.all(app))
     }
 
     @Test fun escalateStopsTheRingAndRemovesThePage() {

@@ -31,7 +31,7 @@ object HealthFixes {
             }
             // The exemption dialog itself: the one place Android allows asking directly.
             "battery" -> Fix("Stop optimising battery", Intent(Settings.ACTION_REQUEST_IGNORE_BATTERY_OPTIMIZATIONS, pkg))
-            "push_token", "last_push", "sync", "outbox" -> Fix("Sync now", null)
+            "push_token", "last_push", "sync", "outbox", "sync_schedule" -> Fix("Sync now", null)
             "settings" -> Fix("Open settings", Intent(context, SettingsActivity::class.java))
             else -> null
         }

@@ -8,7 +8,10 @@ import kotlinx.coroutines.runBlocking
 import org.klaxon.android.Background
 import org.klaxon.android.Core
 import org.klaxon.android.PlatformCapabilities
+import org.klaxon.android.ShellFindings
+import org.klaxon.android.sync.SyncScheduler
 import org.klaxon.core.Health
+import org.klaxon.core.HealthItem
 import org.klaxon.core.HealthLevel
 
 /**
@@ -29,21 +32,27 @@ class SelfCheckActivity : Activity() {
         super.onResume()
         Background.load({
             PlatformCapabilities.report(this)
-            Core.pager(this).health()
-        }) { result -> result.fold(::render) { column.text("The self-check failed: ${it.message}") } }
+            Core.pager(this).health() to ShellFindings.all(this)
+        }) { result -> result.fold({ (health, shell) -> render(health, shell) }) { column.text("The self-check failed: ${it.message}") } }
     }
 
-    private fun render(health: Health) {
+    private fun render(health: Health, shell: List<ShellFindings.Finding>) {
         column.clear()
-        column.heading(if (health.ok) "Pages will ring" else "Some pages will not ring")
-        for (item in health.items) {
+        column.heading(if (health.ok && shell.isEmpty()) "Pages will ring" else "Some pages will not ring")
+        // What the app itself caught and carried on from (core does not see these).
+        val items = shell.map { HealthItem(it.check, HealthLevel.PROBLEM, "${it.message} (${Times.local(it.at)})") } + health.items
+        for (item in items) {
             column.text("${mark(item.level)} ${item.message}").setTextColor(color(item.level))
             if (item.level == HealthLevel.OK) continue
             val fix = HealthFixes.forCheck(this, item.check) ?: continue
             column.button(fix.label) {
                 val intent = fix.intent
                 if (intent == null) {
-                    Background.load({ Core.pager(this).let { p -> runBlocking { p.sync() } } }) { onResume() }
+                    Background.load({
+                        // Scheduling again clears a refused job's finding once Android accepts it.
+                        SyncScheduler.schedule(this)
+                        Core.pager(this).let { p -> runBlocking { p.sync() } }
+                    }) { onResume() }
                 } else {
                     try {
                         startActivity(intent)

@@ -10,27 +10,97 @@ use base64::Engine as _;
 use chrono::{Duration, Utc};
 use common::*;
 use klaxon_crypto::{self as crypto, DeviceIdentity};
+use klaxon_relay::RunningRelay;
 use serde_json::{json, Value};
+
+/// Signed-request headers, as [`TestDevice::headers`] makes them.
+type Headers = Vec<(&'static str, String)>;
+
+/// A relay on a fresh database with alice's device enrolled, where most of
+/// these tests start. The directory must live as long as the relay.
+async fn relay_with_alice() -> (tempfile::TempDir, RunningRelay, String, TestDevice) {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start(dir.path(), None).await;
+    let alice = enroll(&base, "alice").await;
+    (dir, relay, base, alice)
+}
+
+/// `GET /v1/sync` with exactly these headers: the request every signature
+/// check here is made on.
+async fn get_sync(base: &str, headers: Headers) -> (u16, Value) {
+    send_raw(base, "GET", "/v1/sync", vec![], headers).await
+}
+
+/// `device`'s headers for `GET /v1/sync` at `at` with a fresh nonce, to be
+/// spoiled by the test before sending.
+fn sync_headers(device: &TestDevice, at: chrono::DateTime<Utc>) -> Headers {
+    device.headers("GET", "/v1/sync", b"", at, &crypto::new_nonce())
+}
+
+/// `POST /v1/admin/invites` for `person` with `token` as the bearer token
+/// (none when `None`); the status.
+async fn invite_status(base: &str, token: Option<&str>, person: &str) -> u16 {
+    let mut req = http().post(format!("{base}/v1/admin/invites"));
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    let r = req.json(&json!({"person": person})).send().await.unwrap();
+    r.status().as_u16()
+}
+
+/// The enrollment body for a new phone with `identity`'s keys and `code`.
+fn enrollment(code: &Value, identity: &DeviceIdentity) -> Value {
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    json!({
+        "code": code, "name": "phone",
+        "signing_key": b64.encode(identity.signing_public_key()),
+        "sealing_key": b64.encode(identity.sealing_public_key()),
+    })
+}
+
+/// `f` of each item of the JSON array `list`, in order.
+fn each<'a, T>(list: &'a Value, f: impl FnMut(&'a Value) -> T) -> Vec<T> {
+    list.as_array().unwrap().iter().map(f).collect()
+}
+
+/// The dedup keys of a sync answer's alerts, in order.
+fn dedup_keys(sync: &Value) -> Vec<&str> {
+    each(&sync["alerts"], |a| a["dedup_key"].as_str().unwrap())
+}
+
+/// Asserts that the first error in `body` mentions `word`, when there is one
+/// to look for.
+fn assert_first_error_names(body: &Value, word: Option<&str>) {
+    if let Some(word) = word {
+        assert!(body["errors"][0].as_str().unwrap().contains(word), "{body}");
+    }
+}
+
+/// Sends `body` to `method path`, signed by `device` now with a fresh nonce,
+/// without a `Content-Type`.
+async fn send_signed_untyped(
+    base: &str,
+    device: &TestDevice,
+    method: &str,
+    path: &str,
+    body: &Value,
+) -> (u16, Value) {
+    let bytes = serde_json::to_vec(body).unwrap();
+    let headers = device.headers(method, path, &bytes, Utc::now(), &crypto::new_nonce());
+    send_untyped(base, method, path, bytes, headers).await
+}
+
+/// The status of the newest alert with this dedup key, which must exist.
+async fn status_of(base: &str, dedup: &str) -> Value {
+    alert_by_key(base, dedup).await.unwrap()["status"].clone()
+}
 
 #[tokio::test]
 async fn an_invite_code_enrolls_once() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, base) = start(dir.path(), None).await;
-    let r = http()
-        .post(format!("{base}/v1/admin/invites"))
-        .bearer_auth(ADMIN)
-        .json(&json!({"person": "alice"}))
-        .send()
-        .await
-        .unwrap();
-    let code = r.json::<Value>().await.unwrap()["code"].clone();
-    let id = DeviceIdentity::generate().unwrap();
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let body = json!({
-        "code": code, "name": "phone",
-        "signing_key": b64.encode(id.signing_public_key()),
-        "sealing_key": b64.encode(id.sealing_public_key()),
-    });
+    let code = json!(invite(&base, "alice").await);
+    let body = enrollment(&code, &DeviceIdentity::generate().unwrap());
     assert_eq!(post(&base, "/v1/devices/enroll", &body).await.0, 201);
     let (status, answer) = post(&base, "/v1/devices/enroll", &body).await;
     assert_eq!(status, 401, "{answer}");
@@ -44,13 +114,7 @@ async fn an_invite_code_enrolls_once() {
         .unwrap()
         .contains("signing_key"));
     // Admin endpoints want the token; unknown people are 404.
-    let r = http()
-        .post(format!("{base}/v1/admin/invites"))
-        .json(&json!({"person": "alice"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 401);
+    assert_eq!(invite_status(&base, None, "alice").await, 401);
     let r = http()
         .get(format!("{base}/v1/admin/alerts"))
         .bearer_auth("wrong")
@@ -58,34 +122,20 @@ async fn an_invite_code_enrolls_once() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 401);
-    let r = http()
-        .post(format!("{base}/v1/admin/invites"))
-        .bearer_auth(ADMIN)
-        .json(&json!({"person": "mallory"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 404);
+    assert_eq!(invite_status(&base, Some(ADMIN), "mallory").await, 404);
     relay.shutdown().await.unwrap();
 }
 
 #[tokio::test]
 async fn signed_request_failures_are_401() {
-    let dir = tempfile::tempdir().unwrap();
-    let (relay, base) = start(dir.path(), None).await;
-    let alice = enroll(&base, "alice").await;
+    let (_dir, relay, base, alice) = relay_with_alice().await;
     let now = Utc::now();
 
     // A good request works.
     let h = alice.headers("GET", "/v1/sync", b"", now, "nonce-1");
-    assert_eq!(
-        send_raw(&base, "GET", "/v1/sync", vec![], h.clone())
-            .await
-            .0,
-        200
-    );
+    assert_eq!(get_sync(&base, h.clone()).await.0, 200);
     // The same nonce again: a replay.
-    let (status, body) = send_raw(&base, "GET", "/v1/sync", vec![], h).await;
+    let (status, body) = get_sync(&base, h).await;
     assert_eq!(status, 401);
     assert!(
         body["message"].as_str().unwrap().contains("nonce"),
@@ -94,8 +144,8 @@ async fn signed_request_failures_are_401() {
 
     // Stale and future timestamps (more than 5 minutes off).
     for skew in [Duration::minutes(-6), Duration::minutes(6)] {
-        let h = alice.headers("GET", "/v1/sync", b"", now + skew, &crypto::new_nonce());
-        let (status, body) = send_raw(&base, "GET", "/v1/sync", vec![], h).await;
+        let h = sync_headers(&alice, now + skew);
+        let (status, body) = get_sync(&base, h).await;
         assert_eq!(status, 401);
         assert!(
             body["message"].as_str().unwrap().contains("timestamp"),
@@ -103,18 +153,12 @@ async fn signed_request_failures_are_401() {
         );
     }
     // Within the window is fine.
-    let h = alice.headers(
-        "GET",
-        "/v1/sync",
-        b"",
-        now - Duration::minutes(4),
-        &crypto::new_nonce(),
-    );
-    assert_eq!(send_raw(&base, "GET", "/v1/sync", vec![], h).await.0, 200);
+    let h = sync_headers(&alice, now - Duration::minutes(4));
+    assert_eq!(get_sync(&base, h).await.0, 200);
 
     // A signature over a different path, body or by another key.
     let h = alice.headers("GET", "/v1/sync?cursor=0", b"", now, &crypto::new_nonce());
-    assert_eq!(send_raw(&base, "GET", "/v1/sync", vec![], h).await.0, 401);
+    assert_eq!(get_sync(&base, h).await.0, 401);
     let body = serde_json::to_vec(&json!({"actions": []})).unwrap();
     let h = alice.headers("POST", "/v1/actions", b"{}", now, &crypto::new_nonce());
     assert_eq!(send_raw(&base, "POST", "/v1/actions", body, h).await.0, 401);
@@ -122,18 +166,18 @@ async fn signed_request_failures_are_401() {
     let nonce = crypto::new_nonce();
     let mut h = alice.headers("GET", "/v1/sync", b"", now, &nonce);
     h[3].1 = other.sign_request("GET", "/v1/sync", now.timestamp(), &nonce, b"");
-    assert_eq!(send_raw(&base, "GET", "/v1/sync", vec![], h).await.0, 401);
+    assert_eq!(get_sync(&base, h).await.0, 401);
     // Garbage signature, unknown device, missing headers.
-    let mut h = alice.headers("GET", "/v1/sync", b"", now, &crypto::new_nonce());
+    let mut h = sync_headers(&alice, now);
     h[3].1 = "not-a-signature".into();
-    assert_eq!(send_raw(&base, "GET", "/v1/sync", vec![], h).await.0, 401);
-    let mut h = alice.headers("GET", "/v1/sync", b"", now, &crypto::new_nonce());
+    assert_eq!(get_sync(&base, h).await.0, 401);
+    let mut h = sync_headers(&alice, now);
     h[0].1 = "no-such-device".into();
-    assert_eq!(send_raw(&base, "GET", "/v1/sync", vec![], h).await.0, 401);
+    assert_eq!(get_sync(&base, h).await.0, 401);
     for missing in 0..4 {
-        let mut h = alice.headers("GET", "/v1/sync", b"", now, &crypto::new_nonce());
+        let mut h = sync_headers(&alice, now);
         h.remove(missing);
-        let (status, body) = send_raw(&base, "GET", "/v1/sync", vec![], h).await;
+        let (status, body) = get_sync(&base, h).await;
         assert_eq!(status, 401, "{body}");
         assert!(body["errors"].is_array());
     }
@@ -142,29 +186,16 @@ async fn signed_request_failures_are_401() {
 
 #[tokio::test]
 async fn a_device_sees_only_its_teams_alerts_and_sync_sends_only_changes() {
-    let dir = tempfile::tempdir().unwrap();
-    let (relay, base) = start(dir.path(), None).await;
-    let alice = enroll(&base, "alice").await;
+    let (_dir, relay, base, alice) = relay_with_alice().await;
     let carol = enroll(&base, "carol").await;
     enqueue_trigger(&base, API_KEY, "api-1", "api down", "critical").await;
     enqueue_trigger(&base, SHOP_KEY, "shop-1", "shop down", "error").await;
 
     let (_, sync) = alice.send(&base, "GET", "/v1/sync", None).await;
     assert_eq!(sync["person"], "alice");
-    let keys: Vec<&str> = sync["alerts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["dedup_key"].as_str().unwrap())
-        .collect();
-    assert_eq!(keys, ["api-1"]);
+    assert_eq!(dedup_keys(&sync), ["api-1"]);
     let roster = &sync["roster"];
-    let services: Vec<&str> = roster["services"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_str().unwrap())
-        .collect();
+    let services = each(&roster["services"], |s| s["id"].as_str().unwrap());
     assert_eq!(services, ["api"]);
     assert_eq!(roster["schedules"][0]["id"], "primary");
     assert_eq!(roster["schedules"][0]["shifts"][0]["person"], "alice");
@@ -172,13 +203,7 @@ async fn a_device_sees_only_its_teams_alerts_and_sync_sends_only_changes() {
     assert_eq!(api_alert["upcoming"]["people"], json!(["bob"]));
 
     let (_, sync_c) = carol.send(&base, "GET", "/v1/sync", None).await;
-    let keys: Vec<&str> = sync_c["alerts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["dedup_key"].as_str().unwrap())
-        .collect();
-    assert_eq!(keys, ["shop-1"]);
+    assert_eq!(dedup_keys(&sync_c), ["shop-1"]);
 
     // Carol cannot act on alice's team's alert: it does not exist for her.
     let body =
@@ -200,25 +225,17 @@ async fn a_device_sees_only_its_teams_alerts_and_sync_sends_only_changes() {
     let (_, delta) = alice
         .send(&base, "GET", &format!("/v1/sync?cursor={cursor}"), None)
         .await;
-    let keys: Vec<&str> = delta["alerts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["dedup_key"].as_str().unwrap())
-        .collect();
-    assert_eq!(keys, ["api-2"]);
+    assert_eq!(dedup_keys(&delta), ["api-2"]);
     assert!(delta["cursor"].as_u64().unwrap() > cursor);
     relay.shutdown().await.unwrap();
 }
 
 #[tokio::test]
 async fn batch_actions_are_idempotent_with_one_outcome_each() {
-    let dir = tempfile::tempdir().unwrap();
-    let (relay, base) = start(dir.path(), None).await;
-    let alice = enroll(&base, "alice").await;
+    let (_dir, relay, base, alice) = relay_with_alice().await;
     let bob = enroll(&base, "bob").await;
-    enqueue_trigger(&base, API_KEY, "b1", "one", "critical").await;
-    enqueue_trigger(&base, API_KEY, "b2", "two", "critical").await;
+    send_trigger(&base, "b1", "one").await;
+    send_trigger(&base, "b2", "two").await;
     let a1 = alert_by_key(&base, "b1").await.unwrap()["id"].clone();
     let a2 = alert_by_key(&base, "b2").await.unwrap()["id"].clone();
 
@@ -229,12 +246,9 @@ async fn batch_actions_are_idempotent_with_one_outcome_each() {
     ]});
     let (status, first) = alice.send(&base, "POST", "/v1/actions", Some(&batch)).await;
     assert_eq!(status, 200, "{first}");
-    let outcomes: Vec<Value> = first["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| json!([r["key"], r["status"], r["outcome"]["outcome"]]))
-        .collect();
+    let outcomes = each(&first["results"], |r| {
+        json!([r["key"], r["status"], r["outcome"]["outcome"]])
+    });
     assert_eq!(
         outcomes,
         vec![
@@ -246,12 +260,9 @@ async fn batch_actions_are_idempotent_with_one_outcome_each() {
 
     // The same batch again (a retry after a lost answer): nothing changes twice.
     let (_, second) = alice.send(&base, "POST", "/v1/actions", Some(&batch)).await;
-    let outcomes: Vec<Value> = second["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| json!([r["status"], r["outcome"]["outcome"]]))
-        .collect();
+    let outcomes = each(&second["results"], |r| {
+        json!([r["status"], r["outcome"]["outcome"]])
+    });
     assert_eq!(
         outcomes,
         vec![
@@ -261,13 +272,7 @@ async fn batch_actions_are_idempotent_with_one_outcome_each() {
         ]
     );
     let detail = alert_detail(&base, a1.as_str().unwrap()).await;
-    let acks = detail["timeline"]["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["event"]["kind"] == "acknowledged")
-        .count();
-    assert_eq!(acks, 1);
+    assert_eq!(count(&detail, "acknowledged"), 1);
 
     // Bob acknowledging an already-acknowledged alert: already in state.
     // Acting on a resolved alert: rejected, 409, saying who resolved it.
@@ -312,18 +317,14 @@ async fn batch_actions_are_idempotent_with_one_outcome_each() {
         let batch = json!({ "actions": [action] });
         let (status, body) = alice.send(&base, "POST", "/v1/actions", Some(&batch)).await;
         assert_eq!(status, 400, "{batch}: {body}");
-        if let Some(word) = error {
-            assert!(body["errors"][0].as_str().unwrap().contains(word), "{body}");
-        }
+        assert_first_error_names(&body, error);
     }
     relay.shutdown().await.unwrap();
 }
 
 #[tokio::test]
 async fn push_tokens_register_and_clear() {
-    let dir = tempfile::tempdir().unwrap();
-    let (relay, base) = start(dir.path(), None).await;
-    let alice = enroll(&base, "alice").await;
+    let (_dir, relay, base, alice) = relay_with_alice().await;
     // In order: (body, the status, a word the first error must contain).
     let cases = [
         (json!({"platform": "apns", "token": "ab12"}), 204, None),
@@ -336,22 +337,18 @@ async fn push_tokens_register_and_clear() {
             .send(&base, "PUT", "/v1/devices/push-token", Some(&token))
             .await;
         assert_eq!(status, expected, "{token}: {body}");
-        if let Some(word) = error {
-            assert!(body["errors"][0].as_str().unwrap().contains(word), "{body}");
-        }
+        assert_first_error_names(&body, error);
     }
     relay.shutdown().await.unwrap();
 }
 
 #[tokio::test]
 async fn extreme_timestamps_are_401_with_a_json_body_not_a_panic() {
-    let dir = tempfile::tempdir().unwrap();
-    let (relay, base) = start(dir.path(), None).await;
-    let alice = enroll(&base, "alice").await;
+    let (_dir, relay, base, alice) = relay_with_alice().await;
     for ts in [i64::MIN, i64::MIN + 1, i64::MAX, -1] {
-        let mut h = alice.headers("GET", "/v1/sync", b"", Utc::now(), &crypto::new_nonce());
+        let mut h = sync_headers(&alice, Utc::now());
         h[1].1 = ts.to_string();
-        let (status, body) = send_raw(&base, "GET", "/v1/sync", vec![], h).await;
+        let (status, body) = get_sync(&base, h).await;
         assert_eq!(status, 401, "timestamp {ts}: {body}");
         assert!(
             body["message"].as_str().unwrap().contains("timestamp"),
@@ -365,15 +362,13 @@ async fn extreme_timestamps_are_401_with_a_json_body_not_a_panic() {
 
 #[tokio::test]
 async fn a_nonce_that_is_not_visible_ascii_or_is_too_long_is_401_naming_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let (relay, base) = start(dir.path(), None).await;
-    let alice = enroll(&base, "alice").await;
+    let (_dir, relay, base, alice) = relay_with_alice().await;
     let now = Utc::now();
     let refusal = |nonce: String| {
         let h = alice.headers("GET", "/v1/sync", b"", now, &nonce);
         let base = base.clone();
         async move {
-            let (status, body) = send_raw(&base, "GET", "/v1/sync", vec![], h).await;
+            let (status, body) = get_sync(&base, h).await;
             assert_eq!(status, 401, "{body}");
             assert_eq!(body["status"], "unauthorized");
             body["errors"].clone()
@@ -392,13 +387,13 @@ async fn a_nonce_that_is_not_visible_ascii_or_is_too_long_is_401_naming_it() {
         json!(["x-klaxon-nonce: 129 characters, more than the 128 allowed"])
     );
     // A missing header says so, by its name first.
-    let mut h = alice.headers("GET", "/v1/sync", b"", now, &crypto::new_nonce());
+    let mut h = sync_headers(&alice, now);
     h.remove(2);
-    let (_, body) = send_raw(&base, "GET", "/v1/sync", vec![], h).await;
+    let (_, body) = get_sync(&base, h).await;
     assert_eq!(body["errors"], json!(["x-klaxon-nonce: missing header"]));
     // 128 characters are fine.
     let h = alice.headers("GET", "/v1/sync", b"", now, &"n".repeat(128));
-    assert_eq!(send_raw(&base, "GET", "/v1/sync", vec![], h).await.0, 200);
+    assert_eq!(get_sync(&base, h).await.0, 200);
     relay.shutdown().await.unwrap();
 }
 
@@ -419,13 +414,7 @@ async fn device_and_admin_bodies_need_no_content_type_and_refusals_name_the_fiel
     )
     .await;
     assert_eq!(status, 201, "{invite}");
-    let id = DeviceIdentity::generate().unwrap();
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let enrollment = json!({
-        "code": invite["code"], "name": "phone",
-        "signing_key": b64.encode(id.signing_public_key()),
-        "sealing_key": b64.encode(id.sealing_public_key()),
-    });
+    let enrollment = enrollment(&invite["code"], &DeviceIdentity::generate().unwrap());
     let (status, body) = send_untyped(
         &base,
         "POST",
@@ -459,69 +448,50 @@ async fn device_and_admin_bodies_need_no_content_type_and_refusals_name_the_fiel
     expect(status, body, "body: must be a JSON object, not an array");
 
     let alice = enroll(&base, "alice").await;
-    let signed = |method: &str, path: &str, body: &Value| {
-        let bytes = json_of(body.clone());
-        let h = alice.headers(method, path, &bytes, Utc::now(), &crypto::new_nonce());
-        (bytes, h)
-    };
-    let (bytes, h) = signed(
-        "PUT",
-        "/v1/devices/push-token",
-        &json!({"platform": "pigeon"}),
-    );
-    let (status, body) = send_untyped(&base, "PUT", "/v1/devices/push-token", bytes, h).await;
-    expect(
-        status,
-        body,
-        r#"platform: "pigeon" is not one of "apns", "fcm", "none""#,
-    );
-    let (bytes, h) = signed(
-        "POST",
-        "/v1/actions",
-        &json!({"actions": [{"key": "k", "alert": "a", "action": "dance"}]}),
-    );
-    let (status, body) = send_untyped(&base, "POST", "/v1/actions", bytes, h).await;
-    expect(
-        status,
-        body,
-        r#"actions[0].action: "dance" is not one of "acknowledge", "escalate", "decline", "resolve", "snooze""#,
-    );
-    let (bytes, h) = signed(
-        "POST",
-        "/v1/actions",
-        &json!({"actions": [{"key": "k", "action": "resolve"}]}),
-    );
-    let (status, body) = send_untyped(&base, "POST", "/v1/actions", bytes, h).await;
-    expect(status, body, "actions[0].alert: missing");
-    let (bytes, h) = signed(
-        "POST",
-        "/v1/actions",
-        &json!({"actions": [{"key": "k", "alert": "a", "action": "snooze", "until": "soon"}]}),
-    );
-    let (status, body) = send_untyped(&base, "POST", "/v1/actions", bytes, h).await;
-    expect(
-        status,
-        body,
-        r#"actions[0].until: "soon" is not an RFC 3339 date and time (like 2026-03-01T12:00:00Z)"#,
-    );
+    // Signed device requests: (method, path, body, the one error).
+    let refused = [
+        (
+            "PUT",
+            "/v1/devices/push-token",
+            json!({"platform": "pigeon"}),
+            r#"platform: "pigeon" is not one of "apns", "fcm", "none""#,
+        ),
+        (
+            "POST",
+            "/v1/actions",
+            json!({"actions": [{"key": "k", "alert": "a", "action": "dance"}]}),
+            r#"actions[0].action: "dance" is not one of "acknowledge", "escalate", "decline", "resolve", "snooze""#,
+        ),
+        (
+            "POST",
+            "/v1/actions",
+            json!({"actions": [{"key": "k", "action": "resolve"}]}),
+            "actions[0].alert: missing",
+        ),
+        (
+            "POST",
+            "/v1/actions",
+            json!({"actions": [{"key": "k", "alert": "a", "action": "snooze", "until": "soon"}]}),
+            r#"actions[0].until: "soon" is not an RFC 3339 date and time (like 2026-03-01T12:00:00Z)"#,
+        ),
+    ];
+    for (method, path, body, error) in refused {
+        let (status, body) = send_signed_untyped(&base, &alice, method, path, &body).await;
+        expect(status, body, error);
+    }
     // A signed request with no Content-Type is accepted like any other.
-    let (bytes, h) = signed(
-        "PUT",
-        "/v1/devices/push-token",
-        &json!({"platform": "none"}),
-    );
-    let (status, body) = send_untyped(&base, "PUT", "/v1/devices/push-token", bytes, h).await;
+    let none = json!({"platform": "none"});
+    let (status, body) =
+        send_signed_untyped(&base, &alice, "PUT", "/v1/devices/push-token", &none).await;
     assert_eq!(status, 204, "{body}");
     relay.shutdown().await.unwrap();
 }
 
 #[tokio::test]
 async fn one_action_takes_its_alert_from_the_path() {
-    let dir = tempfile::tempdir().unwrap();
-    let (relay, base) = start(dir.path(), None).await;
-    let alice = enroll(&base, "alice").await;
-    enqueue_trigger(&base, API_KEY, "p1", "one", "critical").await;
-    enqueue_trigger(&base, API_KEY, "p2", "two", "critical").await;
+    let (_dir, relay, base, alice) = relay_with_alice().await;
+    send_trigger(&base, "p1", "one").await;
+    send_trigger(&base, "p2", "two").await;
     let a1 = alert_id_by_key(&base, "p1").await;
     let a2 = alert_id_by_key(&base, "p2").await;
     let path = format!("/v1/alerts/{a1}/actions");
@@ -542,48 +512,29 @@ async fn one_action_takes_its_alert_from_the_path() {
             "alert: {a2:?} in the body is not the alert {a1:?} of the path"
         )])
     );
-    assert_eq!(
-        alert_by_key(&base, "p2").await.unwrap()["status"],
-        "triggered"
-    );
-    assert_eq!(
-        alert_by_key(&base, "p1").await.unwrap()["status"],
-        "triggered"
-    );
+    assert_eq!(status_of(&base, "p2").await, "triggered");
+    assert_eq!(status_of(&base, "p1").await, "triggered");
 
-    // Without `alert`: the path's alert.
-    let (status, outcome) = alice
-        .send(
-            &base,
-            "POST",
-            &path,
-            Some(&json!({"key": "s1", "action": "acknowledge"})),
-        )
-        .await;
-    assert_eq!(
-        (status, outcome["outcome"].clone()),
-        (200, json!("applied"))
-    );
-    assert_eq!(
-        alert_by_key(&base, "p1").await.unwrap()["status"],
-        "acknowledged"
-    );
-    // With the same alert as the path (what phones' batch actions carry).
-    let (status, outcome) = alice
-        .send(
-            &base,
-            "POST",
-            &path,
-            Some(&json!({"key": "s2", "alert": a1, "action": "resolve"})),
-        )
-        .await;
-    assert_eq!(
-        (status, outcome["outcome"].clone()),
-        (200, json!("applied"))
-    );
-    assert_eq!(
-        alert_by_key(&base, "p1").await.unwrap()["status"],
-        "resolved"
-    );
+    // Without `alert`: the path's alert. With the same alert as the path
+    // (what phones' batch actions carry). (body, p1's status after it)
+    let applied = [
+        (
+            json!({"key": "s1", "action": "acknowledge"}),
+            "acknowledged",
+        ),
+        (
+            json!({"key": "s2", "alert": a1, "action": "resolve"}),
+            "resolved",
+        ),
+    ];
+    for (action, after) in applied {
+        let (status, outcome) = alice.send(&base, "POST", &path, Some(&action)).await;
+        assert_eq!(
+            (status, outcome["outcome"].clone()),
+            (200, json!("applied")),
+            "{action}"
+        );
+        assert_eq!(status_of(&base, "p1").await, after);
+    }
     relay.shutdown().await.unwrap();
 }

@@ -74,12 +74,25 @@ fn who(s: &Schedule, at: &str) -> Vec<String> {
 
 // ---- one-layer cases: rotation kinds, restrictions, DST --------------------
 
+/// A `ONE_LAYER` row: (case, zone, rotation, length, start, participants,
+/// restrictions, window).
+type OneLayer = (
+    &'static str,
+    &'static str,
+    &'static str,
+    u32,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
 /// One-layer schedules, one a row: (case, zone, rotation, length, layer start
 /// in wall time, participants, restrictions as in `restrictions`, window).
 /// The window (`from/to`, UTC) is where the case's `SHIFTS` rows must be every
 /// shift, in order; it is empty for a case that only checks `WHO`.
 #[rustfmt::skip]
-const ONE_LAYER: &[(&str, &str, &str, u32, &str, &str, &str, &str)] = &[
+const ONE_LAYER: &[OneLayer] = &[
     // -- rotation kinds and lengths (UTC, no DST)
     ("utc-hourly-2",  "UTC", "hourly",  2, "2026-01-01T00:00:00", "a b c", "", "2026-01-01T00:00:00Z/2026-01-01T07:00:00Z"),
     // Indices run backwards from the start.

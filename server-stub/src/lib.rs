@@ -21,6 +21,7 @@ pub mod push;
 pub mod routing;
 pub mod serve;
 pub mod store;
+pub mod tls;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, Method, StatusCode, Uri};
@@ -98,6 +99,7 @@ pub struct Relay {
     pusher: Option<Arc<dyn Pusher>>,
     request_timeout: Duration,
     shutdown_grace: Duration,
+    tls: Option<Arc<tls::Certificates>>,
 }
 
 impl Relay {
@@ -112,6 +114,7 @@ impl Relay {
             pusher: None,
             request_timeout: body::REQUEST_TIMEOUT,
             shutdown_grace: serve::SHUTDOWN_GRACE,
+            tls: None,
         }
     }
 
@@ -156,6 +159,14 @@ impl Relay {
         self
     }
 
+    /// Serves HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with these certificates
+    /// instead of plain HTTP; [`tls::Certificates::reload`] swaps them
+    /// while it runs.
+    pub fn tls(mut self, certificates: Arc<tls::Certificates>) -> Relay {
+        self.tls = Some(certificates);
+        self
+    }
+
     /// Opens the store and serves on `listener` until [`RunningRelay::shutdown`].
     pub async fn start(self, listener: TcpListener) -> Result<RunningRelay, RelayError> {
         let store = SqliteStore::open(&self.db)?;
@@ -192,8 +203,10 @@ impl Relay {
             request_timeout: self.request_timeout,
             grace: self.shutdown_grace,
         };
-        let server = tokio::spawn(serve::serve(listener, app, limits, stop_rx));
-        tracing::info!(%addr, "relay listening");
+        let tls = self.tls.map(tls::acceptor);
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let server = tokio::spawn(serve::serve(listener, app, limits, tls, stop_rx));
+        tracing::info!(%addr, scheme, "relay listening");
         Ok(RunningRelay {
             addr,
             state,

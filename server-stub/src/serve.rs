@@ -1,17 +1,19 @@
 //! The HTTP server: accepts connections and serves the routes on each over
-//! HTTP/1.1 (hyper's connection, hyper-util's graceful shutdown). At
+//! HTTP/1.1 (hyper's connection, hyper-util's graceful shutdown), or, with
+//! TLS ([`crate::tls`]), over HTTP/2 or HTTP/1.1 as ALPN chose. At
 //! shutdown it stops accepting and asks every connection to close after
-//! the request it is on; connections still open after the grace period
-//! are dropped — except while one answers a request whose body has
-//! arrived: an event being committed is answered, never cut off. A client
-//! that takes nothing it is sent for the request timeout is dropped at any
-//! time (a write timeout on its socket).
-
+//! the request it is on (an HTTP/2 one: a GOAWAY, its open streams
+//! finish); connections still open after the grace period are dropped —
+//! except while one answers a request whose body has arrived: an event
+//! being committed is answered, never cut off. A client that takes nothing
+//! it is sent for the request timeout is dropped at any time (a write
+//! timeout on its socket).
 use axum::Router;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
@@ -22,6 +24,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_io_timeout::TimeoutWriter;
+use tokio_rustls::TlsAcceptor;
 
 /// How long a shutdown waits for open connections before dropping them.
 /// Ten seconds lets every ordinary request finish (they take milliseconds)
@@ -35,6 +38,27 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// in front of a relay (nginx's upstream keep-alive and AWS ALB: 60 s), so a
 /// proxy never sends a request down a connection the relay is closing.
 pub const KEEP_ALIVE_IDLE: Duration = Duration::from_secs(75);
+
+/// How long a TLS client has to finish its handshake (never longer than
+/// the request timeout). A client that opens a connection and sends no
+/// ClientHello, or stops halfway, is dropped then: hyper's header timeout
+/// starts only once the handshake is done.
+pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Streams (requests) one HTTP/2 connection may have open at once. A phone
+/// has its event stream and a few requests; monitoring sends one event per
+/// request. Beyond it the client waits for a stream to end (it is told in
+/// SETTINGS), so one connection cannot fan out into thousands of tasks.
+pub const H2_MAX_STREAMS: u32 = 128;
+
+/// How often an HTTP/2 connection is pinged while the relay hears nothing
+/// on it, and how long the answer may take before it is dropped
+/// ([`H2_PING_TIMEOUT`]): a phone that vanished (network gone, no FIN)
+/// does not keep its event stream open on the relay.
+pub const H2_PING_INTERVAL: Duration = Duration::from_secs(30);
+
+/// See [`H2_PING_INTERVAL`].
+pub const H2_PING_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// One client connection, as its requests see it (a request extension,
 /// `Arc<Connection>`): how many of its requests have their body and are
@@ -79,23 +103,38 @@ pub(crate) struct Limits {
     pub grace: Duration,
 }
 
-/// Serves `app` on `listener` until `stop` turns true, then shuts down as
-/// the module says.
+/// Serves `app` on `listener` (through TLS when `tls` is given) until
+/// `stop` turns true, then shuts down as the module says.
 pub(crate) async fn serve(
     listener: TcpListener,
     app: Router,
     limits: Limits,
+    tls: Option<TlsAcceptor>,
     mut stop: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
     let (force_tx, force_rx) = watch::channel(false);
+    // TLS connections close on this rather than through `graceful`, whose
+    // signal they cannot see (they only hold one of its watchers, so its
+    // shutdown waits for them too).
+    let (drain_tx, drain_rx) = watch::channel(false);
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((io, _)) => {
-                    connections.spawn(connection(io, &app, limits, &graceful, force_rx.clone()));
-                }
+                Ok((io, _)) => match &tls {
+                    None => {
+                        connections.spawn(connection(io, &app, limits, &graceful, force_rx.clone()));
+                    }
+                    Some(tls) => {
+                        let watcher = Ending {
+                            _counted: graceful.watcher(),
+                            drain: drain_rx.clone(),
+                            force: force_rx.clone(),
+                        };
+                        connections.spawn(tls_connection(io, tls.clone(), app.clone(), limits, watcher));
+                    }
+                },
                 Err(e) => accept_failed(e).await,
             },
             // Reaps finished connections, so the set holds only open ones.
@@ -104,6 +143,7 @@ pub(crate) async fn serve(
         }
     }
     drop(listener);
+    let _ = drain_tx.send(true);
     // Each connection finishes the request it is on and closes; an idle
     // one closes at once.
     let drained = tokio::time::timeout(limits.grace, graceful.shutdown()).await;
@@ -158,6 +198,158 @@ fn connection(
         .header_read_timeout(limits.idle);
     let served = graceful.watch(builder.serve_connection(TokioIo::new(Box::pin(io)), service));
     until_forced(served, state, force)
+}
+
+/// What a TLS connection's task watches to know when to close: the
+/// shutdown's two stages, and its place among the connections
+/// [`GracefulShutdown::shutdown`] waits for.
+struct Ending {
+    /// Held, never used: keeps the shutdown's count of open connections.
+    _counted: hyper_util::server::graceful::Watcher,
+    /// Rises when the shutdown starts: close after the requests in flight.
+    drain: watch::Receiver<bool>,
+    /// Rises when the grace period is over: drop unless answering.
+    force: watch::Receiver<bool>,
+}
+
+/// Serves one accepted connection through TLS: the handshake within its
+/// time limit, then HTTP/2 when ALPN chose `h2`, else HTTP/1.1 with the
+/// header timeout — each request carrying the connection's [`Connection`],
+/// closed gracefully when the shutdown starts (or, HTTP/2, when it has had
+/// no request open for the idle limit) and dropped when it is forced,
+/// unless answering.
+async fn tls_connection(
+    io: TcpStream,
+    tls: TlsAcceptor,
+    app: Router,
+    limits: Limits,
+    mut ending: Ending,
+) {
+    if let Err(e) = io.set_nodelay(true) {
+        tracing::debug!(error = %e, "could not set TCP_NODELAY");
+    }
+    // Beneath TLS, so a client that takes nothing (its handshake replies,
+    // or answers) is dropped as on plain HTTP.
+    let mut io = TimeoutWriter::new(io);
+    io.set_timeout(Some(limits.request_timeout));
+    let handshake = tokio::time::timeout(
+        TLS_HANDSHAKE_TIMEOUT.min(limits.request_timeout),
+        tls.accept(Box::pin(io)),
+    );
+    let io = tokio::select! {
+        done = handshake => match done {
+            Ok(Ok(io)) => io,
+            Ok(Err(e)) => return tracing::debug!(error = %e, "TLS handshake failed"),
+            Err(_) => return tracing::debug!("TLS handshake timed out"),
+        },
+        // Nothing was asked yet: nothing to finish.
+        () = raised(&mut ending.drain) => return,
+    };
+    let h2 = io.get_ref().1.alpn_protocol() == Some(crate::tls::ALPN_H2);
+    let state = Arc::new(Connection::default());
+    let (open_tx, mut open) = watch::channel(0usize);
+    let open_tx = Arc::new(open_tx);
+    let routes = TowerToHyperService::new(app);
+    let requests = state.clone();
+    let service = service_fn(move |mut request: hyper::Request<Incoming>| {
+        request.extensions_mut().insert(requests.clone());
+        let open = Open::new(open_tx.clone());
+        let answer = hyper::service::Service::call(&routes, request);
+        async move {
+            let response = answer.await?;
+            // Open until its body is sent or dropped: an event stream
+            // keeps its connection busy, not idle.
+            Ok::<_, std::convert::Infallible>(response.map(|body| {
+                axum::body::Body::new(http_body_util::BodyExt::map_frame(body, move |frame| {
+                    let _open = &open;
+                    frame
+                }))
+            }))
+        }
+    });
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.idle);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(H2_MAX_STREAMS)
+        .keep_alive_interval(H2_PING_INTERVAL)
+        .keep_alive_timeout(H2_PING_TIMEOUT);
+    // ALPN decided: no sniffing of the first bytes (which has no timeout).
+    let builder = if h2 {
+        builder.http2_only()
+    } else {
+        builder.http1_only()
+    };
+    let served = builder.serve_connection(TokioIo::new(io), service);
+    tokio::pin!(served);
+    let mut closing = false;
+    loop {
+        tokio::select! {
+            result = served.as_mut() => return finished_auto(result),
+            () = raised(&mut ending.drain), if !closing => {
+                closing = true;
+                served.as_mut().graceful_shutdown();
+            }
+            // HTTP/1.1's idle limit is hyper's header timeout; HTTP/2 has
+            // none, so a connection with no stream open that long is sent
+            // a GOAWAY as at shutdown.
+            () = idle_for(&mut open, limits.idle), if h2 && !closing => {
+                closing = true;
+                served.as_mut().graceful_shutdown();
+            }
+            () = raised(&mut ending.force) => break,
+        }
+    }
+    while state.is_answering() {
+        tokio::select! {
+            result = served.as_mut() => return finished_auto(result),
+            _ = tokio::time::sleep(Duration::from_millis(20)) => {}
+        }
+    }
+}
+
+/// One request open on a TLS connection, from its headers until its answer
+/// is sent or dropped (counted in the connection's `watch`).
+struct Open(Arc<watch::Sender<usize>>);
+
+impl Open {
+    /// Counts a request in.
+    fn new(count: Arc<watch::Sender<usize>>) -> Open {
+        count.send_modify(|n| *n += 1);
+        Open(count)
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n = n.saturating_sub(1));
+    }
+}
+
+/// Resolves once no request has been open on the connection for `limit`.
+async fn idle_for(open: &mut watch::Receiver<usize>, limit: Duration) {
+    loop {
+        if open.wait_for(|n| *n == 0).await.is_err() {
+            return std::future::pending().await;
+        }
+        if tokio::time::timeout(limit, open.wait_for(|n| *n > 0))
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// [`finished`] for a connection served by hyper-util's `auto` builder.
+fn finished_auto(served: Result<(), Box<dyn std::error::Error + Send + Sync>>) {
+    if let Err(e) = served {
+        tracing::debug!(error = %e, "connection ended with an error");
+    }
 }
 
 /// Runs a connection to its end, or until `force` rises; then drops it

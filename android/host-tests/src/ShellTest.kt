@@ -88,8 +88,14 @@ class ShellTest {
     @After fun closePager() = Core.close()
 
     /** Delivers a page sealed to this phone as an FCM data message, as the relay sends it. */
-    private fun push(alert: String, priority: String) {
-        val sealed = seal(pager.enrollment()!!.sealingPublicKey, pageJson(alert, priority = priority, summary = "checkout 5xx above 5%"))
+    private fun push(
+        alert: String, priority: String, summary: String = "checkout 5xx above 5%",
+        status: String = "triggered", revision: Int = 2,
+    ) {
+        val sealed = seal(
+            pager.enrollment()!!.sealingPublicKey,
+            pageJson(alert, priority = priority, summary = summary, status = status, revision = revision),
+        )
         val data = mapOf(
             "v" to "1", "alert" to alert, "priority" to priority,
             "sealed" to Base64.getEncoder().encodeToString(sealed),
@@ -112,6 +118,85 @@ class ShellTest {
         assertTrue("a button is a broadcast (works without unlocking)", shadowOf(button.actionIntent).isBroadcastIntent)
         val receiver = Class.forName(intent.component!!.className).getDeclaredConstructor().newInstance() as BroadcastReceiver
         receiver.onReceive(app, intent)
+    }
+
+    /** Runs the main looper until [done] (screens load from core on a background thread). */
+    private fun settle(what: String, done: () -> Boolean) {
+        val deadline = System.nanoTime() + 5_000_000_000L
+        while (System.nanoTime() < deadline) {
+            shadowOf(android.os.Looper.getMainLooper()).idle()
+            if (done()) return
+            Thread.sleep(20)
+        }
+        error("timed out waiting for: $what")
+    }
+
+    /** Every text on [activity]'s screen, buttons included, as Android holds the views. */
+    private fun texts(activity: android.app.Activity): List<String> {
+        val out = mutableListOf<String>()
+        fun walk(v: android.view.View) {
+            if (v is android.widget.TextView) out += v.text.toString()
+            if (v is android.view.ViewGroup) for (i in 0 until v.childCount) walk(v.getChildAt(i))
+        }
+        walk(activity.window.decorView)
+        return out
+    }
+
+    private fun button(activity: android.app.Activity, label: String): android.widget.Button {
+        var found: android.widget.Button? = null
+        fun walk(v: android.view.View) {
+            if (v is android.widget.Button && v.text.toString() == label) found = v
+            if (v is android.view.ViewGroup) for (i in 0 until v.childCount) walk(v.getChildAt(i))
+        }
+        walk(activity.window.decorView)
+        return found ?: error("no $label button on screen: ${texts(activity)}")
+    }
+
+    /** The page's full-screen intent, as Android would deliver it to the activity. */
+    private fun fullScreenIntent(alert: String): Intent =
+        shadowOf(posted(alert).fullScreenIntent ?: error("$alert has no full-screen intent")).savedIntent
+
+    @Test fun aSecondPageTakesOverTheFullScreenPageAndItsButtons() {
+        push("fs-a", "critical", summary = "payments down")
+        push("fs-b", "critical", summary = "search down")
+        val controller = Robolectric.buildActivity(FullScreenPageActivity::class.java, fullScreenIntent("fs-a")).setup()
+        val page = controller.get()
+        settle("page A on screen") { "payments down" in texts(page) }
+
+        // singleInstance: Android hands the second page's intent to the running activity.
+        controller.newIntent(fullScreenIntent("fs-b"))
+        settle("page B on screen") { "search down" in texts(page) }
+        assertFalse("page A is gone", "payments down" in texts(page))
+        assertEquals("fs-b", page.intent.getStringExtra(org.klaxon.android.notify.PageIntents.EXTRA_ALERT))
+
+        button(page, "Acknowledge").performClick()
+        val sent = shadowOf(app).broadcastIntents.last()
+        assertEquals("the button acts on the page shown", "fs-b",
+            sent.getStringExtra(org.klaxon.android.notify.PageIntents.EXTRA_ALERT))
+        PageActionReceiver().onReceive(app, sent)
+        assertEquals(listOf("acknowledge" to "fs-b"), pager.pendingActions().map { it.action to it.alert })
+        // Page A still rings and is unanswered: the screen goes back to it.
+        assertTrue(Ringing.isRinging("fs-a"))
+        assertFalse(page.isFinishing)
+        settle("page A on screen again") { "payments down" in texts(page) }
+    }
+
+    @Test fun theFullScreenPageClosesWhenItsAlertIsAcknowledgedFromTheNotification() {
+        push("fs-c", "critical", summary = "queue backed up")
+        val page = Robolectric.buildActivity(FullScreenPageActivity::class.java, fullScreenIntent("fs-c")).setup().get()
+        settle("page on screen") { "queue backed up" in texts(page) }
+        tap(action(posted("fs-c"), "Acknowledge"))
+        settle("page closed") { page.isFinishing }
+    }
+
+    @Test fun theFullScreenPageClosesWhenAStatusPushSaysTheAlertWasAcknowledgedElsewhere() {
+        push("fs-d", "critical", summary = "db replica lag")
+        val page = Robolectric.buildActivity(FullScreenPageActivity::class.java, fullScreenIntent("fs-d")).setup().get()
+        settle("page on screen") { "db replica lag" in texts(page) }
+        // A colleague acknowledged it: the relay's status push.
+        push("fs-d", "critical", summary = "db replica lag", status = "acknowledged", revision = 3)
+        assertFalse(Ringing.isRinging("fs-d"))
+        settle("page closed") { page.isFinishing }
     }
 
     @Test fun aCriticalPageRingsOnTheCriticalChannelThroughDndFullScreenWithItsActions() {

@@ -36,6 +36,8 @@ class KlaxonSink(context: Context) : NotificationSink {
     override fun cancelNotification(alert: String) {
         plans.remove(alert)
         notifications.cancel(alert)
+        // A page with no notification must not ring, nor stay full screen.
+        Ringing.stop(context, alert)
     }
 
     override fun startRinging(alert: String, ring: RingLoop) {

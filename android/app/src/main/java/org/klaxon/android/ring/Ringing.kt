@@ -6,6 +6,7 @@ import android.os.SystemClock
 import android.util.Log
 import org.klaxon.core.RingLoop
 import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.CopyOnWriteArrayList
 
 /**
  * Which alerts are ringing now. Core says start/stop per alert; the noise
@@ -20,6 +21,19 @@ object Ringing {
     data class Ring(val loop: RingLoop, val overrideDnd: Boolean, val sinceMs: Long)
 
     private val rings = ConcurrentHashMap<String, Ring>()
+
+    /** Told (on the caller's thread) when an alert is answered or silenced: the full-screen page closes. */
+    private val stopListeners = CopyOnWriteArrayList<(String) -> Unit>()
+
+    fun addStopListener(listener: (String) -> Unit) {
+        stopListeners += listener
+    }
+
+    fun removeStopListener(listener: (String) -> Unit) {
+        stopListeners -= listener
+    }
+
+    private fun stopped(alert: String) = stopListeners.forEach { it(alert) }
 
     fun start(context: Context, alert: String, loop: RingLoop, overrideDnd: Boolean) {
         rings[alert] = Ring(loop, overrideDnd, SystemClock.elapsedRealtime())
@@ -36,17 +50,25 @@ object Ringing {
         }
     }
 
+    /**
+     * Stops [alert]'s ring (core said so: answered here or elsewhere,
+     * resolved; or the user swiped it away). Listeners hear it even when the
+     * alert was not ringing — a page shown without its ring loop (Android
+     * refused the service) is answered all the same.
+     */
     fun stop(context: Context, alert: String) {
         if (rings.remove(alert) != null && rings.isEmpty()) {
             context.stopService(Intent(context, RingingService::class.java))
         }
+        stopped(alert)
     }
 
     /** Silences every page at once (the user's "silence" of last resort; the pages stay open in core). */
     fun stopAll(context: Context) {
-        val any = rings.isNotEmpty()
+        val stopping = rings.keys.toList()
         rings.clear()
-        if (any) context.stopService(Intent(context, RingingService::class.java))
+        if (stopping.isNotEmpty()) context.stopService(Intent(context, RingingService::class.java))
+        stopping.forEach(::stopped)
     }
 
     /** Drops an alert whose ring limit ran out (the service noticed); true when none ring any more. */

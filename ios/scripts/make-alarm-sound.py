@@ -1,28 +1,41 @@
 #!/usr/bin/env python3
-"""Writes Klaxon/Resources/klaxon.caf: the alarm, a 2-second two-tone
-pattern, 16-bit little-endian linear PCM mono at 22,050 Hz in a Core Audio
-Format file. iOS plays notification sounds only from CAF/AIFF/WAV files of
-linear PCM, MA4, u-law or a-law, at most 30 s long; the app's in-app loop
-(AlarmPlayer) replays the same file. Deterministic: running it again gives
-the same bytes, so the committed file can be checked against it."""
+"""Writes Klaxon/Resources/klaxon.caf: the alarm, 27 seconds of a two-tone
+pattern (880/660 Hz beats of 200 ms, eight to a burst, a 250 ms breath
+between bursts), 16-bit little-endian linear PCM mono at 22,050 Hz in a Core
+Audio Format file.
+
+Why 27 s: iOS plays a notification sound once per notification, and only a
+file shorter than 30 s — a longer one is replaced by the default sound.
+A locked iPhone cannot loop it, so the file's length is how long one push
+rings: 2 s is easy to sleep through; 27 s rings nearly as long as iOS allows
+and stays clear of the limit (the checks accept 25-29 s). The relay's
+re-notification (a new push every minute while a critical page is
+unanswered) starts the next ring. The app's in-app loop (AlarmPlayer)
+replays the same file while it is in the foreground.
+
+Deterministic: running it again gives the same bytes, so the committed file
+is checked against it (ios/scripts/check_project.py), as is its length."""
 import math
 import struct
 import sys
 from pathlib import Path
 
 RATE = 22050
-SECONDS = 2.0
+SECONDS = 27.0
+# One burst: eight 250 ms beats, then a 250 ms breath.
+BURST = 2.25
 
 
 def samples() -> bytes:
     out = bytearray()
     for i in range(int(RATE * SECONDS)):
         t = i / RATE
-        beat = int(t / 0.25)          # eight 250 ms beats
-        within = t - beat * 0.25
+        in_burst = t % BURST
+        beat = int(in_burst / 0.25)   # eight 250 ms beats, then the breath
+        within = in_burst - beat * 0.25
         freq = 880.0 if beat % 2 == 0 else 660.0
         # 200 ms tone, 50 ms gap, 5 ms fades so it does not click.
-        if within >= 0.2:
+        if beat >= 8 or within >= 0.2:
             amp = 0.0
         else:
             amp = min(1.0, within / 0.005, (0.2 - within) / 0.005) * 0.8

@@ -6,13 +6,12 @@
 use klaxon_testkit::fakes;
 
 use fakes::apns::{p8_key, FakeApns};
-use klaxon_crypto::{seal, DeviceIdentity};
-use klaxon_domain::{ManualClock, Priority};
+use fakes::push::{assert_delivers, key_file, lookup, send_through};
+use klaxon_domain::Priority;
 use klaxon_relay::push::{
-    ApnsClient, ApnsConfig, PushGateway, PushMessage, PushOutcome, PushTarget, ENV_APNS_KEY_FILE,
+    ApnsClient, ApnsConfig, PushGateway, PushOutcome, PushTarget, ENV_APNS_KEY_FILE,
     ENV_APNS_KEY_ID, ENV_APNS_TEAM_ID, ENV_APNS_TOPIC, ENV_APNS_URL,
 };
-use std::sync::Arc;
 use std::time::Duration;
 
 const KEY_ID: &str = "ABC123DEFG";
@@ -21,13 +20,11 @@ const TOPIC: &str = "dev.klaxon.app";
 const DEVICE: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90";
 const SUMMARY: &str = "Disk full on db-7: customer ledger writes failing";
 
-struct Setup {
-    fake: FakeApns,
-    client: ApnsClient,
-    clock: Arc<ManualClock>,
-    device: DeviceIdentity,
-}
+/// The fake APNs and a client of it, sending to [`DEVICE`].
+type Setup = fakes::push::Setup<FakeApns, ApnsClient>;
 
+/// A fake APNs that refuses [`SUMMARY`] in the clear, and a client that
+/// keeps each provider token for `token_refresh`.
 async fn setup_with(token_refresh: Duration) -> Setup {
     let (pem, public) = p8_key();
     let clock = fakes::clock();
@@ -37,18 +34,15 @@ async fn setup_with(token_refresh: Duration) -> Setup {
     config.base_url = fake.url.clone();
     config.token_refresh = token_refresh;
     let client = ApnsClient::new(config, clock.clone()).unwrap();
-    Setup {
-        fake,
-        client,
-        clock,
-        device: DeviceIdentity::generate().unwrap(),
-    }
+    Setup::new(fake, client, clock, DEVICE)
 }
 
+/// [`setup_with`] the client's own token refresh.
 async fn setup() -> Setup {
     setup_with(klaxon_relay::push::apns::TOKEN_REFRESH).await
 }
 
+/// A page's plaintext, as the device will open it.
 fn page_json(summary: &str) -> Vec<u8> {
     serde_json::to_vec(&serde_json::json!({
         "alert": "01JALERT", "summary": summary, "service": "api",
@@ -56,26 +50,11 @@ fn page_json(summary: &str) -> Vec<u8> {
     .unwrap()
 }
 
-fn message(device: &DeviceIdentity, priority: Priority, plaintext: &[u8]) -> PushMessage {
-    PushMessage {
-        alert: "01JALERT".into(),
-        collapse_id: "01JALERT".into(),
-        priority,
-        status_update: false,
-        sealed: seal(&device.sealing_public_key(), plaintext).unwrap(),
-    }
-}
-
 #[tokio::test]
 async fn a_critical_page_reaches_apns_sealed_with_every_required_header() {
     let s = setup().await;
     let plaintext = page_json(SUMMARY);
-    let outcome = s
-        .client
-        .send(DEVICE, &message(&s.device, Priority::Critical, &plaintext))
-        .await;
-    assert_eq!(outcome, PushOutcome::Delivered, "{:?}", s.fake.violations());
-    assert!(s.fake.violations().is_empty());
+    s.deliver_cleanly(Priority::Critical, &plaintext).await;
 
     let pushes = s.fake.accepted();
     assert_eq!(pushes.len(), 1);
@@ -87,8 +66,8 @@ async fn a_critical_page_reaches_apns_sealed_with_every_required_header() {
     assert_eq!(push.header("apns-priority"), "10");
     assert_eq!(push.header("apns-collapse-id"), "01JALERT");
     let expiration: i64 = push.header("apns-expiration").parse().unwrap();
-    assert_eq!(expiration, s.clock_now() + 3600);
-    assert_eq!(push.iat, s.clock_now());
+    assert_eq!(expiration, s.now() + 3600);
+    assert_eq!(push.iat, s.now());
 
     let aps = &push.body["aps"];
     assert_eq!(aps["interruption-level"], "critical");
@@ -104,13 +83,6 @@ async fn a_critical_page_reaches_apns_sealed_with_every_required_header() {
     assert_eq!(push.body["klaxon"]["alert"], "01JALERT");
 }
 
-impl Setup {
-    fn clock_now(&self) -> i64 {
-        use klaxon_domain::Clock;
-        self.clock.now().timestamp()
-    }
-}
-
 #[tokio::test]
 async fn loudness_follows_priority() {
     let s = setup().await;
@@ -118,11 +90,7 @@ async fn loudness_follows_priority() {
         (Priority::High, "time-sensitive", "10", Some("default")),
         (Priority::Low, "passive", "5", None),
     ] {
-        let outcome = s
-            .client
-            .send(DEVICE, &message(&s.device, priority, b"page"))
-            .await;
-        assert_eq!(outcome, PushOutcome::Delivered, "{:?}", s.fake.violations());
+        s.deliver(priority, b"page").await;
         let push = s.fake.accepted().pop().unwrap();
         assert_eq!(push.body["aps"]["interruption-level"], level);
         assert_eq!(push.header("apns-priority"), apns_priority);
@@ -135,11 +103,7 @@ async fn a_page_too_big_for_4kb_becomes_a_sync_push() {
     let s = setup().await;
     let huge = page_json(&"runbook step. ".repeat(400));
     assert!(huge.len() > 4096);
-    let outcome = s
-        .client
-        .send(DEVICE, &message(&s.device, Priority::Critical, &huge))
-        .await;
-    assert_eq!(outcome, PushOutcome::Delivered, "{:?}", s.fake.violations());
+    s.deliver(Priority::Critical, &huge).await;
     let push = s.fake.accepted().pop().unwrap();
     assert!(push.body_len <= 4096);
     assert_eq!(push.body["klaxon"]["sync"], true);
@@ -169,7 +133,7 @@ async fn the_fake_enforces_the_4kb_limit() {
         .header("apns-push-type", "alert")
         .header("apns-priority", "5")
         .header("apns-collapse-id", "a")
-        .header("apns-expiration", (s.clock_now() + 60).to_string())
+        .header("apns-expiration", (s.now() + 60).to_string())
         .body(body)
         .send()
         .await
@@ -182,8 +146,8 @@ async fn the_fake_enforces_the_4kb_limit() {
 async fn dead_tokens_are_unregistered() {
     let s = setup().await;
     s.fake.unregister(DEVICE);
-    let m = message(&s.device, Priority::High, b"page");
-    assert_eq!(s.client.send(DEVICE, &m).await, PushOutcome::Unregistered);
+    let m = s.message(Priority::High, b"page");
+    assert_eq!(s.send(&m).await, PushOutcome::Unregistered);
     // A malformed token: Apple says BadDeviceToken, which is just as dead.
     assert_eq!(s.client.send("abcd", &m).await, PushOutcome::Unregistered);
     assert!(s.fake.violations()[0].starts_with("BadDeviceToken"));
@@ -195,44 +159,41 @@ async fn dead_tokens_are_unregistered() {
 #[tokio::test]
 async fn throttling_and_outages_are_retried_with_retry_after() {
     let s = setup().await;
-    let m = message(&s.device, Priority::Critical, b"page");
+    let m = s.message(Priority::Critical, b"page");
     s.fake.script(429, Some("30"), "TooManyRequests");
     assert_eq!(
-        s.client.send(DEVICE, &m).await,
+        s.send(&m).await,
         PushOutcome::Retry {
             after: Some(Duration::from_secs(30))
         }
     );
     s.fake.script(503, None, "ServiceUnavailable");
-    assert_eq!(
-        s.client.send(DEVICE, &m).await,
-        PushOutcome::Retry { after: None }
-    );
+    assert_eq!(s.send(&m).await, PushOutcome::Retry { after: None });
     s.fake.script(400, None, "BadExpirationDate");
     assert!(matches!(
-        s.client.send(DEVICE, &m).await,
+        s.send(&m).await,
         PushOutcome::Failed(why) if why.contains("BadExpirationDate")
     ));
-    assert_eq!(s.client.send(DEVICE, &m).await, PushOutcome::Delivered);
+    assert_eq!(s.send(&m).await, PushOutcome::Delivered);
 }
 
 #[tokio::test]
 async fn the_provider_token_is_reused_for_50_minutes_then_refreshed() {
     let s = setup().await;
-    let m = message(&s.device, Priority::High, b"page");
     for _ in 0..3 {
-        assert_eq!(s.client.send(DEVICE, &m).await, PushOutcome::Delivered);
+        s.deliver(Priority::High, b"page").await;
     }
+    let m = s.message(Priority::High, b"page");
     s.clock.advance(chrono::Duration::minutes(49));
-    assert_eq!(s.client.send(DEVICE, &m).await, PushOutcome::Delivered);
+    assert_eq!(s.send(&m).await, PushOutcome::Delivered);
     let first: Vec<_> = s.fake.accepted().iter().map(|p| p.jwt.clone()).collect();
     assert!(first.iter().all(|t| *t == first[0]), "one token for 49 min");
 
     s.clock.advance(chrono::Duration::minutes(2));
-    assert_eq!(s.client.send(DEVICE, &m).await, PushOutcome::Delivered);
+    assert_eq!(s.send(&m).await, PushOutcome::Delivered);
     let last = s.fake.accepted().pop().unwrap();
     assert_ne!(last.jwt, first[0], "refreshed after 50 min");
-    assert_eq!(last.iat, s.clock_now());
+    assert_eq!(last.iat, s.now());
     assert!(s.fake.violations().is_empty());
 }
 
@@ -240,16 +201,13 @@ async fn the_provider_token_is_reused_for_50_minutes_then_refreshed() {
 async fn a_token_older_than_an_hour_is_refused_and_replaced() {
     // A client misconfigured to keep tokens for two hours meets Apple's rule.
     let s = setup_with(Duration::from_secs(2 * 3600)).await;
-    let m = message(&s.device, Priority::High, b"page");
-    assert_eq!(s.client.send(DEVICE, &m).await, PushOutcome::Delivered);
+    let m = s.message(Priority::High, b"page");
+    assert_eq!(s.send(&m).await, PushOutcome::Delivered);
     s.clock.advance(chrono::Duration::minutes(61));
-    assert_eq!(
-        s.client.send(DEVICE, &m).await,
-        PushOutcome::Retry { after: None }
-    );
+    assert_eq!(s.send(&m).await, PushOutcome::Retry { after: None });
     assert!(s.fake.violations()[0].starts_with("ExpiredProviderToken"));
     // The expired token was dropped: the retry signs a fresh one.
-    assert_eq!(s.client.send(DEVICE, &m).await, PushOutcome::Delivered);
+    assert_eq!(s.send(&m).await, PushOutcome::Delivered);
 }
 
 #[tokio::test]
@@ -260,7 +218,7 @@ async fn a_token_signed_with_another_key_is_refused() {
     config.base_url = s.fake.url.clone();
     let impostor = ApnsClient::new(config, s.clock.clone()).unwrap();
     let outcome = impostor
-        .send(DEVICE, &message(&s.device, Priority::High, b"page"))
+        .send(DEVICE, &s.message(Priority::High, b"page"))
         .await;
     assert_eq!(
         outcome,
@@ -275,30 +233,25 @@ async fn the_gateway_reads_its_configuration_from_the_environment() {
     let clock = fakes::clock();
     let fake = FakeApns::start(public, KEY_ID, TEAM_ID, TOPIC, clock.clone()).await;
     let dir = tempfile::tempdir().unwrap();
-    let key_file = dir.path().join("AuthKey_ABC123DEFG.p8");
-    std::fs::write(&key_file, pem).unwrap();
-    let key_file = key_file.to_string_lossy().to_string();
-    let vars = move |name: &str| -> Option<String> {
-        match name {
-            n if n == ENV_APNS_KEY_FILE => Some(key_file.clone()),
-            n if n == ENV_APNS_KEY_ID => Some(KEY_ID.into()),
-            n if n == ENV_APNS_TEAM_ID => Some(TEAM_ID.into()),
-            n if n == ENV_APNS_TOPIC => Some(TOPIC.into()),
-            n if n == ENV_APNS_URL => Some(fake.url.clone()),
-            _ => None,
-        }
-    };
+    let vars = lookup(vec![
+        (
+            ENV_APNS_KEY_FILE,
+            key_file(dir.path(), "AuthKey_ABC123DEFG.p8", &pem),
+        ),
+        (ENV_APNS_KEY_ID, KEY_ID.into()),
+        (ENV_APNS_TEAM_ID, TEAM_ID.into()),
+        (ENV_APNS_TOPIC, TOPIC.into()),
+        (ENV_APNS_URL, fake.url.clone()),
+    ]);
     let gateway = PushGateway::from_lookup(vars, clock.clone()).unwrap();
     assert!(gateway.has_apns() && !gateway.has_fcm());
-    let device = DeviceIdentity::generate().unwrap();
-    let m = message(&device, Priority::Critical, b"page");
     let apns = PushTarget::Apns {
         token: DEVICE.into(),
     };
-    assert_eq!(gateway.send(&apns, &m).await, PushOutcome::Delivered);
+    assert_delivers(&gateway, &apns, Priority::Critical).await;
     let fcm = PushTarget::Fcm { token: "t".into() };
     assert_eq!(
-        gateway.send(&fcm, &m).await,
+        send_through(&gateway, &fcm, Priority::Critical).await,
         PushOutcome::Failed("FCM is not configured".into())
     );
 }

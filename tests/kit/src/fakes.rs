@@ -5,8 +5,11 @@
 
 pub mod apns;
 pub mod fcm;
+pub mod push;
 
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
@@ -36,6 +39,18 @@ impl Script {
     }
     pub fn next(&self) -> Option<Scripted> {
         self.0.lock().unwrap().pop_front()
+    }
+    /// The next scripted answer as the fake's response (status, JSON body
+    /// and `Retry-After`), or `None` when the fake should answer normally.
+    pub fn respond(&self) -> Option<Response> {
+        let answer = self.next()?;
+        let mut response = (answer.status, Json(answer.body)).into_response();
+        if let Some(after) = answer.retry_after {
+            response
+                .headers_mut()
+                .insert("retry-after", after.parse().unwrap());
+        }
+        Some(response)
     }
 }
 

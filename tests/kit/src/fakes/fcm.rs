@@ -347,13 +347,7 @@ async fn send(
         )
             .into_response();
     }
-    if let Some(answer) = state.script.next() {
-        let mut response = (answer.status, Json(answer.body)).into_response();
-        if let Some(after) = answer.retry_after {
-            response
-                .headers_mut()
-                .insert("retry-after", after.parse().unwrap());
-        }
+    if let Some(response) = state.script.respond() {
         return response;
     }
     state.accepted.lock().unwrap().push(FcmSend {

@@ -55,7 +55,7 @@ object PageChannels {
         val dndNowGranted = existing != null && spec.overrideDndCapable &&
             !existing.canBypassDnd() && manager.isNotificationPolicyAccessGranted
         if (existing == null || dndNowGranted) {
-            manager.createNotificationChannel(channel(spec))
+            manager.createNotificationChannel(channel(context, spec))
         }
     }
 
@@ -82,14 +82,15 @@ object PageChannels {
      * core's (docs/architecture.md, "Priorities"); vibration, lights and lock-screen
      * visibility are this platform's rendering of them.
      */
-    fun channel(spec: NotificationChannelInfo): NotificationChannel {
+    fun channel(context: Context, spec: NotificationChannelInfo): NotificationChannel {
         val importance = if (spec.sound == Sound.SILENT) NotificationManager.IMPORTANCE_LOW
         else NotificationManager.IMPORTANCE_HIGH
         return NotificationChannel(spec.channelId, spec.name, importance).apply {
             description = spec.description
             when (spec.sound) {
                 Sound.ALARM -> {
-                    setSound(AlarmSound.uri(), ALARM_AUDIO)
+                    // The user's alarm tone, or the bundled one when theirs is missing or silent.
+                    setSound(AlarmSound.uri(context), ALARM_AUDIO)
                     enableVibration(true)
                     vibrationPattern = CRITICAL_VIBRATION
                     enableLights(true)

@@ -30,19 +30,10 @@ class AlarmPlayer(private val context: Context) {
             .setAudioAttributes(PageChannels.ALARM_AUDIO)
             .build()
             .also { audio.requestAudioFocus(it) }
-        player = try {
-            MediaPlayer().apply {
-                setAudioAttributes(PageChannels.ALARM_AUDIO)
-                setDataSource(context, AlarmSound.uri())
-                isLooping = true
-                prepare()
-                start()
-            }
-        } catch (e: Exception) {
-            // A broken or missing tone must not leave a page silent: vibrate at least.
-            Log.e("Klaxon", "alarm sound failed; vibrating only", e)
-            null
-        }
+        // The user's tone (if it plays), then the bundled one; vibration whatever happens.
+        player = listOf(AlarmSound.uri(context), AlarmSound.bundled(context)).distinct()
+            .firstNotNullOfOrNull(::loop)
+        if (player == null) Log.e("Klaxon", "no alarm sound could be played; vibrating only")
         val pattern = VibrationEffect.createWaveform(PageChannels.CRITICAL_VIBRATION, 0)
         // Alarm usage: vibration that DND and "vibrate for notifications off" do not mute.
         if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.TIRAMISU) {
@@ -50,6 +41,23 @@ class AlarmPlayer(private val context: Context) {
         } else {
             @Suppress("DEPRECATION")
             vibrator?.vibrate(pattern, PageChannels.ALARM_AUDIO)
+        }
+    }
+
+    /** A started player looping [tone] on the alarm stream; null when it does not play. */
+    private fun loop(tone: android.net.Uri): MediaPlayer? {
+        val player = MediaPlayer()
+        return try {
+            player.setAudioAttributes(PageChannels.ALARM_AUDIO)
+            player.setDataSource(context, tone)
+            player.isLooping = true
+            player.prepare()
+            player.start()
+            player
+        } catch (e: Exception) {
+            Log.e("Klaxon", "alarm sound $tone failed", e)
+            player.release()
+            null
         }
     }
 

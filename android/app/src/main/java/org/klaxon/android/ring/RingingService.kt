@@ -64,8 +64,9 @@ class RingingService : Service() {
         }
         handler.removeCallbacks(tick)
         tick.run()
-        // Not sticky: after a kill, core re-plans the page on its next sync or push.
-        return START_NOT_STICKY
+        // Sticky: when Android kills the process mid-ring, it restarts the
+        // service (with a null intent) and the ring goes on.
+        return START_STICKY
     }
 
     private fun check() {

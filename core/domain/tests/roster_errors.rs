@@ -185,18 +185,16 @@ id = "p"
     )
 }
 
+/// A `[[services]]` table for service `id` of policy `p` with `routing_key`.
+fn service(id: &str, routing_key: &str) -> String {
+    format!("[[services]]\nid = \"{id}\"\npolicy = \"p\"\nrouting_key = \"{routing_key}\"\n")
+}
+
 #[test]
 fn two_services_with_one_id_are_refused() {
     let text = with_services(
-        r#"[[services]]
-id = "api"
-policy = "p"
-routing_key = "0123456789abcdef0123456789abcdef"
-[[services]]
-id = "api"
-policy = "p"
-routing_key = "fedcba9876543210fedcba9876543210"
-"#,
+        &(service("api", "0123456789abcdef0123456789abcdef")
+            + &service("api", "fedcba9876543210fedcba9876543210")),
     );
     let p = problems(&text);
     assert_eq!(p.len(), 1, "{p:?}");
@@ -208,13 +206,7 @@ routing_key = "fedcba9876543210fedcba9876543210"
 
 #[test]
 fn a_routing_key_with_a_symbol_names_the_symbol_not_the_length() {
-    let text = with_services(
-        r#"[[services]]
-id = "api"
-policy = "p"
-routing_key = "0123456789abcdef0123456789abcde!"
-"#,
-    );
+    let text = with_services(&service("api", "0123456789abcdef0123456789abcde!"));
     let p = problems(&text);
     assert!(
         has(

@@ -26,6 +26,23 @@ final class AppDelegate: NSObject, UIApplicationDelegate {
         PagerModel.shared.pushTokenChanged(token)
     }
 
+    /// A push for the app itself, in the foreground or woken in the
+    /// background (`UIBackgroundModes` has `remote-notification`; the relay
+    /// sets `content-available` on status pushes): a page answered or
+    /// resolved elsewhere stops ringing here and its notification goes, and
+    /// queued actions are delivered while the network is evidently up. The
+    /// completion handler runs once the work is done (iOS allows about 30 s).
+    func application(
+        _ application: UIApplication,
+        didReceiveRemoteNotification userInfo: [AnyHashable: Any],
+        fetchCompletionHandler completionHandler: @escaping (UIBackgroundFetchResult) -> Void
+    ) {
+        Task { @MainActor in
+            let result = await PagerModel.shared.receiveRemoteNotification(userInfo: userInfo)
+            completionHandler(result)
+        }
+    }
+
     func application(_ application: UIApplication, didFailToRegisterForRemoteNotificationsWithError error: Error) {
         // No token: core's self-check reports the missing push token.
         PagerModel.shared.pushTokenChanged(nil)

@@ -23,6 +23,12 @@ final class AppNotificationSink: NotificationSink, @unchecked Sendable {
     }
 
     func cancelNotification(alert: String) throws {
+        removeNotifications(alert: alert)
+    }
+
+    /// Removes every notification of `alert`, pushed or local: the page was
+    /// answered (here or elsewhere) or resolved.
+    func removeNotifications(alert: String) {
         center.removePendingNotificationRequests(withIdentifiers: [alert])
         removeDelivered(alert: alert, keeping: nil)
     }

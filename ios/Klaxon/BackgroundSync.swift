@@ -53,8 +53,8 @@ enum BackgroundSync {
         scheduleRefresh()
         let work = Task { @MainActor in
             let model = PagerModel.shared
-            model.start()
-            guard let pager = model.pager else {
+            // The store is open only for this work (PagerModel.leaseStore).
+            guard let pager = model.leaseStore() else {
                 task.setTaskCompleted(success: true)
                 return
             }
@@ -65,6 +65,7 @@ enum BackgroundSync {
                 task.setTaskCompleted(success: false)
             }
             model.refresh()
+            model.releaseStore()
         }
         task.expirationHandler = { work.cancel() }
     }

@@ -1,8 +1,19 @@
 import SwiftUI
+import UIKit
 
 /// The app's state over core: the one `Pager` of the process and what the
 /// screens show from it. Every value comes from a core call; this type only
 /// decides when to call (start, foreground, after an action, on pull-to-refresh).
+///
+/// The store is closed before iOS suspends the app. Core's SQLite database
+/// lives in the App Group container and runs in WAL mode, and an open WAL
+/// connection holds a file lock on the `-shm` file for as long as it is
+/// open; iOS kills a suspended process that holds a lock on a file in a
+/// shared container (termination code 0xdead10cc). So in the background
+/// the `Pager` is open only while work holds a lease (`leaseStore`: an
+/// action's delivery, a remote notification, a background refresh) and is
+/// released — closing the connection — when the last lease ends; the
+/// foreground reopens it.
 @MainActor
 final class PagerModel: ObservableObject {
     /// The process's model (the notification delegate and background tasks
@@ -25,12 +36,80 @@ final class PagerModel: ObservableObject {
     private var pushToken: PushToken? = PushToken.saved()
     private var listener: Task<Void, Never>?
     private var openedRelayURL: String?
+    /// Background work using the store right now (see `leaseStore`).
+    private var leases = 0
+    /// The scene is in the background: close the store when idle.
+    private var inBackground = false
 
     /// Opens the pager when the device has enrolled before.
     func start() {
         guard pager == nil, let relayURL = PagerAccess.savedRelayURL else { return }
         _ = open(relayURL: relayURL)
         Task { await reportCapabilities() }
+    }
+
+    /// The pager for work that may run in the background (a notification
+    /// action, a remote notification, a background refresh), opening the
+    /// store if needed; nil before enrollment. Every lease taken must be
+    /// ended with `releaseStore()`: when the last one ends while the app is
+    /// in the background, the store closes before iOS suspends the app.
+    func leaseStore() -> Pager? {
+        start()
+        guard let pager else { return nil }
+        leases += 1
+        return pager
+    }
+
+    /// Ends one lease; closes the store if that was the last one and the
+    /// app is in the background.
+    func releaseStore() {
+        leases = max(0, leases - 1)
+        closeIfIdle()
+    }
+
+    /// Releases this process's `Pager` (closing the SQLite connection once
+    /// the last reference goes) when nothing needs it and iOS may suspend
+    /// the app any moment.
+    private func closeIfIdle() {
+        // Launched in the background for a push or a refresh, the scene
+        // never went through .background: ask UIKit too.
+        let background = inBackground || UIApplication.shared.applicationState == .background
+        guard background, leases == 0, listener == nil, let pager else { return }
+        pager.clearNotificationSink()
+        self.pager = nil
+        openedRelayURL = nil
+    }
+
+    /// A remote notification reached the app itself (the `remote-notification`
+    /// background mode; the relay sets `content-available` on status pushes):
+    /// above all, a page was acknowledged, escalated past this person or
+    /// resolved elsewhere. Core takes the push (a status update stops this
+    /// process's ring and updates or removes the notification through the
+    /// sink); the push also proves the network is up, so queued actions go
+    /// out and the latest state comes in with a sync. Then any notification
+    /// of an alert that no longer pages this person is removed — also when
+    /// the extension had already taken the push (core answers `.duplicate`).
+    func receiveRemoteNotification(userInfo: [AnyHashable: Any]) async -> UIBackgroundFetchResult {
+        let fields = userInfo["klaxon"] as? [String: Any]
+        let alertID = fields?["alert"] as? String
+        guard let pager = leaseStore() else { return .noData }
+        defer { releaseStore() }
+        if let fields, let payload = try? JSONSerialization.data(withJSONObject: ["klaxon": fields]) {
+            _ = try? pager.receivePush(payload: payload)
+        }
+        let outcome: UIBackgroundFetchResult
+        do {
+            let report = try await pager.sync()
+            outcome = report.alertsChanged > 0 || !report.delivered.isEmpty ? .newData : .noData
+        } catch {
+            outcome = .failed
+        }
+        if let alertID, let alert = try? pager.alert(id: alertID), alert.status != .triggered {
+            alarm.stop(alert: alertID)
+            sink.removeNotifications(alert: alertID)
+        }
+        refresh()
+        return outcome
     }
 
     /// Enrolls with the relay at `relayURL` using the one-time code.
@@ -92,23 +171,33 @@ final class PagerModel: ObservableObject {
             lastError = Self.words(error)
             return false
         }
-        BackgroundSync.deliverNow(pager: pager) { [weak self] in self?.refresh() }
+        deliverInBackground(pager)
         refresh()
         return true
+    }
+
+    /// Delivers the outbox in a background task, holding a lease on the
+    /// store until it is done.
+    private func deliverInBackground(_ pager: Pager) {
+        leases += 1
+        BackgroundSync.deliverNow(pager: pager) { [weak self] in
+            self?.refresh()
+            self?.releaseStore()
+        }
     }
 
     /// "I can't take this" and "later", from the page screen.
     func decline(alert: String) {
         guard let pager else { return }
         run { _ = try pager.decline(alert: alert) }
-        BackgroundSync.deliverNow(pager: pager) { [weak self] in self?.refresh() }
+        deliverInBackground(pager)
     }
 
     /// Acknowledges until `until`, when the alert pages again.
     func snooze(alert: String, until: Date) {
         guard let pager else { return }
         run { _ = try pager.snooze(alert: alert, until: until) }
-        BackgroundSync.deliverNow(pager: pager) { [weak self] in self?.refresh() }
+        deliverInBackground(pager)
     }
 
     /// Saves the user's three notification choices.
@@ -139,22 +228,27 @@ final class PagerModel: ObservableObject {
         refresh()
     }
 
-    /// Foreground: listen on the relay's stream (pages ring through the
-    /// sink) and re-check permissions. Background: stop listening and stop
-    /// the in-app ring loop (iOS would suspend it anyway).
+    /// Foreground: reopen the store, listen on the relay's stream (pages
+    /// ring through the sink) and re-check permissions. Background: stop
+    /// listening and the in-app ring loop (iOS would suspend it anyway), and
+    /// close the store once no background work needs it (0xdead10cc).
     func sceneChanged(to phase: ScenePhase) {
         switch phase {
         case .active:
+            inBackground = false
+            start()
             Task {
                 await reportCapabilities()
                 await sync()
             }
             startListening()
         case .background:
+            inBackground = true
             listener?.cancel()
             listener = nil
             alarm.stopAll()
             BackgroundSync.scheduleRefresh()
+            closeIfIdle()
         default:
             break
         }

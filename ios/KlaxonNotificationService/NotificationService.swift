@@ -8,26 +8,43 @@ import UserNotifications
 /// state directory, drops repeats, stores the page and returns the plan,
 /// and the notification is rewritten from it. Budget: about 30 s and 24 MB
 /// of memory; core's part takes well under a millisecond and about 5 MB.
+///
+/// A push also proves the network is up: actions still waiting in the
+/// outbox (an acknowledgement tapped while offline) are delivered before
+/// the notification is handed over, for at most a few seconds.
+///
+/// The pager is opened for each push and released before the content
+/// handler runs. iOS keeps the extension's process around, suspended,
+/// between pushes; a pager kept open across that would hold its SQLite
+/// connection — and in WAL mode a file lock on the shared container's
+/// `-shm` file — while suspended, and iOS kills a suspended process that
+/// holds a lock in a shared container (0xdead10cc).
 final class NotificationService: UNNotificationServiceExtension {
     private let lock = NSLock()
     private var contentHandler: ((UNNotificationContent) -> Void)?
     /// What is delivered if time runs out: the push's content, improved as
     /// soon as something better is known.
     private var bestAttempt: UNNotificationContent?
+    /// This push's pager; released (closing the store) before delivering.
+    private var pager: Pager?
 
-    /// iOS may reuse this process for several pushes; the pager (and its
-    /// parsed device key) is opened once.
-    private static var sharedPager: Pager?
+    /// How long a page waits for queued actions to go out before it shows:
+    /// the page matters more than an old acknowledgement.
+    static let pageDeliveryWait: TimeInterval = 3
+    /// How long a status push or a repeat waits for them (nothing rings).
+    static let quietDeliveryWait: TimeInterval = 10
 
     override func didReceive(
         _ request: UNNotificationRequest,
         withContentHandler contentHandler: @escaping (UNNotificationContent) -> Void
     ) {
+        let pager = Self.openPager()
         lock.withLock {
             self.contentHandler = contentHandler
             self.bestAttempt = request.content
+            self.pager = pager
         }
-        guard let pager = Self.pager() else {
+        guard let pager else {
             deliver(request.content)
             return
         }
@@ -53,11 +70,14 @@ final class NotificationService: UNNotificationServiceExtension {
         let original = request.content
         switch opener.open(userInfo: original.userInfo) {
         case .page(let plan):
-            deliver(builder.content(for: plan, basedOn: original))
+            let content = builder.content(for: plan, basedOn: original)
+            let wait = plan.ring == nil ? Self.quietDeliveryWait : Self.pageDeliveryWait
+            deliverAfterQueuedActions(content, opener: opener, within: wait)
         case .repeatedPage(let alertID):
-            deliver(RepeatedPageContent.content(
+            let content = RepeatedPageContent.content(
                 basedOn: original, alertID: alertID, summary: opener.knownSummary(alertID: alertID)
-            ))
+            )
+            deliverAfterQueuedActions(content, opener: opener, within: Self.quietDeliveryWait)
         case .syncNeeded(let alertID):
             // Until the page arrives, the relay's generic, correctly loud text.
             let grouped = RepeatedPageContent.grouped(original, alertID: alertID)
@@ -74,24 +94,39 @@ final class NotificationService: UNNotificationServiceExtension {
         }
     }
 
+    /// Delivers `content` once queued actions had their chance to go out:
+    /// at once when the outbox is empty, else after a sync (which delivers
+    /// them, the push having shown the network works) or after `limit`
+    /// seconds, whichever comes first. `content` is the best attempt
+    /// meanwhile, so the extension's own timeout shows it too.
+    private func deliverAfterQueuedActions(_ content: UNNotificationContent, opener: PushOpener, within limit: TimeInterval) {
+        lock.withLock { bestAttempt = content }
+        guard opener.hasQueuedActions() else {
+            deliver(content)
+            return
+        }
+        Task {
+            _ = await opener.deliverQueuedActions(within: limit)
+            self.deliver(content)
+        }
+    }
+
     /// Calls the content handler exactly once, whichever of the work and
-    /// the timeout comes first.
+    /// the timeout comes first, after releasing this push's pager.
     private func deliver(_ content: UNNotificationContent) {
         let handler: ((UNNotificationContent) -> Void)? = lock.withLock {
             let handler = contentHandler
             contentHandler = nil
+            // The store closes when the last reference goes (a sync still
+            // running holds one until it ends).
+            pager = nil
             return handler
         }
         handler?(content)
     }
 
-    private static func pager() -> Pager? {
-        if let pager = sharedPager { return pager }
-        guard let relayURL = PagerAccess.savedRelayURL,
-              let pager = try? PagerAccess.open(relayURL: relayURL) else {
-            return nil
-        }
-        sharedPager = pager
-        return pager
+    private static func openPager() -> Pager? {
+        guard let relayURL = PagerAccess.savedRelayURL else { return nil }
+        return try? PagerAccess.open(relayURL: relayURL)
     }
 }

@@ -63,6 +63,32 @@ struct PushOpener {
         }
     }
 
+    /// Whether actions wait in the outbox for the relay.
+    func hasQueuedActions() -> Bool {
+        ((try? pager.pendingActions()) ?? []).isEmpty == false
+    }
+
+    /// Delivers the outbox with a sync (a push just proved the network is
+    /// up), waiting at most `limit` seconds for it; true if the sync
+    /// finished in time. A sync still running after `limit` carries on in
+    /// the background while the extension lives; the idempotency keys make
+    /// a second delivery by the app harmless.
+    func deliverQueuedActions(within limit: TimeInterval) async -> Bool {
+        let pager = self.pager
+        let first = FirstAnswer()
+        return await withCheckedContinuation { continuation in
+            first.set(continuation)
+            Task {
+                let synced = (try? await pager.sync()) != nil
+                first.answer(synced)
+            }
+            Task {
+                try? await Task.sleep(nanoseconds: UInt64(limit * 1_000_000_000))
+                first.answer(false)
+            }
+        }
+    }
+
     /// The summary of an alert core already knows (for a repeated push);
     /// nil when the user hides details on the lock screen.
     func knownSummary(alertID: String?) -> String? {
@@ -82,5 +108,35 @@ struct PushOpener {
         case .NotFound(let detail): return "not found: \(detail)"
         case .Internal(let detail): return "internal: \(detail)"
         }
+    }
+}
+
+/// Resumes a continuation with the first answer only (the sync or the
+/// time limit, whichever comes first).
+final class FirstAnswer: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Bool, Never>?
+    private var early: Bool?
+
+    func set(_ continuation: CheckedContinuation<Bool, Never>) {
+        let answer: Bool? = lock.withLock {
+            if let early { return early }
+            self.continuation = continuation
+            return nil
+        }
+        if let answer { continuation.resume(returning: answer) }
+    }
+
+    func answer(_ value: Bool) {
+        let waiting: CheckedContinuation<Bool, Never>? = lock.withLock {
+            guard let continuation else {
+                if early == nil { early = value }
+                return nil
+            }
+            self.continuation = nil
+            early = value
+            return continuation
+        }
+        waiting?.resume(returning: value)
     }
 }

@@ -4,8 +4,12 @@ import Foundation
 ///
 /// Both processes open the same SQLite store: core keeps one writer per
 /// process and SQLite's WAL locking orders the two processes. Every write is
-/// a short transaction, so neither process holds a lock while suspended
-/// (iOS kills a suspended process that holds a lock in a shared container).
+/// a short transaction, but an open WAL connection still holds a lock on
+/// the `-shm` file for as long as it is open, and iOS kills a suspended
+/// process that holds a lock in a shared container (0xdead10cc). So a
+/// `Pager` from here must be released before the process may be suspended:
+/// the extension releases it before its content handler runs, the app when
+/// it is in the background and no lease is held (`PagerModel.leaseStore`).
 enum PagerAccess {
     /// Where the relay URL chosen at enrollment is kept (shared defaults):
     /// the `Pager` constructor needs it, and the extension has no UI to ask.

@@ -50,7 +50,7 @@ PLATFORM_TYPES = {
     "UNNotificationSetting", "UNNotificationSound", "UNNotificationSoundName", "UNUserNotificationCenter",
     "UNUserNotificationCenterDelegate", "URL", "UserDefaults", "VStack", "View", "WindowGroup",
     "WritableKeyPath", "AppStorage", "Value", "UNNotificationDefaultActionIdentifier", "Sendable",
-    "Void", "Equatable",
+    "Void", "Equatable", "UIBackgroundFetchResult", "UInt64", "CheckedContinuation",
 }
 
 # Swift names that look like types in expressions but are not, and the

@@ -114,6 +114,17 @@ def plist_checks():
     task_id = re.search(r'refreshTaskID = "([^"]+)"', swift).group(1)
     check("Info.plist permits the BGTask id BackgroundSync uses",
           task_id in app.get("BGTaskSchedulerPermittedIdentifiers", []) and "fetch" in app.get("UIBackgroundModes", []))
+    delegate = (IOS / "Klaxon/AppDelegate.swift").read_text()
+    check("status pushes wake the app: UIBackgroundModes has remote-notification and AppDelegate "
+          "implements application(_:didReceiveRemoteNotification:fetchCompletionHandler:)",
+          "remote-notification" in app.get("UIBackgroundModes", [])
+          and re.search(r"didReceiveRemoteNotification userInfo:[^)]*fetchCompletionHandler", delegate, re.S)
+          is not None)
+    service = (IOS / "KlaxonNotificationService/NotificationService.swift").read_text()
+    check("the extension keeps no Pager across pushes (an open WAL store holds a lock while "
+          "suspended: 0xdead10cc) and releases it before the content handler runs",
+          re.search(r"static\s+var\s+\w*\s*:\s*Pager", service) is None
+          and re.search(r"pager = nil\s*\n(?:.*\n){0,2}?\s*return handler", service) is not None)
     check("both Info.plists carry the App Group setting the code reads",
           app.get("KlaxonAppGroup") == ext.get("KlaxonAppGroup") == "$(KLAXON_APP_GROUP)")
     extension = ext.get("NSExtension", {})

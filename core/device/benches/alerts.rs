@@ -6,14 +6,14 @@
 //! - `outbox/enqueue`: one user action, durable (synchronous=FULL) commit included;
 //! - `store/open_cold`: opening the 10,000-alert store in a new connection.
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+#[path = "support/history.rs"]
+mod history;
+
+use chrono::Utc;
 use criterion::{criterion_group, criterion_main, Criterion};
 use klaxon_device::outbox;
-use klaxon_device::page::{self, Page};
+use klaxon_device::page;
 use klaxon_device::Store;
-use klaxon_domain::alert::{Actor, Alert, Trigger};
-use klaxon_domain::wire::{AlertDetails, AlertView};
-use klaxon_domain::{AlertStatus, Priority};
 use std::hint::black_box;
 use std::path::Path;
 
@@ -28,47 +28,10 @@ fn page_json(alert: u32, step_seq: u32) -> Vec<u8> {
     .into_bytes()
 }
 
-/// A resolved alert as a sync delivers it, with its short timeline.
-fn resolved_view(id: &str, dedup_key: &str, at: DateTime<Utc>) -> AlertView {
-    let trigger = Trigger {
-        service: "api".into(),
-        dedup_key: dedup_key.into(),
-        summary: "5xx rate above 5%".into(),
-        priority: Priority::Critical,
-        actor: Actor::integration("pagerduty"),
-    };
-    let (alert, _) = Alert::trigger(None, id, trigger, at);
-    let timeline = alert.timeline.entries().to_vec();
-    AlertView {
-        id: alert.id,
-        service: alert.service,
-        service_name: "Public API".into(),
-        dedup_key: alert.dedup_key,
-        summary: alert.summary,
-        priority: alert.priority,
-        status: AlertStatus::Resolved,
-        created_at: at,
-        acknowledged_by: None,
-        paged: Vec::new(),
-        revision: u32::try_from(timeline.len()).unwrap(),
-        timeline,
-        upcoming: None,
-        runbook: None,
-        details: AlertDetails::default(),
-    }
-}
-
 /// A store with `HISTORY` resolved synced alerts and as many received pages.
 fn populate(path: &Path) -> Store {
     let mut store = Store::open(path).unwrap();
-    let t0 = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
-    for i in 0..HISTORY {
-        let at = t0 + Duration::minutes(i64::from(i) * 30);
-        let view = resolved_view(&format!("h{i}"), &format!("old-{i}"), at);
-        store.save_synced_alerts(&[view]).unwrap();
-        let page = Page::from_json(&page_json(i + 1_000_000, 1)).unwrap();
-        store.record_page(&page, at).unwrap();
-    }
+    history::fill_history(&mut store, HISTORY, |i| page_json(i + 1_000_000, 1)).unwrap();
     store
 }
 

@@ -5,12 +5,12 @@
 //! own process, so the measured one starts cold); `page_rss DB` measures.
 //! scripts/measure-page-rss.sh runs both in release mode.
 
-use chrono::{Duration, TimeZone, Utc};
-use klaxon_device::page::{self, Page};
+#[path = "../benches/support/history.rs"]
+mod history;
+
+use chrono::Utc;
+use klaxon_device::page;
 use klaxon_device::Store;
-use klaxon_domain::alert::{Actor, Alert, AlertStatus, Trigger};
-use klaxon_domain::wire::{AlertDetails, AlertView};
-use klaxon_domain::Priority;
 use std::process::ExitCode;
 
 fn page_json(alert: &str, step_seq: u32) -> String {
@@ -21,48 +21,12 @@ fn page_json(alert: &str, step_seq: u32) -> String {
     )
 }
 
+/// Fills the store at `path` with `count` synced alerts and their pages.
 fn populate(path: &str, count: u32) -> Result<(), klaxon_device::Error> {
     let mut store = Store::open(path)?;
-    let t0 = Utc
-        .with_ymd_and_hms(2025, 1, 1, 0, 0, 0)
-        .single()
-        .unwrap_or_default();
-    for i in 0..count {
-        let at = t0 + Duration::minutes(i64::from(i) * 30);
-        let trigger = Trigger {
-            service: "api".into(),
-            dedup_key: format!("old-{i}"),
-            summary: "5xx rate above 5%".into(),
-            priority: Priority::Critical,
-            actor: Actor::integration("pagerduty"),
-        };
-        // What a sync stores: the relay's view of a resolved alert.
-        let (alert, _) = Alert::trigger(None, &format!("h{i}"), trigger, at);
-        let timeline = alert.timeline.entries().to_vec();
-        let view = AlertView {
-            id: alert.id,
-            service: alert.service,
-            service_name: "Public API".into(),
-            dedup_key: alert.dedup_key,
-            summary: alert.summary,
-            priority: alert.priority,
-            status: AlertStatus::Resolved,
-            created_at: at,
-            acknowledged_by: None,
-            paged: Vec::new(),
-            revision: u32::try_from(timeline.len()).unwrap_or(u32::MAX),
-            timeline,
-            upcoming: None,
-            runbook: None,
-            details: AlertDetails::default(),
-        };
-        store.save_synced_alerts(&[view])?;
-        store.record_page(
-            &Page::from_json(page_json(&format!("h{i}"), 1).as_bytes())?,
-            at,
-        )?;
-    }
-    Ok(())
+    history::fill_history(&mut store, count, |i| {
+        page_json(&format!("h{i}"), 1).into_bytes()
+    })
 }
 
 fn handle_one(path: &str) -> Result<String, klaxon_device::Error> {

@@ -50,7 +50,7 @@ import java.io.File
 import java.util.Base64
 
 @RunWith(RobolectricTestRunner::class)
-@Config(sdk = [34], manifest = Config.NONE, shadows = [FullScreenIntentShadow::class, JobSchedulerShadow::class])
+@Config(sdk = [34], manifest = Config.NONE, shadows = [PlatformNotificationShadow::class, JobSchedulerShadow::class])
 class ShellTest {
     companion object {
         private var relay: Relay? = null
@@ -80,7 +80,7 @@ class ShellTest {
         // A phone that installed this manifest and granted what the app asks for (tests may take it away).
         shadowOf(app).grantPermissions(*AppManifest.permissions.toTypedArray())
         shadowOf(notifications).setNotificationPolicyAccessGranted(true)
-        FullScreenIntentShadow.allowed = true
+        PlatformNotificationShadow.fullScreenAllowed = true
         Ringing.stopAll(app) // statics outlive Robolectric's per-test app
         shadowOf(app).clearStartedServices()
     }
@@ -309,7 +309,7 @@ class ShellTest {
 
     @Test fun withoutFullScreenPermissionACriticalPageIsAHeadsUpAndTheSelfCheckSaysSo() {
         // Android 14+: the user (or Play policy) can withhold full-screen intents.
-        FullScreenIntentShadow.allowed = false
+        PlatformNotificationShadow.fullScreenAllowed = false
         push("crit-4", "critical")
         val n = posted("crit-4")
         assertNull(n.fullScreenIntent)
@@ -338,6 +338,31 @@ class ShellTest {
         PageChannels.ensureAll(app)
         assertEquals(NotificationManager.IMPORTANCE_DEFAULT,
             notifications.getNotificationChannel("klaxon.critical").importance)
+    }
+
+    /** Delivers [action] as Android would: to the receiver the manifest registers for it. */
+    private fun broadcastByManifest(action: String) {
+        val receiver = AppManifest.elements("receiver").single { r ->
+            val actions = r.getElementsByTagName("action")
+            (0 until actions.length).any { AppManifest.name(actions.item(it) as org.w3c.dom.Element) == action }
+        }
+        val cls = AppManifest.name(receiver).let { if (it.startsWith(".")) "org.klaxon.android$it" else it }
+        (Class.forName(cls).getDeclaredConstructor().newInstance() as BroadcastReceiver).onReceive(app, Intent(action))
+    }
+
+    @Test fun theCriticalChannelBypassesDndOnceAccessIsGrantedAfterItWasCreated() {
+        // App start, before the user has granted Do-Not-Disturb access: Android drops the bypass.
+        shadowOf(notifications).setNotificationPolicyAccessGranted(false)
+        PageChannels.ensureAll(app)
+        assertFalse("Android dropped the bypass", notifications.getNotificationChannel("klaxon.critical").canBypassDnd())
+
+        // The user grants access; Android tells the app.
+        shadowOf(notifications).setNotificationPolicyAccessGranted(true)
+        broadcastByManifest(NotificationManager.ACTION_NOTIFICATION_POLICY_ACCESS_GRANTED_CHANGED)
+
+        assertTrue("the bypass took", notifications.getNotificationChannel("klaxon.critical").canBypassDnd())
+        assertFalse(notifications.getNotificationChannel("klaxon.high").canBypassDnd())
+        assertFalse(notifications.getNotificationChannel("klaxon.low").canBypassDnd())
     }
 
     @Test fun aSyncNeededPushFetchesTheLargePageAndRingsItAtOnce() {

@@ -5,6 +5,7 @@ import android.content.Context
 import android.os.PowerManager
 import android.util.Log
 import org.klaxon.android.notify.FullScreen
+import org.klaxon.android.notify.PageChannels
 import org.klaxon.android.push.PushToken
 import org.klaxon.core.ApiException
 import org.klaxon.core.Capabilities
@@ -34,8 +35,13 @@ object PlatformCapabilities {
         )
     }
 
-    /** Reports now, on the calling thread (a quick SQLite write). */
+    /**
+     * Reports now, on the calling thread (a quick SQLite write). The page
+     * channels are ensured first: DND access granted since they were made
+     * lets the critical channel's bypass take, so what is read back is true.
+     */
     fun report(context: Context) {
+        PageChannels.ensureAll(context)
         try {
             Core.pager(context).reportCapabilities(read(context))
         } catch (e: ApiException) {

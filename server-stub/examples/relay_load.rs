@@ -16,12 +16,12 @@
 //! (throughput senders, default 64), `--rate N` and `--devices N` (latency,
 //! defaults 200/200), `--alerts N` (deadlines, default 100000).
 
-use klaxon_crypto as crypto;
 use klaxon_domain::Roster;
 use klaxon_relay::ingest::RateLimit;
 use klaxon_relay::Relay;
 use klaxon_testkit::fixtures;
 use klaxon_testkit::relay::{self, ADMIN};
+use klaxon_testkit::stream;
 use serde_json::json;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -172,7 +172,6 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 /// `devices` SSE clients of the on-call person; `rate` triggers/s for
 /// `seconds`; each page's latency measured from just before its POST.
 async fn latency(base: &str, devices: u64, rate: u64, seconds: u64, spread: bool) {
-    use futures_util::StreamExt as _;
     let epoch = Instant::now();
     let samples: Arc<Mutex<Vec<f64>>> = Arc::default();
     let mut readers = Vec::new();
@@ -183,44 +182,26 @@ async fn latency(base: &str, devices: u64, rate: u64, seconds: u64, spread: bool
             "alice".to_string()
         };
         let device = relay::enroll(base, &person).await;
-        let headers = device.headers(
-            "GET",
-            "/v1/stream",
-            b"",
-            chrono::Utc::now(),
-            &crypto::new_nonce(),
-        );
-        let mut request = client().get(format!("{base}/v1/stream"));
-        for (name, value) in headers {
-            request = request.header(name, value);
-        }
-        let response = request.send().await.unwrap();
+        let response = stream::connect(&client(), base, &device).await;
         let samples = samples.clone();
-        readers.push(tokio::spawn(async move {
-            let mut body = response.bytes_stream();
-            let mut buffer = String::new();
-            while let Some(Ok(chunk)) = body.next().await {
-                buffer.push_str(&String::from_utf8_lossy(&chunk));
-                while let Some(end) = buffer.find("\n\n") {
-                    let block: String = buffer.drain(..end + 2).collect();
-                    if !block.contains("event: page") {
-                        continue;
-                    }
-                    let now = epoch.elapsed().as_secs_f64();
-                    // The summary is "t=<seconds since epoch>".
-                    if let Some(sent) = block
-                        .split("t=")
-                        .nth(1)
-                        .and_then(|r| r.split('"').next())
-                        .and_then(|v| v.parse::<f64>().ok())
-                    {
-                        if let Ok(mut s) = samples.lock() {
-                            s.push((now - sent) * 1000.0);
-                        }
-                    }
+        readers.push(tokio::spawn(stream::each_event(response, move |event| {
+            if event.name != "page" {
+                return;
+            }
+            let now = epoch.elapsed().as_secs_f64();
+            // The summary is "t=<seconds since epoch>".
+            if let Some(sent) = event
+                .data
+                .split("t=")
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .and_then(|v| v.parse::<f64>().ok())
+            {
+                if let Ok(mut s) = samples.lock() {
+                    s.push((now - sent) * 1000.0);
                 }
             }
-        }));
+        })));
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let http = client();

@@ -9,6 +9,8 @@
 //!   HTTP calls monitoring and an admin make.
 //! - [`process`]: the `klaxon` binary as a real process (`klaxon serve`),
 //!   for the CLI's tests.
+//! - [`stream`]: a device's `/v1/stream` read as server-sent events, for
+//!   the relay's load harness.
 //!
 //! It never links the device crate, so the relay's tests can use it and the
 //! relay still depends on nothing of the phone's.
@@ -17,3 +19,4 @@ pub mod fakes;
 pub mod fixtures;
 pub mod process;
 pub mod relay;
+pub mod stream;

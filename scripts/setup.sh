@@ -15,12 +15,15 @@ bash scripts/setup-kotlin.sh
 # --- relay real-client tests (helper: relay) ---------------------------------
 # The real Prometheus Alertmanager and amtool drive `klaxon serve` in
 # tests/python/test_relay_alertmanager.py; `openssl` makes the throwaway
-# certificate of tests/python/test_relay_pagerduty.py.
+# certificates `klaxon serve --tls-cert` serves in
+# tests/python/test_relay_pagerduty.py and test_relay_tls.py, where `curl`
+# (with nghttp2) checks HTTP/2 is negotiated.
 if ! command -v prometheus-alertmanager >/dev/null || ! command -v amtool >/dev/null \
-    || ! command -v openssl >/dev/null; then
+    || ! command -v openssl >/dev/null || ! command -v curl >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends prometheus-alertmanager openssl >/dev/null
+  apt-get install -y -qq --no-install-recommends prometheus-alertmanager openssl curl \
+    ca-certificates >/dev/null
 fi
 # --- end relay real-client tests ---------------------------------------------
 

@@ -1,7 +1,9 @@
-//! `klaxon serve --config F [--db PATH] [--listen ADDR] [--log-format text|json]`:
-//! runs the relay on the roster, with embedded SQLite, until SIGINT or
-//! SIGTERM, then shuts down gracefully (in-flight requests finish and their
-//! writes commit). Logs go to stderr as key=value text or JSON lines.
+//! `klaxon serve --config F [--db PATH] [--listen ADDR] [--tls-cert FILE
+//! --tls-key FILE] [--log-format text|json]`: runs the relay on the roster,
+//! with embedded SQLite, until SIGINT or SIGTERM, then shuts down gracefully
+//! (in-flight requests finish and their writes commit). With a certificate
+//! it serves HTTPS (HTTP/2 and HTTP/1.1) and reloads the pair on SIGHUP.
+//! Logs go to stderr as key=value text or JSON lines.
 
 use crate::outcome::{BadInput, Report};
 use crate::relay_client::ADMIN_TOKEN_ENV;
@@ -10,6 +12,7 @@ use klaxon_domain::Roster;
 use klaxon_relay::delivery::GatewayPusher;
 use klaxon_relay::ingest::RateLimit;
 use klaxon_relay::push::PushGateway;
+use klaxon_relay::tls::Certificates;
 use klaxon_relay::Relay;
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
@@ -43,6 +46,24 @@ pub struct ServeArgs {
         default_value_t = 10000.0
     )]
     rate_burst: f64,
+    /// Serve HTTPS with this PEM certificate chain (leaf first) instead of
+    /// plain HTTP: HTTP/2 and HTTP/1.1 by ALPN, TLS 1.2 and 1.3. Needs
+    /// --tls-key. Both files are read again on SIGHUP.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "KLAXON_TLS_CERT",
+        requires = "tls_key"
+    )]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1).
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "KLAXON_TLS_KEY",
+        requires = "tls_cert"
+    )]
+    tls_key: Option<PathBuf>,
     /// How log lines on stderr look: `text` (key=value, for people) or
     /// `json` (one JSON object per line, for log collectors).
     #[arg(
@@ -91,6 +112,13 @@ pub fn run(args: ServeArgs) -> Result<Report, BadInput> {
             "--rate-limit must be above 0 and --rate-burst at least 1",
         ));
     }
+    // Read before anything starts: a bad file is the one-line refusal.
+    let certificates = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(Arc::new(
+            Certificates::load(cert, key).map_err(|e| BadInput::new(e.to_string()))?,
+        )),
+        _ => None,
+    };
     init_logging(args.log_format);
     for warning in &roster.warnings {
         tracing::warn!(config = %args.config.display(), "roster: {warning}");
@@ -120,6 +148,15 @@ pub fn run(args: ServeArgs) -> Result<Report, BadInput> {
         } else {
             tracing::info!("no APNs/FCM configured: pages go to connected streams only");
         }
+        let scheme = if certificates.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        if let Some(certificates) = &certificates {
+            relay = relay.tls(certificates.clone());
+            reload_on_hangup(certificates.clone())?;
+        }
         let relay = relay
             .admin_token(admin)
             .rate_limit(RateLimit {
@@ -131,7 +168,10 @@ pub fn run(args: ServeArgs) -> Result<Report, BadInput> {
             .map_err(|e| BadInput::new(format!("--db {}: {e}", args.db.display())))?;
         match args.log_format {
             LogFormat::Text => {
-                eprintln!("klaxon relay listening on http://{}", relay.local_addr());
+                eprintln!(
+                    "klaxon relay listening on {scheme}://{}",
+                    relay.local_addr()
+                );
             }
             // Every stderr line stays a JSON object: the address is in the
             // relay's own `relay listening` event instead.
@@ -143,6 +183,36 @@ pub fn run(args: ServeArgs) -> Result<Report, BadInput> {
             .map_err(|e| BadInput::new(format!("the relay stopped with an error: {e}")))?;
         Ok(Report::default())
     })
+}
+
+/// Reads the certificate and key again on every SIGHUP: new connections get
+/// the new pair, open ones keep theirs; a pair that cannot be used is
+/// logged (naming the file) and the current one stays. Without TLS nothing
+/// listens for SIGHUP, as before.
+fn reload_on_hangup(certificates: Arc<Certificates>) -> Result<(), BadInput> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut hangups = signal(SignalKind::hangup())
+            .map_err(|e| BadInput::new(format!("cannot listen for SIGHUP: {e}")))?;
+        tokio::spawn(async move {
+            while hangups.recv().await.is_some() {
+                match certificates.reload() {
+                    Ok(()) => tracing::info!(
+                        cert = %certificates.cert_path().display(),
+                        "SIGHUP: TLS certificate reloaded; new connections get it"
+                    ),
+                    Err(e) => tracing::error!(
+                        error = %e,
+                        "SIGHUP: TLS certificate not reloaded; still serving the previous one"
+                    ),
+                }
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = certificates;
+    Ok(())
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

@@ -2,9 +2,9 @@
 
 The `pagerduty` package from PyPI (its `EventsApiV2Client`) sends trigger,
 acknowledge and resolve to a real `klaxon serve` on loopback. The client
-insists on https, as it should, so the relay sits behind a TLS-terminating
-proxy (what a deployment puts in front of it), with a throwaway certificate
-made by `openssl` and trusted by the client. The relay must
+insists on https, as it should, and gets it from the relay itself
+(`klaxon serve --tls-cert … --tls-key …`, no proxy in between), with a
+throwaway certificate made by `openssl` and trusted by the client. The relay must
 answer the way PagerDuty does (the client checks the body for `dedup_key`
 and raises on errors), dedupe, keep links and images, and page the on-call
 person (alice in the fixture roster).
@@ -18,7 +18,6 @@ import socket
 import ssl
 import subprocess
 import tempfile
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -38,65 +37,39 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def tls_proxy(cert: str, key: str, upstream: int) -> tuple[int, socket.socket]:
-    """A TLS listener that pipes each connection to the relay's plain port."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-
-    def pipe(src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-    def serve() -> None:
-        while True:
-            try:
-                raw, _ = listener.accept()
-            except OSError:
-                return
-            try:
-                client = context.wrap_socket(raw, server_side=True)
-            except (OSError, ssl.SSLError):
-                raw.close()
-                continue
-            upstream_sock = socket.create_connection(("127.0.0.1", upstream))
-            threading.Thread(target=pipe, args=(client, upstream_sock), daemon=True).start()
-            threading.Thread(target=pipe, args=(upstream_sock, client), daemon=True).start()
-
-    threading.Thread(target=serve, daemon=True).start()
-    return listener.getsockname()[1], listener
+def self_signed(cert: str, key: str) -> None:
+    """A throwaway P-256 certificate for 127.0.0.1, made by `openssl`."""
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )
 
 
 @pytest.fixture(scope="module")
 def relay():
-    """A `klaxon serve` on a free loopback port with a fresh database."""
+    """A `klaxon serve --tls-cert … --tls-key …` on a free loopback port with
+    a fresh database: HTTPS straight from the relay, no proxy."""
     binary = ROOT / "target" / "debug" / "klaxon"
     if not binary.exists():
         subprocess.run(["cargo", "build", "-p", "klaxon"], cwd=ROOT, check=True)
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
+        cert, key = f"{tmp}/cert.pem", f"{tmp}/key.pem"
+        self_signed(cert, key)
         env = dict(os.environ, KLAXON_ADMIN_TOKEN=ADMIN, KLAXON_LOG="warn")
         proc = subprocess.Popen(
             [str(binary), "serve", "--config", str(ROSTER), "--db", f"{tmp}/pd.db",
-             "--listen", f"127.0.0.1:{port}"],
+             "--listen", f"127.0.0.1:{port}", "--tls-cert", cert, "--tls-key", key],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
-        base = f"http://127.0.0.1:{port}"
+        base = f"https://127.0.0.1:{port}"
+        trust = ssl.create_default_context(cafile=cert)
         deadline = time.time() + 30
         while True:
             try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=1) as r:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=1, context=trust) as r:
                     if r.status == 200:
                         break
             except OSError:
@@ -104,26 +77,18 @@ def relay():
             if proc.poll() is not None or time.time() > deadline:
                 raise RuntimeError(f"klaxon serve did not start: {proc.stderr.read().decode()}")
             time.sleep(0.05)
-        cert, key = f"{tmp}/cert.pem", f"{tmp}/key.pem"
-        subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-             "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
-             "-addext", "subjectAltName=IP:127.0.0.1"],
-            check=True, capture_output=True,
-        )
-        tls_port, listener = tls_proxy(cert, key, port)
         try:
-            yield {"plain": base, "tls": f"https://127.0.0.1:{tls_port}", "ca": cert}
+            yield {"base": base, "ca": cert, "trust": trust}
         finally:
-            listener.close()
             proc.terminate()
             assert proc.wait(timeout=20) == 0
 
 
 def alerts(relay: dict) -> list[dict]:
-    base = relay["plain"]
-    req = urllib.request.Request(f"{base}/v1/admin/alerts", headers={"Authorization": f"Bearer {ADMIN}"})
-    with urllib.request.urlopen(req, timeout=5) as r:
+    req = urllib.request.Request(
+        f"{relay['base']}/v1/admin/alerts", headers={"Authorization": f"Bearer {ADMIN}"}
+    )
+    with urllib.request.urlopen(req, timeout=5, context=relay["trust"]) as r:
         return json.loads(r.read())
 
 
@@ -133,9 +98,7 @@ def by_key(relay: dict, key: str) -> dict:
 
 def events_client(relay: dict, routing_key: str = KEY) -> pagerduty.EventsApiV2Client:
     """The library's own client, pointed at the relay and trusting its certificate."""
-    return pagerduty.EventsApiV2Client(
-        routing_key, base_url=relay["tls"], verify=ssl.create_default_context(cafile=relay["ca"])
-    )
+    return pagerduty.EventsApiV2Client(routing_key, base_url=relay["base"], verify=relay["trust"])
 
 
 def test_trigger_acknowledge_resolve_through_the_pagerduty_client(relay):

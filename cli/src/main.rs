@@ -55,6 +55,10 @@ enum Command {
     Escalate(action_cmd::ActionArgs),
     /// Resolve an alert (works offline).
     Resolve(action_cmd::ActionArgs),
+    /// Snooze an alert: acknowledged now, paged again from the first step after DURATION (works offline).
+    Snooze(action_cmd::SnoozeArgs),
+    /// Decline an alert: "I can't take this", it escalates to the next step now (works offline).
+    Decline(action_cmd::ActionArgs),
     /// A self-contained showcase: relay, two phones, a page, escalation, acknowledgement.
     Demo(demo_cmd::DemoArgs),
 }
@@ -72,6 +76,8 @@ fn main() -> ExitCode {
         Command::Ack(args) => action_cmd::run(args, Action::Acknowledge),
         Command::Escalate(args) => action_cmd::run(args, Action::Escalate),
         Command::Resolve(args) => action_cmd::run(args, Action::Resolve),
+        Command::Snooze(args) => action_cmd::run_snooze(args),
+        Command::Decline(args) => action_cmd::run(args, Action::Decline),
         Command::Demo(args) => demo_cmd::run(args),
     };
     outcome::finish(result)

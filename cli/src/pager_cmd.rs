@@ -9,7 +9,7 @@ use crate::pager_tui::Screen;
 use crate::phone::{PagerEvent, Phone};
 use crate::relay_client::RelayUrl;
 use crate::ring::Alarm;
-use chrono::{DateTime, Local, Utc};
+use chrono::{DateTime, Utc};
 use clap::Args;
 use klaxon_device::device::{Capabilities, Device};
 use klaxon_domain::alert::{Action, AlertStatus};
@@ -34,7 +34,8 @@ pub struct PagerArgs {
     #[arg(long, value_name = "CODE")]
     enroll: Option<String>,
     /// Print one JSON object per event on stdout and read commands
-    /// (`ack ID`, `escalate ID`, `resolve ID`, `quit`) from stdin lines.
+    /// (`ack ID`, `escalate ID`, `resolve ID`, `snooze ID DURATION`,
+    /// `decline ID`, `quit`) from stdin lines.
     #[arg(long)]
     json_events: bool,
 }
@@ -44,31 +45,65 @@ pub struct PagerArgs {
 pub enum Command {
     /// Act on an alert; `None`: the selected (or newest ringing) alert.
     Act(Option<String>, Action),
+    /// Snooze an alert for a while; `None`: the selected (or newest ringing) alert.
+    Snooze(Option<String>, chrono::TimeDelta),
     /// Move the selection on the screen.
     Select(i32),
     /// Leave the pager.
     Quit,
     /// A line that is not a command.
     Unknown(String),
+    /// A command with a bad argument: what is wrong.
+    Invalid(String),
 }
 
+/// The commands stdin takes, for the hint and the unknown-command error.
+pub const COMMANDS: &str =
+    "ack ID | escalate ID | resolve ID | snooze ID DURATION | decline ID | quit";
+
+/// How long the `s` key snoozes the selected alert.
+pub const KEY_SNOOZE: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+
 /// Parses one stdin command line: `ack ID`, `acknowledge ID`, `escalate ID`,
-/// `resolve ID` (the ID may be left out: the newest ringing alert), `quit`.
+/// `resolve ID`, `decline ID`, `snooze ID DURATION` (the ID may be left
+/// out: the newest ringing alert), `quit`.
 pub fn parse_command(line: &str) -> Option<Command> {
-    let mut words = line.split_whitespace();
-    let verb = words.next()?;
-    let alert = words.next().map(str::to_string);
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let (verb, args) = words.split_first()?;
+    let unknown = || Some(Command::Unknown(line.trim().to_string()));
     let action = match verb.to_ascii_lowercase().as_str() {
         "ack" | "acknowledge" | "a" => Action::Acknowledge,
         "escalate" | "e" => Action::Escalate,
         "resolve" | "r" => Action::Resolve,
+        "decline" | "d" => Action::Decline,
+        "snooze" | "s" => {
+            let (alert, duration) = match args {
+                [duration] => (None, *duration),
+                [alert, duration] => (Some(alert.to_string()), *duration),
+                _ => {
+                    return Some(Command::Invalid(
+                        "snooze needs a DURATION: snooze ID DURATION (e.g. snooze ID 30m)".into(),
+                    ))
+                }
+            };
+            return Some(match crate::action_cmd::parse_snooze(duration) {
+                Ok(length) => Command::Snooze(alert, length),
+                Err(bad) => Command::Invalid(
+                    bad.lines
+                        .join("; ")
+                        .trim_start_matches("error: ")
+                        .to_string(),
+                ),
+            });
+        }
         "quit" | "exit" | "q" => return Some(Command::Quit),
-        _ => return Some(Command::Unknown(line.trim().to_string())),
+        _ => return unknown(),
     };
-    if words.next().is_some() {
-        return Some(Command::Unknown(line.trim().to_string()));
+    match args {
+        [] => Some(Command::Act(None, action)),
+        [alert] => Some(Command::Act(Some(alert.to_string()), action)),
+        _ => unknown(),
     }
-    Some(Command::Act(alert, action))
 }
 
 /// How the pager shows things.
@@ -132,7 +167,8 @@ async fn pager(args: PagerArgs) -> Result<Report, BadInput> {
     };
     if matches!(mode, Mode::Lines) {
         println!(
-            "klaxon pager: commands on stdin: ack ID | escalate ID | resolve ID | quit (ID may be left out: the newest ringing alert)"
+            "klaxon pager: commands on stdin: {COMMANDS} (ID may be left out: the newest ringing alert; times are {})",
+            crate::when::local_zone_name()
         );
     }
     let phone = Phone::start(device.clone(), events_tx);
@@ -165,28 +201,31 @@ async fn pager(args: PagerArgs) -> Result<Report, BadInput> {
 
 /// Makes sure the device is enrolled: with `--enroll CODE` the first time
 /// (the new enrollment becomes the first event), from the state directory
-/// afterwards. Says so when `--enroll` is ignored or the device belongs to
-/// another relay than `--relay` names.
+/// afterwards. Says so when `--enroll` is ignored; a device enrolled with
+/// another relay than `--relay` names is an error naming that relay (the
+/// device's keys and pages belong to it: half-working against another one
+/// helps nobody).
 async fn ensure_enrolled(
     device: &Device,
     args: &PagerArgs,
     relay: &RelayUrl,
     events: &mpsc::UnboundedSender<PagerEvent>,
 ) -> Result<(), BadInput> {
+    let dir = crate::action_cmd::shell_word(&args.state_dir.display().to_string());
+    if let Some(e) = device.enrollment() {
+        if !relay.same_as(&e.relay_url) {
+            return Err(BadInput::new(format!(
+                "--relay {relay}: the device in {dir} is enrolled with {}; run `klaxon pager --relay {} --state-dir {dir}`, or use a new --state-dir to enroll with {relay}",
+                e.relay_url, e.relay_url
+            )));
+        }
+    }
     match (device.enrollment(), &args.enroll) {
         (Some(e), Some(_)) => eprintln!(
-            "note: {} is already enrolled as {}; --enroll ignored (use a new --state-dir to enroll again)",
-            args.state_dir.display(),
+            "note: {dir} is already enrolled as {}; --enroll ignored (use a new --state-dir to enroll again)",
             e.person
         ),
-        (Some(e), None) => {
-            if e.relay_url.trim_end_matches('/') != relay.as_str().trim_end_matches('/') {
-                eprintln!(
-                    "note: this device enrolled with {}; pages come from there",
-                    e.relay_url
-                );
-            }
-        }
+        (Some(_), None) => {}
         (None, Some(code)) => {
             let enrollment = device
                 .enroll(code, &device_name())
@@ -199,8 +238,7 @@ async fn ensure_enrolled(
         }
         (None, None) => {
             return Err(BadInput::new(format!(
-                "{} holds no enrolled device: pass --enroll CODE (from `klaxon invite`) once",
-                args.state_dir.display()
+                "{dir} holds no enrolled device: run `klaxon pager --relay {relay} --state-dir {dir} --enroll CODE` once, with CODE from `klaxon invite --relay {relay} --person YOU`"
             )))
         }
     }
@@ -242,7 +280,7 @@ impl Session {
             (Mode::Json, None) => print_json(event),
             (_, None) => {
                 if let Some(line) = describe(&self.device, event) {
-                    println!("{} {line}", Local::now().format("%H:%M:%S"));
+                    println!("{} {line}", crate::when::local_clock(Utc::now()));
                 }
             }
         }
@@ -258,10 +296,15 @@ impl Session {
                 }
                 None
             }
-            Command::Unknown(line) => Some(format!(
-                "unknown command {line:?}: use ack ID, escalate ID, resolve ID or quit"
-            )),
+            Command::Unknown(line) => Some(format!("unknown command {line:?}: use {COMMANDS}")),
+            Command::Invalid(message) => Some(message),
             Command::Act(alert, action) => self.act(alert, action),
+            Command::Snooze(alert, length) => self.act(
+                alert,
+                Action::Snooze {
+                    until: Utc::now() + length,
+                },
+            ),
         };
         if let Some(message) = error {
             self.show_error(message);
@@ -277,11 +320,14 @@ impl Session {
             .or_else(|| newest_ringing(&self.device));
         match target {
             None => Some(format!("no alert to {}", action.verb())),
-            Some(alert) => self
-                .phone
-                .act(&alert, action.clone())
-                .err()
-                .map(|e| format!("cannot {} {alert}: {e}", action.verb())),
+            Some(alert) => match self.phone.act(&alert, action.clone()) {
+                Ok(_) => None,
+                Err(klaxon_device::Error::UnknownAlert(_)) => Some(format!(
+                    "cannot {} {alert:?}: not an alert this device knows; nothing was queued",
+                    action.verb()
+                )),
+                Err(e) => Some(format!("cannot {} {alert}: {e}", action.verb())),
+            },
         }
     }
 
@@ -418,8 +464,32 @@ pub fn describe(device: &Device, event: &PagerEvent) -> Option<String> {
             None => format!("{alert} acknowledged"),
         },
         PagerEvent::Resolved { alert } => format!("{alert} resolved"),
+        PagerEvent::OnCall { schedules } => format!("on call now: {}", on_call_text(schedules)),
         PagerEvent::Error { message } => format!("error: {message}"),
     })
+}
+
+/// "primary: Alice Chen (until Mon 07 Dec 09:00 CET); secondary: nobody".
+pub fn on_call_text(schedules: &[crate::phone::ScheduleOnCall]) -> String {
+    if schedules.is_empty() {
+        return "(no schedules in your teams)".into();
+    }
+    schedules
+        .iter()
+        .map(|s| {
+            let names = if s.people.is_empty() {
+                "nobody".to_string()
+            } else {
+                s.people
+                    .iter()
+                    .map(|p| format!("{} (until {})", p.name, crate::when::local_human(p.until)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            format!("{}: {names}", s.schedule)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// "m:ss ago"-style age of an instant, for the screen.

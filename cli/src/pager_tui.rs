@@ -4,9 +4,10 @@
 //! the terminal is restored on exit, on panic and on signals (the caller
 //! drops the [`Screen`]).
 
-use crate::pager_cmd::{age, describe, Command};
-use crate::phone::{person_name, PagerEvent};
-use chrono::{DateTime, Local, Utc};
+use crate::pager_cmd::{age, describe, on_call_text, Command, KEY_SNOOZE};
+use crate::phone::{on_call_now, person_name, PagerEvent};
+use crate::when::local_clock;
+use chrono::{DateTime, Utc};
 use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers};
 use crossterm::style::Stylize;
 use crossterm::{cursor, execute, queue, style, terminal};
@@ -49,6 +50,9 @@ pub struct Screen {
     log: VecDeque<String>,
     selected: Option<String>,
     ringing: HashSet<String>,
+    /// This session synced the roster: "On call now" is the relay's, not
+    /// what an earlier run stored.
+    roster_fresh: bool,
 }
 
 /// Puts the terminal back: cooked mode, main screen, cursor shown.
@@ -88,6 +92,7 @@ impl Screen {
             log: VecDeque::new(),
             selected: None,
             ringing: HashSet::new(),
+            roster_fresh: false,
         })
     }
 
@@ -113,12 +118,13 @@ impl Screen {
             PagerEvent::RingStop { alert, .. } => {
                 self.ringing.remove(alert);
             }
+            PagerEvent::OnCall { .. } => self.roster_fresh = true,
             _ => {}
         }
         if let Some(text) = describe(&self.device, event) {
             let first = text.lines().next().unwrap_or_default().to_string();
             self.log
-                .push_back(format!("{} {first}", Local::now().format("%H:%M:%S")));
+                .push_back(format!("{} {first}", local_clock(Utc::now())));
             while self.log.len() > LOG_LINES {
                 self.log.pop_front();
             }
@@ -223,8 +229,11 @@ impl Screen {
         }
         lines.push(fit.plain(String::new()));
         lines.push(
-            fit.text("[a] acknowledge  [e] escalate  [r] resolve  [↑/↓] select  [q] quit".into())
-                .bold(),
+            fit.text(format!(
+                "[a] acknowledge  [e] escalate  [r] resolve  [s] snooze {}h  [d] decline  [↑/↓] select  [q] quit",
+                KEY_SNOOZE.num_hours()
+            ))
+            .bold(),
         );
         lines
     }
@@ -246,7 +255,7 @@ impl Screen {
         lines.push(
             fit.text(format!(
                 "KLAXON pager · {who} · {link} · {}",
-                Local::now().format("%H:%M:%S")
+                local_clock(Utc::now())
             ))
             .bold(),
         );
@@ -335,38 +344,16 @@ impl Screen {
         }
     }
 
-    /// "primary: Alice Chen (until Mon 09:00); …" from the synced roster.
+    /// "primary: Alice Chen (until Mon 07 Dec 09:00 CET); …" from the
+    /// synced roster, recomputed each frame (a handoff shows at once). Until
+    /// this session's first sync it is what an earlier run stored, and says so.
     fn on_call(&self) -> String {
-        let Some(roster) = self.device.roster_view() else {
-            return "(not synced yet)".into();
-        };
-        let parts: Vec<String> = roster
-            .schedules
-            .iter()
-            .map(|s| {
-                let people = self.device.who_is_on_call(&s.id).unwrap_or_default();
-                let names = if people.is_empty() {
-                    "nobody".to_string()
-                } else {
-                    people
-                        .iter()
-                        .map(|p| {
-                            format!(
-                                "{} (until {})",
-                                p.person.name,
-                                p.until.with_timezone(&Local).format("%a %d %b %H:%M")
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
-                format!("{}: {names}", s.id)
-            })
-            .collect();
-        if parts.is_empty() {
-            "(no schedules in your teams)".into()
-        } else {
-            parts.join("; ")
+        match (on_call_now(&self.device), self.roster_fresh) {
+            (None, _) => "(not synced yet)".into(),
+            (Some(schedules), true) => on_call_text(&schedules),
+            (Some(schedules), false) => {
+                format!("{} (as last synced; refreshing…)", on_call_text(&schedules))
+            }
         }
     }
 }
@@ -393,6 +380,8 @@ pub fn read_keys(commands: mpsc::UnboundedSender<Command>) {
             KeyCode::Char('a') => Command::Act(None, Action::Acknowledge),
             KeyCode::Char('e') => Command::Act(None, Action::Escalate),
             KeyCode::Char('r') => Command::Act(None, Action::Resolve),
+            KeyCode::Char('s') => Command::Snooze(None, KEY_SNOOZE),
+            KeyCode::Char('d') => Command::Act(None, Action::Decline),
             KeyCode::Char('q') | KeyCode::Esc => Command::Quit,
             KeyCode::Up | KeyCode::Char('k') => Command::Select(-1),
             KeyCode::Down | KeyCode::Char('j') => Command::Select(1),

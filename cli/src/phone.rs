@@ -23,8 +23,10 @@ const RECONNECT_FIRST: Duration = Duration::from_millis(500);
 /// Longest wait between reconnect attempts: a pager must notice a relay
 /// that came back within seconds, not minutes.
 const RECONNECT_MAX: Duration = Duration::from_secs(10);
-/// The relay sends a keep-alive every 15 s; a stream silent for this long is
-/// dead even if TCP has not noticed (a laptop that slept, a NAT that forgot).
+/// The relay sends a keep-alive every 15 s; a stream from which nothing at
+/// all (not even a keep-alive) arrived for this long is dead even if TCP has
+/// not noticed (a laptop that slept, a NAT that forgot). Keep-alives count:
+/// an idle pager stays connected indefinitely.
 const STREAM_SILENCE: Duration = Duration::from_secs(45);
 /// How often the sync loop looks at the outbox and, while connected, how
 /// often at most it waits before syncing anyway.
@@ -146,11 +148,62 @@ pub enum PagerEvent {
         /// Alert id.
         alert: String,
     },
+    /// Who is on call now in each schedule of the person's teams, from the
+    /// roster the relay just synced: after this session's first sync (never
+    /// from what an earlier run stored, which may be stale) and whenever it
+    /// changes (a handoff, an override, a new roster at the relay).
+    OnCall {
+        /// Every schedule of the person's teams, in roster order.
+        schedules: Vec<ScheduleOnCall>,
+    },
     /// Something went wrong that the person should know about.
     Error {
         /// What, in words.
         message: String,
     },
+}
+
+/// One schedule's line of [`PagerEvent::OnCall`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScheduleOnCall {
+    /// Schedule id.
+    pub schedule: String,
+    /// Who is on call now (empty: nobody, a gap).
+    pub people: Vec<OnCallPerson>,
+}
+
+/// Someone on call now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OnCallPerson {
+    /// Person id.
+    pub person: String,
+    /// Display name.
+    pub name: String,
+    /// When their shift ends (RFC 3339, UTC).
+    pub until: chrono::DateTime<Utc>,
+}
+
+/// Who is on call now in every schedule of the synced roster (`None`: no
+/// roster synced yet).
+pub fn on_call_now(device: &Device) -> Option<Vec<ScheduleOnCall>> {
+    let schedules = device.schedules().ok()?;
+    Some(
+        schedules
+            .into_iter()
+            .map(|s| ScheduleOnCall {
+                schedule: s.id,
+                people: s
+                    .on_call
+                    .into_iter()
+                    .map(|o| OnCallPerson {
+                        person: o.person.id,
+                        name: o.person.name,
+                        until: o.until,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    )
 }
 
 /// An action event for a queued action, at its current status.
@@ -454,11 +507,11 @@ fn page_event(device: &Device, plan: &NotificationPlan) -> PagerEvent {
         actions: plan
             .actions
             .iter()
-            .map(|a| {
-                serde_json::to_value(a)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default()
+            .map(|offered| {
+                // `{"action":"acknowledge","needs_unlock":false}` -> "acknowledge".
+                let value = serde_json::to_value(offered).unwrap_or_default();
+                let verb = value.get("action").unwrap_or(&value);
+                verb.as_str().unwrap_or_default().to_string()
             })
             .collect(),
         next_escalation: entry.as_ref().and_then(|e| e.next_escalation.clone()),
@@ -540,11 +593,10 @@ async fn listen(
                 // Pages sent while this phone was away come in with the sync.
                 sync_now.notify_one();
                 let error = loop {
-                    match tokio::time::timeout(STREAM_SILENCE, stream.next()).await {
-                        Err(_) => break "the stream went silent".to_string(),
-                        Ok(Err(e)) => break e.to_string(),
-                        Ok(Ok(None)) => break "the relay closed the stream".to_string(),
-                        Ok(Ok(Some(StreamEvent::Page { page }))) => {
+                    match stream.next_or_silent(STREAM_SILENCE).await {
+                        Err(e) => break e.to_string(),
+                        Ok(None) => break "the relay closed the stream".to_string(),
+                        Ok(Some(StreamEvent::Page { page })) => {
                             if let Err(e) = device.handle_page(&page) {
                                 let _ = events.send(PagerEvent::Error {
                                     message: format!("a page could not be handled: {e}"),
@@ -554,7 +606,7 @@ async fn listen(
                             // timeline come with a sync.
                             sync_now.notify_one();
                         }
-                        Ok(Ok(Some(StreamEvent::Changed { .. }))) => sync_now.notify_one(),
+                        Ok(Some(StreamEvent::Changed { .. })) => sync_now.notify_one(),
                     }
                 };
                 connected.store(false, Ordering::SeqCst);
@@ -599,6 +651,9 @@ async fn sync_loop(
     // The first sync of a fresh device brings the team's whole history;
     // that is not news, so it only primes `known`.
     let mut primed = !known.is_empty();
+    // The on-call summary last reported; `None` until this session's first
+    // sync, so the stored roster of an earlier run is never reported.
+    let mut on_call: Option<Vec<ScheduleOnCall>> = None;
     loop {
         let asked = tokio::select! {
             _ = sync_now.notified() => true,
@@ -621,6 +676,13 @@ async fn sync_loop(
                 last_error = None;
                 report_sync(&device, &report, &mut known, primed, &events);
                 primed = true;
+                let now_on_call = on_call_now(&device);
+                if now_on_call.is_some() && now_on_call != on_call {
+                    on_call = now_on_call;
+                    let _ = events.send(PagerEvent::OnCall {
+                        schedules: on_call.clone().unwrap_or_default(),
+                    });
+                }
                 let pending = device.pending_actions().unwrap_or_default();
                 silence_settled(&device, &shell, &pending, &events);
             }

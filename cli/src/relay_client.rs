@@ -43,6 +43,25 @@ impl RelayUrl {
         &self.0
     }
 
+    /// Whether `other` (an enrolled device's relay URL) names the same
+    /// relay: compared as URLs, so a trailing slash, letter case of the
+    /// host or an explicit default port make no difference.
+    pub fn same_as(&self, other: &str) -> bool {
+        let normal = |text: &str| {
+            reqwest::Url::parse(text.trim()).ok().map(|mut url| {
+                if !url.path().ends_with('/') {
+                    let path = format!("{}/", url.path());
+                    url.set_path(&path);
+                }
+                url.to_string()
+            })
+        };
+        match (normal(&self.0), normal(other)) {
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        }
+    }
+
     /// The relay's URL for `path`, without a doubled slash.
     pub fn join(&self, path: &str) -> String {
         format!("{}{}", self.0.trim_end_matches('/'), path)
@@ -120,6 +139,16 @@ pub fn unreachable(relay: &RelayUrl, e: reqwest::Error) -> BadInput {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_same_relay_however_it_is_spelled() {
+        let relay = RelayUrl::parse("http://127.0.0.1:8080").unwrap();
+        assert!(relay.same_as("http://127.0.0.1:8080/"));
+        assert!(!relay.same_as("http://127.0.0.1:8081/"));
+        let relay = RelayUrl::parse("https://Relay.example.com:443/klaxon").unwrap();
+        assert!(relay.same_as("https://relay.example.com/klaxon/"));
+        assert!(!relay.same_as("https://relay.example.com/"));
+    }
 
     #[test]
     fn relay_urls_are_http_or_https_with_a_host() {

@@ -72,6 +72,75 @@ pub fn human_in(zone: Tz, at: DateTime<Utc>) -> String {
     }
 }
 
+/// The zone the pager prints local times in: `TZ` when it names an IANA
+/// zone (`Europe/Berlin`, `:Europe/Berlin`), else the system's zone
+/// (`/etc/localtime`); `None` when neither is an IANA name
+/// (times then carry their numeric offset).
+pub fn local_zone() -> Option<Tz> {
+    let from_env = std::env::var("TZ").ok().and_then(|tz| zone_of_tz(&tz));
+    from_env.or_else(system_zone)
+}
+
+/// The system's zone: where `/etc/localtime` links to
+/// (`/usr/share/zoneinfo/Europe/Berlin` on Linux,
+/// `/var/db/timezone/zoneinfo/Europe/Berlin` on macOS), else
+/// `/etc/timezone` (Debian's name file).
+fn system_zone() -> Option<Tz> {
+    let linked = std::fs::read_link("/etc/localtime")
+        .ok()
+        .and_then(|target| {
+            let target = target.to_string_lossy().into_owned();
+            let (_, name) = target.split_once("zoneinfo/")?;
+            name.parse::<Tz>().ok()
+        });
+    linked.or_else(|| {
+        std::fs::read_to_string("/etc/timezone")
+            .ok()
+            .and_then(|name| zone_of_tz(&name))
+    })
+}
+
+/// The IANA zone a `TZ` value names (`Europe/Berlin`, `:Europe/Berlin`).
+fn zone_of_tz(tz: &str) -> Option<Tz> {
+    tz.trim().trim_start_matches(':').parse::<Tz>().ok()
+}
+
+/// The local zone's name for people: `Europe/Berlin`, or `UTC+01:00` when
+/// only the offset is known.
+pub fn local_zone_name() -> String {
+    match local_zone() {
+        Some(zone) => zone.name().to_string(),
+        None => format!("UTC{}", chrono::Local::now().format("%:z")),
+    }
+}
+
+/// `at` in the local zone with `format` (chrono's), `%Z` giving the zone's
+/// abbreviation (`CET`, `CEST`, `EST`) or, without an IANA zone, the offset.
+fn format_in(zone: Option<Tz>, at: DateTime<Utc>, format: &str) -> String {
+    match zone {
+        Some(zone) => at.with_timezone(&zone).format(format).to_string(),
+        None => at
+            .with_timezone(&chrono::Local)
+            .format(&format.replace("%Z", "UTC%:z"))
+            .to_string(),
+    }
+}
+
+/// [`local_human`]'s format.
+const HUMAN: &str = "%a %d %b %H:%M %Z";
+/// [`local_clock`]'s format.
+const CLOCK: &str = "%H:%M:%S %Z";
+
+/// A day and time for the pager's people: `Mon 07 Dec 09:00 CET`.
+pub fn local_human(at: DateTime<Utc>) -> String {
+    format_in(local_zone(), at, HUMAN)
+}
+
+/// A clock reading for the pager's log lines and header: `09:00:05 CET`.
+pub fn local_clock(at: DateTime<Utc>) -> String {
+    format_in(local_zone(), at, CLOCK)
+}
+
 /// A length of time for people: `7d`, `23h`, `1d 1h`, `8h 30m`, `45s`.
 pub fn human_length(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
     let total = (to - from).num_seconds().max(0);
@@ -189,6 +258,21 @@ mod tests {
             rfc3339_in(chrono_tz::Pacific::Chatham, chatham),
             "2026-01-01T13:45:00+13:45"
         );
+    }
+
+    #[test]
+    fn local_times_carry_their_zone() {
+        let berlin = zone_of_tz("Europe/Berlin");
+        assert_eq!(berlin, Some(chrono_tz::Europe::Berlin));
+        let winter = Utc.with_ymd_and_hms(2026, 12, 7, 8, 0, 0).unwrap();
+        let summer = Utc.with_ymd_and_hms(2026, 7, 6, 7, 0, 5).unwrap();
+        assert_eq!(format_in(berlin, winter, HUMAN), "Mon 07 Dec 09:00 CET");
+        assert_eq!(format_in(berlin, summer, CLOCK), "09:00:05 CEST");
+        let chicago = zone_of_tz(":America/Chicago");
+        assert_eq!(format_in(chicago, winter, HUMAN), "Mon 07 Dec 02:00 CST");
+        assert_eq!(zone_of_tz("CET-1CEST"), None);
+        // Without an IANA zone the offset stands in for the abbreviation.
+        assert!(format_in(None, winter, CLOCK).contains("UTC"));
     }
 
     #[test]

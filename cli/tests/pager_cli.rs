@@ -159,6 +159,28 @@ fn is(event: &Value, kind: &str) -> bool {
     event["event"] == kind
 }
 
+/// The alert ids of every action ever queued in a state directory's outbox.
+fn queued_alerts(state: &Path) -> Vec<String> {
+    let store = klaxon_device::Store::open(state.join("klaxon.db")).unwrap();
+    store
+        .queued_actions()
+        .unwrap()
+        .into_iter()
+        .map(|a| a.alert)
+        .collect()
+}
+
+/// The idempotency keys of every action ever queued in a state directory.
+fn queued_keys(state: &Path) -> Vec<String> {
+    let store = klaxon_device::Store::open(state.join("klaxon.db")).unwrap();
+    store
+        .queued_actions()
+        .unwrap()
+        .into_iter()
+        .map(|a| a.key.to_string())
+        .collect()
+}
+
 #[test]
 fn a_critical_page_rings_until_acknowledged_and_an_offline_ack_applies_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -273,16 +295,20 @@ fn a_critical_page_rings_until_acknowledged_and_an_offline_ack_applies_once() {
         "one acknowledgement: {full}"
     );
 
-    // An action on an alert the relay does not know is rejected (exit 1).
+    // An alert neither this device nor the relay knows: exit 2, nothing queued.
     let out = klaxon(&[
         "resolve",
         "no-such-alert",
         "--state-dir",
         state.to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
-    assert!(text(&out.stdout).contains("rejected"));
-    assert!(!text(&out.stderr).is_empty());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("not an alert this device knows"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!queued_alerts(&state).contains(&"no-such-alert".to_string()));
 
     // Resolved elsewhere (the monitoring system): the ring stops here too.
     send_critical(&base, "pager-3", "Certificate expires in 1 h");
@@ -565,4 +591,395 @@ fn the_interactive_screen_shows_the_page_and_single_keys_act() {
         !screen.contains("KLAXON pager"),
         "the alternate screen is gone:\n{screen}"
     );
+}
+
+/// Issue 11, item 8: the relay's keep-alives (every 15 s) are liveness. A
+/// pager that hears no page for three minutes stays connected — no
+/// `disconnected` event, no reconnect — and the next page rings at once.
+/// Production intervals throughout: the relay's 15 s keep-alive and the
+/// pager's 45 s silence limit, so this takes three real minutes.
+#[test]
+fn an_idle_pager_stays_connected_through_three_minutes_of_keep_alives() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let _relay = serve(&dir.path().join("relay.db"), port);
+    let mut pager = Pager::start(
+        &base,
+        &dir.path().join("idle"),
+        Some(&invite(&base, "alice")),
+    );
+    pager.wait_for("connected", |e| is(e, "connected"));
+
+    let idle_until = Instant::now() + Duration::from_secs(180);
+    while let Some(left) = idle_until.checked_duration_since(Instant::now()) {
+        if let Ok(event) = pager.events.recv_timeout(left) {
+            assert!(
+                !is(&event, "disconnected") && !is(&event, "connected"),
+                "the idle pager dropped its stream: {event}; saw {:#?}",
+                pager.seen
+            );
+            pager.seen.push(event);
+        }
+    }
+    let sent = Instant::now();
+    send_critical(&base, "idle-1", "Disk full on db1");
+    pager.wait_for("the page after three idle minutes", |e| is(e, "page"));
+    assert!(
+        sent.elapsed() < Duration::from_secs(5),
+        "the page came late: {:#?}",
+        pager.seen
+    );
+    assert!(
+        !pager.seen.iter().any(|e| is(e, "disconnected")),
+        "{:#?}",
+        pager.seen
+    );
+}
+
+/// `klaxon serve` on the relay fixture with `edit` applied to the roster
+/// text (written next to the database), on `port`.
+fn serve_roster(dir: &Path, port: u16, edit: impl Fn(&str) -> String) -> Killed {
+    let config = dir.join(format!("roster-{port}-{}.toml", std::process::id()));
+    std::fs::write(&config, edit(klaxon_testkit::fixtures::RELAY_ROSTER)).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_klaxon"))
+        .arg("serve")
+        .arg("--config")
+        .arg(&config)
+        .arg("--db")
+        .arg(dir.join("relay.db"))
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .env("KLAXON_ADMIN_TOKEN", ADMIN)
+        .env("KLAXON_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let child = Killed(child);
+    wait_listening(port);
+    child
+}
+
+/// The fixture roster with an override in `primary`: bob replaces alice
+/// (who stays in the rotation, so still in the team) for years around now.
+fn bob_on_call(roster: &str) -> String {
+    let override_ = "  [[schedules.overrides]]\n  start = \"2020-01-06T00:00:00Z\"\n  \
+                     end = \"2040-01-06T00:00:00Z\"\n  add = \"bob\"\n  remove = \"alice\"\n\n";
+    let web = "[[schedules]]\nid = \"web\"";
+    let edited = roster.replacen(web, &format!("{override_}{web}"), 1);
+    assert_ne!(edited, roster, "the fixture has schedule web after primary");
+    edited
+}
+
+/// Who an `on_call` event says is on call in `primary`.
+fn primary_on_call(event: &Value) -> Vec<String> {
+    event["schedules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["schedule"] == "primary")
+        .map(|s| {
+            s["people"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["person"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Issue 11, item 8: "On call now" follows the relay's roster. A relay
+/// restarted on an edited roster changes it in a running pager, and a
+/// pager restarted after the roster changed back reports the relay's
+/// roster, never the one its state directory stored.
+#[test]
+fn on_call_follows_the_relays_roster_across_relay_and_pager_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let state = dir.path().join("roster-pager");
+    let relay = serve_roster(dir.path(), port, str::to_string);
+    let mut pager = Pager::start(&base, &state, Some(&invite(&base, "alice")));
+    let first = pager.wait_for("on_call", |e| is(e, "on_call"));
+    assert_eq!(primary_on_call(&first), ["alice"], "{first}");
+    let until = first["schedules"][0]["people"][0]["until"]
+        .as_str()
+        .unwrap();
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(until).is_ok(),
+        "{first}"
+    );
+
+    // The relay comes back on a roster where bob is on call.
+    drop(relay);
+    pager.wait_for("disconnected", |e| is(e, "disconnected"));
+    let relay = serve_roster(dir.path(), port, bob_on_call);
+    pager.wait_for("reconnected", |e| is(e, "connected"));
+    let changed = pager.wait_for("on_call with bob", |e| is(e, "on_call"));
+    assert_eq!(primary_on_call(&changed), ["bob"], "{changed}");
+    pager.command("quit");
+    assert_eq!(pager.exit_code(), Some(0));
+
+    // Back to alice while the pager is off; its state directory says bob.
+    drop(relay);
+    let _relay = serve_roster(dir.path(), port, str::to_string);
+    let mut pager = Pager::start(&base, &state, None);
+    let fresh = pager.wait_for("on_call after the restart", |e| is(e, "on_call"));
+    assert_eq!(primary_on_call(&fresh), ["alice"], "{:#?}", pager.seen);
+}
+
+/// A `klaxon pager` in plain-lines mode (stdout a pipe, no --json-events):
+/// its stdout lines.
+fn line_pager(base: &str, state: &Path, code: &str, tz: &str) -> (Killed, Receiver<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_klaxon"))
+        .args(["pager", "--relay", base, "--enroll", code, "--state-dir"])
+        .arg(state)
+        .env("TZ", tz)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, lines) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { return };
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    (Killed(child), lines)
+}
+
+/// Issue 11, item 8: the pager's human output says which zone its times
+/// are in — `on call now: primary: Alice Chen (until Mon 07 Dec 09:00
+/// CET)`, and each line's clock (`09:00:05 CET`).
+#[test]
+fn the_pagers_human_lines_show_times_with_their_zone() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let _relay = serve(&dir.path().join("relay.db"), port);
+    let code = invite(&base, "alice");
+    let (_pager, lines) = line_pager(&base, &dir.path().join("tz"), &code, "Europe/Berlin");
+    let deadline = Instant::now() + WAIT;
+    let mut seen = Vec::new();
+    let line = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = lines
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("no on-call line; saw {seen:#?}"));
+        seen.push(line.clone());
+        if line.contains("on call now:") {
+            break line;
+        }
+    };
+    let zoned = |text: &str| text.contains(" CET") || text.contains(" CEST");
+    let (clock, rest) = line.split_once(" on call now: ").unwrap();
+    assert!(zoned(clock), "the line's clock has no zone: {line}");
+    assert!(rest.starts_with("primary: Alice Chen (until "), "{line}");
+    assert!(
+        rest.ends_with(" CET)") || rest.ends_with(" CEST)"),
+        "{line}"
+    );
+    assert!(
+        seen.iter().any(|l| l.contains("times are Europe/Berlin")),
+        "{seen:#?}"
+    );
+}
+
+/// Issue 11, item 9: `klaxon ack|escalate|resolve|snooze|decline ID` on an id
+/// the device has never seen exits 2 and queues nothing, unless the relay
+/// knows it for this person (then it proceeds); a `--relay` other than the
+/// enrolled one is an error naming the enrolled relay; snooze and decline
+/// work from the command line and the pager's stdin; the printed hints are
+/// commands that work.
+#[test]
+fn actions_on_unknown_alerts_are_refused_and_snooze_and_decline_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let relay = serve(&dir.path().join("relay.db"), port);
+    let alice_dir = dir.path().join("alice");
+    let alice_arg = alice_dir.to_str().unwrap().to_string();
+    let bob_dir = dir.path().join("bob");
+    let bob_arg = bob_dir.to_str().unwrap().to_string();
+    // Bob's device enrolls and syncs before any alert exists, then stops.
+    let mut bob = Pager::start(&base, &bob_dir, Some(&invite(&base, "bob")));
+    bob.wait_for("bob connected", |e| is(e, "connected"));
+    bob.command("quit");
+    assert_eq!(bob.exit_code(), Some(0));
+    let mut alice = Pager::start(&base, &alice_dir, Some(&invite(&base, "alice")));
+    alice.wait_for("connected", |e| is(e, "connected"));
+
+    // A mistyped id, relay up: exit 2, nothing queued.
+    for verb in ["ack", "escalate", "resolve", "decline"] {
+        let out = klaxon(&[verb, "a1b2c3-typo", "--state-dir", &alice_arg]);
+        assert_eq!(out.status.code(), Some(2), "{verb}: {}", text(&out.stdout));
+        let err = text(&out.stderr);
+        assert!(err.contains("not an alert this device knows"), "{err}");
+        assert!(err.contains("does not know it for alice"), "{err}");
+    }
+    let out = klaxon(&["snooze", "a1b2c3-typo", "30m", "--state-dir", &alice_arg]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(queued_keys(&alice_dir).is_empty(), "nothing was queued");
+
+    // A --relay other than the enrolled one names the enrolled relay.
+    send_critical(&base, "cli-1", "Disk full on db1");
+    let page = alice.wait_for("page", |e| is(e, "page"));
+    let id = page["alert"].as_str().unwrap().to_string();
+    for verb in ["ack", "decline"] {
+        let out = klaxon(&[
+            verb,
+            &id,
+            "--state-dir",
+            &alice_arg,
+            "--relay",
+            "http://127.0.0.1:1",
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+        let err = text(&out.stderr);
+        assert!(err.contains(&format!("enrolled with {base}/")), "{err}");
+    }
+    let out = klaxon(&[
+        "pager",
+        "--relay",
+        "http://127.0.0.1:1",
+        "--json-events",
+        "--state-dir",
+        &alice_arg,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains(&format!("enrolled with {base}/")),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(queued_keys(&alice_dir).is_empty(), "nothing was queued");
+
+    // `decline ID` on the pager's stdin: the page goes on to bob.
+    alice.command(&format!("decline {id}"));
+    let applied = alice.wait_for("decline applied", |e| {
+        is(e, "action")
+            && e["action"] == "decline"
+            && e["status"] != "queued"
+            && e["status"] != "sent"
+    });
+    assert_eq!(applied["status"], "applied", "{applied}");
+
+    // Bob's device has never seen the alert; the relay knows it for bob: a
+    // snooze from his state directory proceeds (the matching --relay is fine).
+    let out = klaxon(&[
+        "snooze",
+        &id,
+        "30m",
+        "--state-dir",
+        &bob_arg,
+        "--relay",
+        &base,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), format!("snooze {id}: applied\n"));
+    alice.wait_for("acknowledged (snoozed by bob)", |e| {
+        is(e, "acknowledged") && e["alert"] == id.as_str()
+    });
+
+    // `snooze ID DURATION` on the pager's stdin, and a bad duration.
+    send_critical(&base, "cli-2", "API latency 9 s");
+    let page = alice.wait_for("second page", |e| {
+        is(e, "page") && e["alert"] != id.as_str()
+    });
+    let id2 = page["alert"].as_str().unwrap().to_string();
+    alice.command(&format!("snooze {id2} forever"));
+    let error = alice.wait_for("error", |e| is(e, "error"));
+    assert!(
+        error["message"].as_str().unwrap().contains("snooze"),
+        "{error}"
+    );
+    alice.command(&format!("snooze {id2} 45m"));
+    let applied = alice.wait_for("snooze applied", |e| {
+        is(e, "action")
+            && e["action"] == "snooze"
+            && e["status"] != "queued"
+            && e["status"] != "sent"
+    });
+    assert_eq!(applied["status"], "applied", "{applied}");
+    let a = alerts(&base);
+    let second = a.iter().find(|a| a["id"] == id2.as_str()).unwrap();
+    assert_eq!(second["status"], "acknowledged", "{second}");
+
+    // Offline: a known alert queues, and the hint it prints works as printed.
+    send_critical(&base, "cli-3", "Certificate expires in 1 h");
+    let page = alice.wait_for("third page", |e| {
+        is(e, "page") && e["alert"] != id.as_str() && e["alert"] != id2.as_str()
+    });
+    let id3 = page["alert"].as_str().unwrap().to_string();
+    alice.command("quit");
+    assert_eq!(alice.exit_code(), Some(0));
+    drop(relay);
+    let before = queued_keys(&alice_dir).len();
+    let out = klaxon(&["ack", "zz-unknown", "--state-dir", &alice_arg]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("could not be reached"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        queued_keys(&alice_dir).len(),
+        before,
+        "nothing was queued offline"
+    );
+    let out = klaxon(&["ack", &id3, "--state-dir", &alice_arg]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    let hint = said
+        .split('`')
+        .nth(1)
+        .unwrap_or_else(|| panic!("no command in the hint: {said}"));
+    assert!(
+        hint.starts_with(&format!("klaxon pager --relay {base}/ --state-dir ")),
+        "{said}"
+    );
+    // Run the hint as printed (with --json-events to read it): it delivers.
+    let _relay = serve(&dir.path().join("relay.db"), port);
+    let mut words: Vec<String> = hint
+        .split_whitespace()
+        .skip(1)
+        .map(str::to_string)
+        .collect();
+    words.push("--json-events".into());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_klaxon"))
+        .args(&words)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _child = Killed(child);
+    let (tx, lines) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let deadline = Instant::now() + WAIT;
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = lines
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("the hinted pager never applied the ack: {seen:#?}"));
+        let e: Value = serde_json::from_str(&line).unwrap();
+        if is(&e, "action") && e["alert"] == id3.as_str() && e["status"] == "applied" {
+            break;
+        }
+        seen.push(e);
+    }
 }

@@ -21,7 +21,7 @@ use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::pin::Pin;
-use std::sync::{Mutex, Once};
+use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
 /// How long one request may take, connection included. A page is urgent,
@@ -271,15 +271,19 @@ impl RelayClient {
         }
     }
 
-    /// `GET /v1/sync?cursor=C`: one round of changes since `cursor`.
+    /// `GET /v1/sync?cursor=C[&roster=1]`: one round of changes since
+    /// `cursor`; with `roster`, the roster view too (the relay sends it
+    /// unasked only to a device without a cursor).
     pub async fn sync_once(
         &self,
         creds: &Credentials,
         cursor: Option<u64>,
+        roster: bool,
     ) -> Result<SyncResponse> {
-        let path = match cursor {
-            Some(c) => format!("/v1/sync?cursor={c}"),
-            None => "/v1/sync".to_string(),
+        let path = match (cursor, roster) {
+            (Some(c), true) => format!("/v1/sync?cursor={c}&roster=1"),
+            (Some(c), false) => format!("/v1/sync?cursor={c}"),
+            (None, _) => "/v1/sync".to_string(),
         };
         self.call(Some(creds), Method::GET, &path, None).await
     }
@@ -389,7 +393,15 @@ type SseEvents =
 /// `eventsource-stream` crate), parsed into [`StreamEvent`]s.
 pub struct EventStream {
     events: SseEvents,
+    /// When the last bytes arrived — an event, a comment, the relay's
+    /// keep-alive (`: keep-alive`), anything. The SSE framing drops
+    /// comments, so liveness is taken from the chunks beneath it: an idle
+    /// stream whose keep-alives arrive is alive, however long no page comes.
+    heard_at: Arc<Mutex<tokio::time::Instant>>,
 }
+
+/// Why [`EventStream::next_or_silent`] gave up on a stream.
+pub const SILENT: &str = "the stream went silent";
 
 impl EventStream {
     /// Events from a stream of body chunks, however the chunks split them.
@@ -398,8 +410,45 @@ impl EventStream {
         S: Stream<Item = std::result::Result<B, String>> + Send + 'static,
         B: AsRef<[u8]>,
     {
+        let heard_at = Arc::new(Mutex::new(tokio::time::Instant::now()));
+        let heard = heard_at.clone();
+        let chunks = chunks.inspect(move |_| {
+            *heard.lock().unwrap_or_else(|p| p.into_inner()) = tokio::time::Instant::now();
+        });
         EventStream {
             events: Box::pin(chunks.eventsource()),
+            heard_at,
+        }
+    }
+
+    /// When the relay last sent anything on this stream (keep-alives included).
+    pub fn heard_at(&self) -> tokio::time::Instant {
+        *self.heard_at.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Like [`EventStream::next`], but a stream from which nothing at all —
+    /// not even a keep-alive — arrived for `silence` counts as dead (a
+    /// laptop that slept, a NAT that forgot the connection, a relay that
+    /// hangs): [`Error::Network`] with [`SILENT`]. Keep-alives reset the
+    /// clock, so an idle but healthy stream stays open indefinitely. The
+    /// relay sends one every 15 s; pick `silence` well above that.
+    pub async fn next_or_silent(&mut self, silence: Duration) -> Result<Option<StreamEvent>> {
+        loop {
+            let deadline = self.heard_at() + silence;
+            // `next` is cancel-safe: an event is returned as soon as it is
+            // framed, so a timeout never loses one.
+            match tokio::time::timeout_at(deadline, self.next()).await {
+                Ok(result) => return result,
+                Err(_) if self.heard_at() + silence > tokio::time::Instant::now() => {
+                    // A keep-alive (or part of an event) arrived meanwhile.
+                }
+                Err(_) => {
+                    return Err(Error::Network(format!(
+                        "{SILENT} (nothing for {} s, not even a keep-alive)",
+                        silence.as_secs()
+                    )))
+                }
+            }
         }
     }
 
@@ -438,7 +487,13 @@ pub struct Pulled {
 
 /// Pulls every change since the stored cursor (several rounds while the
 /// relay says `more`), storing alerts, roster and cursor after each round,
-/// so an interrupted pull resumes where it stopped.
+/// so an interrupted pull resumes where it stopped. The first round asks
+/// for the roster view as well: the relay's roster changes without any
+/// alert changing (a new rotation, an override, a relay restarted on an
+/// edited roster), and a device that only took the roster with its first
+/// sync would show yesterday's "on call now" forever, across restarts.
+/// (Until the relay hands out a roster version to compare, every sync
+/// carries the view; it is the person's teams' next 30 days of shifts.)
 pub async fn pull(
     client: &RelayClient,
     creds: &Credentials,
@@ -446,8 +501,8 @@ pub async fn pull(
 ) -> Result<Pulled> {
     let mut cursor: Option<u64> = lock(store).setting::<Option<u64>>(keys::CURSOR)?.flatten();
     let mut pulled = Pulled::default();
-    for _ in 0..MAX_SYNC_ROUNDS {
-        let round = client.sync_once(creds, cursor).await?;
+    for round_no in 0..MAX_SYNC_ROUNDS {
+        let round = client.sync_once(creds, cursor, round_no == 0).await?;
         {
             let mut store = lock(store);
             store.save_synced_alerts(&round.alerts)?;
@@ -559,6 +614,41 @@ mod tests {
             Some(StreamEvent::Changed { cursor: 7 })
         );
         assert_eq!(next().unwrap().unwrap(), None);
+    }
+
+    #[test]
+    fn keep_alives_keep_an_idle_stream_alive_and_silence_ends_it() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<&'static str>();
+            let chunks = futures_util::stream::unfold(rx, |mut rx| async move {
+                rx.recv().await.map(|c| (Ok::<_, String>(c.as_bytes()), rx))
+            });
+            let mut stream = EventStream::from_chunks(chunks);
+            // Keep-alives only, every 50 ms for 0.6 s, with a 200 ms limit:
+            // three limits' worth of no events, and the stream stays open.
+            let feeder = tokio::spawn(async move {
+                for _ in 0..12 {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    let _ = tx.send(": keep-alive\n\n");
+                }
+                let _ = tx.send("event: changed\ndata: {\"type\":\"changed\",\"cursor\":3}\n\n");
+                // Then nothing (the sender stays alive: no end of stream).
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                drop(tx);
+            });
+            let limit = Duration::from_millis(200);
+            let started = tokio::time::Instant::now();
+            let event = stream.next_or_silent(limit).await.unwrap();
+            assert_eq!(event, Some(StreamEvent::Changed { cursor: 3 }));
+            assert!(started.elapsed() >= Duration::from_millis(550));
+            let silent = stream.next_or_silent(limit).await.unwrap_err();
+            assert!(silent.to_string().contains(SILENT), "{silent}");
+            feeder.abort();
+        });
     }
 
     #[test]

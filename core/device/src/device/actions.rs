@@ -17,6 +17,8 @@ impl Device {
     /// should the relay refuse it while the alert still pages this person
     /// (an escalate with nobody left to page), that sync rings it again.
     /// A snooze must end in the future and within [`klaxon_domain::alert::MAX_SNOOZE`].
+    /// An alert this device has never seen (no sync brought it, no page
+    /// named it) is [`Error::UnknownAlert`] and nothing is queued.
     pub fn act(&self, alert: &str, action: Action) -> Result<QueuedAction> {
         let creds = self.require_credentials()?;
         if alert.trim().is_empty() {
@@ -38,8 +40,14 @@ impl Device {
         }
         let (queued, view) = {
             let mut store = lock(&self.store);
-            let view = store.synced_alert(alert)?;
-            let seen = view.as_ref().map(|v| v.revision);
+            // An alert this device never synced nor received a page of is a
+            // mistyped id (or another team's alert): queueing it would say
+            // "queued" now and be refused much later, out of sight. Sync
+            // first when the alert may be new to this device.
+            let view = store
+                .synced_alert(alert)?
+                .ok_or_else(|| Error::UnknownAlert(alert.to_string()))?;
+            let seen = Some(view.revision);
             let queued = outbox::enqueue(
                 &mut store,
                 alert,
@@ -53,10 +61,8 @@ impl Device {
         self.stop_ring(alert);
         match action {
             Action::Acknowledge | Action::Snooze { .. } => {
-                if let Some(view) = &view {
-                    let plan = self.plan_for(view, AlertStatus::Acknowledged)?;
-                    self.tell(|s| s.update(&plan));
-                }
+                let plan = self.plan_for(&view, AlertStatus::Acknowledged)?;
+                self.tell(|s| s.update(&plan));
             }
             Action::Resolve | Action::Escalate | Action::Decline => {
                 self.tell(|s| s.cancel(alert));

@@ -7,17 +7,19 @@ use klaxon_testkit::relay as common;
 use common::*;
 use serde_json::{json, Value};
 
+/// Sends an Events v2 trigger for the infra service and asserts the relay
+/// accepted it (202).
+async fn accept_trigger(base: &str, dedup: &str, summary: &str, severity: &str) {
+    let (status, body) = enqueue_trigger(base, API_KEY, dedup, summary, severity).await;
+    assert_eq!(status, 202, "{body}");
+}
+
 #[tokio::test]
 async fn trigger_dedup_ack_resolve_and_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, base) = start(dir.path(), None).await;
 
-    let (status, body) = post(
-        &base,
-        "/v2/enqueue",
-        &trigger(API_KEY, "disk", "disk full", "critical"),
-    )
-    .await;
+    let (status, body) = enqueue_trigger(&base, API_KEY, "disk", "disk full", "critical").await;
     assert_eq!(status, 202);
     assert_eq!(
         body,
@@ -30,30 +32,19 @@ async fn trigger_dedup_ack_resolve_and_reopen() {
     assert_eq!(a["paged"], json!(["alice"]));
 
     // Same key on the open alert: updated, not a second alert.
-    let (status, _) = post(
-        &base,
-        "/v2/enqueue",
-        &trigger(API_KEY, "disk", "disk fuller", "warning"),
-    )
-    .await;
-    assert_eq!(status, 202);
+    accept_trigger(&base, "disk", "disk fuller", "warning").await;
     let all = alerts(&base).await;
     assert_eq!(all.len(), 1);
     assert_eq!(all[0]["summary"], "disk fuller");
     assert_eq!(all[0]["priority"], "low");
 
-    let (status, body) = post(
-        &base,
-        "/v2/enqueue",
-        &action(API_KEY, "disk", "acknowledge"),
-    )
-    .await;
+    let (status, body) = enqueue_action(&base, API_KEY, "disk", "acknowledge").await;
     assert_eq!((status, body["dedup_key"].clone()), (202, json!("disk")));
     let a = alert_by_key(&base, "disk").await.unwrap();
     assert_eq!(a["status"], "acknowledged");
     assert_eq!(a["acknowledged_by"], "events_v2");
 
-    let (status, _) = post(&base, "/v2/enqueue", &action(API_KEY, "disk", "resolve")).await;
+    let (status, _) = enqueue_action(&base, API_KEY, "disk", "resolve").await;
     assert_eq!(status, 202);
     assert_eq!(
         alert_by_key(&base, "disk").await.unwrap()["status"],
@@ -61,13 +52,7 @@ async fn trigger_dedup_ack_resolve_and_reopen() {
     );
 
     // After a resolve the key opens a new alert.
-    let (status, _) = post(
-        &base,
-        "/v2/enqueue",
-        &trigger(API_KEY, "disk", "again", "error"),
-    )
-    .await;
-    assert_eq!(status, 202);
+    accept_trigger(&base, "disk", "again", "error").await;
     let all = alerts(&base).await;
     assert_eq!(all.len(), 2);
     assert_eq!(all[1]["status"], "triggered");
@@ -81,7 +66,7 @@ async fn ack_and_resolve_of_unknown_keys_are_accepted_and_ignored() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, base) = start(dir.path(), None).await;
     for verb in ["acknowledge", "resolve"] {
-        let (status, body) = post(&base, "/v2/enqueue", &action(API_KEY, "never-seen", verb)).await;
+        let (status, body) = enqueue_action(&base, API_KEY, "never-seen", verb).await;
         assert_eq!(status, 202, "{verb}");
         assert_eq!(body["status"], "success");
         assert_eq!(body["dedup_key"], "never-seen");
@@ -95,7 +80,7 @@ async fn a_trigger_without_dedup_key_gets_one() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, base) = start(dir.path(), None).await;
     let mut event = trigger(API_KEY, "x", "no key", "info");
-    event.as_object_mut().unwrap().remove("dedup_key");
+    remove(&mut event, "dedup_key");
     let (status, body) = post(&base, "/v2/enqueue", &event).await;
     assert_eq!(status, 202);
     let key = body["dedup_key"].as_str().unwrap();
@@ -104,6 +89,37 @@ async fn a_trigger_without_dedup_key_gets_one() {
     relay.shutdown().await.unwrap();
 }
 
+/// The critical trigger for dedup key `k` that most refusal cases start
+/// from, changed by `change`.
+fn edited(change: impl FnOnce(&mut Value)) -> Value {
+    let mut event = trigger(API_KEY, "k", "s", "critical");
+    change(&mut event);
+    event
+}
+
+/// Removes `key` from the JSON object `v`.
+fn remove(v: &mut Value, key: &str) {
+    v.as_object_mut().unwrap().remove(key);
+}
+
+/// A critical trigger for `dedup` with `payload.timestamp` set to `timestamp`.
+fn stamped(dedup: &str, timestamp: &str) -> Value {
+    let mut event = trigger(API_KEY, dedup, "s", "critical");
+    event["payload"]["timestamp"] = json!(timestamp);
+    event
+}
+
+/// Asserts that a trigger stamped with each of `timestamps` (dedup keys
+/// `prefix0`, `prefix1`, …) is accepted with a 202.
+async fn accepts_timestamps(base: &str, prefix: &str, timestamps: &[&str]) {
+    for (i, timestamp) in timestamps.iter().enumerate() {
+        let event = stamped(&format!("{prefix}{i}"), timestamp);
+        let (status, body) = post(base, "/v2/enqueue", &event).await;
+        assert_eq!(status, 202, "{timestamp:?}: {body}");
+    }
+}
+
+/// Asserts that `body` is refused with a 400 whose errors name `field`.
 async fn expect_400(base: &str, body: Value, field: &str) {
     let (status, answer) = post(base, "/v2/enqueue", &body).await;
     assert_eq!(status, 400, "{body} -> {answer}");
@@ -134,53 +150,49 @@ async fn every_bad_event_is_a_400_naming_the_field() {
     assert_eq!(answer["status"], "invalid event");
     assert!(answer["errors"][0].as_str().unwrap().contains("body"));
 
-    expect_400(&base, json!([1, 2]), "body").await;
-    expect_400(&base, json!({"event_action": "trigger"}), "routing_key").await;
-    expect_400(
-        &base,
-        trigger("nope-not-a-key", "k", "s", "critical"),
-        "routing_key",
-    )
-    .await;
-    let mut e = trigger(API_KEY, "k", "s", "critical");
-    e["event_action"] = json!("explode");
-    expect_400(&base, e, "event_action").await;
-    let mut e = trigger(API_KEY, "k", "s", "critical");
-    e.as_object_mut().unwrap().remove("event_action");
-    expect_400(&base, e, "event_action").await;
-    let mut e = trigger(API_KEY, "k", "s", "critical");
-    e.as_object_mut().unwrap().remove("payload");
-    expect_400(&base, e, "payload").await;
-    let mut e = trigger(API_KEY, "k", "s", "critical");
-    e["payload"].as_object_mut().unwrap().remove("summary");
-    expect_400(&base, e, "payload.summary").await;
-    let mut e = trigger(API_KEY, "k", "s", "critical");
-    e["payload"].as_object_mut().unwrap().remove("source");
-    expect_400(&base, e, "payload.source").await;
-    expect_400(
-        &base,
-        trigger(API_KEY, "k", "s", "apocalyptic"),
-        "payload.severity",
-    )
-    .await;
-    let mut e = trigger(API_KEY, "k", "s", "critical");
-    e["payload"]["summary"] = json!(42);
-    expect_400(&base, e, "payload.summary").await;
-    expect_400(&base, action(API_KEY, "", "acknowledge"), "dedup_key").await;
-    let mut e = trigger(API_KEY, "k", "s", "critical");
-    e["links"] = json!([{"text": "no href"}]);
-    expect_400(&base, e, "links[0].href").await;
-    let mut e = trigger(API_KEY, "k", "s", "critical");
-    e["images"] = json!("not a list");
-    expect_400(&base, e, "images").await;
+    // (the event, the field its refusal names)
+    let refused = [
+        (json!([1, 2]), "body"),
+        (json!({"event_action": "trigger"}), "routing_key"),
+        (
+            trigger("nope-not-a-key", "k", "s", "critical"),
+            "routing_key",
+        ),
+        (
+            edited(|e| e["event_action"] = json!("explode")),
+            "event_action",
+        ),
+        (edited(|e| remove(e, "event_action")), "event_action"),
+        (edited(|e| remove(e, "payload")), "payload"),
+        (
+            edited(|e| remove(&mut e["payload"], "summary")),
+            "payload.summary",
+        ),
+        (
+            edited(|e| remove(&mut e["payload"], "source")),
+            "payload.source",
+        ),
+        (
+            trigger(API_KEY, "k", "s", "apocalyptic"),
+            "payload.severity",
+        ),
+        (
+            edited(|e| e["payload"]["summary"] = json!(42)),
+            "payload.summary",
+        ),
+        (action(API_KEY, "", "acknowledge"), "dedup_key"),
+        (
+            edited(|e| e["links"] = json!([{"text": "no href"}])),
+            "links[0].href",
+        ),
+        (edited(|e| e["images"] = json!("not a list")), "images"),
+    ];
+    for (event, field) in refused {
+        expect_400(&base, event, field).await;
+    }
 
     // 1024 characters is fine, 1025 is not.
-    let (status, _) = post(
-        &base,
-        "/v2/enqueue",
-        &trigger(API_KEY, "long", &"x".repeat(1024), "info"),
-    )
-    .await;
+    let (status, _) = enqueue_trigger(&base, API_KEY, "long", &"x".repeat(1024), "info").await;
     assert_eq!(status, 202);
     expect_400(
         &base,
@@ -195,19 +207,22 @@ async fn every_bad_event_is_a_400_naming_the_field() {
     relay.shutdown().await.unwrap();
 }
 
+/// An info trigger whose custom details carry a `kib` KiB string.
+fn with_blob(kib: usize) -> Value {
+    let mut event = trigger(API_KEY, "big", "big", "info");
+    event["payload"]["custom_details"] = json!({"blob": "y".repeat(kib * 1024)});
+    event
+}
+
 #[tokio::test]
 async fn bodies_over_512_kib_are_413() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, base) = start(dir.path(), None).await;
-    let mut e = trigger(API_KEY, "big", "big", "info");
-    e["payload"]["custom_details"] = json!({"blob": "y".repeat(600 * 1024)});
-    let (status, body) = post(&base, "/v2/enqueue", &e).await;
+    let (status, body) = post(&base, "/v2/enqueue", &with_blob(600)).await;
     assert_eq!(status, 413, "{body}");
     assert!(body["errors"].is_array());
     // Just under the limit is accepted.
-    let mut e = trigger(API_KEY, "big", "big", "info");
-    e["payload"]["custom_details"] = json!({"blob": "y".repeat(500 * 1024)});
-    let (status, _) = post(&base, "/v2/enqueue", &e).await;
+    let (status, _) = post(&base, "/v2/enqueue", &with_blob(500)).await;
     assert_eq!(status, 202);
     relay.shutdown().await.unwrap();
 }
@@ -221,12 +236,7 @@ async fn a_routing_key_over_its_rate_gets_429_with_retry_after() {
     };
     let (relay, base) = start_with(dir.path(), None, limit).await;
     for i in 0..3 {
-        let (status, _) = post(
-            &base,
-            "/v2/enqueue",
-            &trigger(API_KEY, &format!("k{i}"), "s", "info"),
-        )
-        .await;
+        let (status, _) = enqueue_trigger(&base, API_KEY, &format!("k{i}"), "s", "info").await;
         assert_eq!(status, 202);
     }
     let r = http()
@@ -243,7 +253,7 @@ async fn a_routing_key_over_its_rate_gets_429_with_retry_after() {
         .unwrap();
     assert!((1..=2).contains(&retry), "retry-after {retry}");
     // Another routing key has its own bucket.
-    let (status, _) = post(&base, "/v2/enqueue", &trigger(SHOP_KEY, "k", "s", "info")).await;
+    let (status, _) = enqueue_trigger(&base, SHOP_KEY, "k", "s", "info").await;
     assert_eq!(status, 202);
     relay.shutdown().await.unwrap();
 }
@@ -306,19 +316,16 @@ async fn garbage_never_gets_a_5xx() {
 async fn a_field_of_the_wrong_type_is_reported_once() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, base) = start(dir.path(), None).await;
-    let mut e = trigger(API_KEY, "k", "s", "critical");
-    e["routing_key"] = json!(42);
     let mut a = action(API_KEY, "k", "acknowledge");
     a["dedup_key"] = json!(["k"]);
-    let mut s = trigger(API_KEY, "k", "s", "critical");
-    s["payload"]["severity"] = json!(1);
-    let mut x = trigger(API_KEY, "k", "s", "critical");
-    x["event_action"] = json!(true);
     for (body, field) in [
-        (e, "routing_key"),
+        (edited(|e| e["routing_key"] = json!(42)), "routing_key"),
         (a, "dedup_key"),
-        (s, "payload.severity"),
-        (x, "event_action"),
+        (
+            edited(|e| e["payload"]["severity"] = json!(1)),
+            "payload.severity",
+        ),
+        (edited(|e| e["event_action"] = json!(true)), "event_action"),
     ] {
         let (status, answer) = post(&base, "/v2/enqueue", &body).await;
         assert_eq!(status, 400, "{body} -> {answer}");
@@ -384,8 +391,7 @@ async fn a_payload_that_is_not_an_object_says_so() {
         (json!("disk full"), r#""disk full""#),
         (json!(7), "the number 7"),
     ] {
-        let mut e = trigger(API_KEY, "k", "s", "critical");
-        e["payload"] = payload;
+        let e = edited(|e| e["payload"] = payload);
         assert_eq!(
             refusal(&base, &e).await,
             json!([format!(
@@ -393,9 +399,7 @@ async fn a_payload_that_is_not_an_object_says_so() {
             )])
         );
     }
-    let mut e = trigger(API_KEY, "k", "s", "critical");
-    e["payload"] = Value::Null;
-    let errors = refusal(&base, &e).await;
+    let errors = refusal(&base, &edited(|e| e["payload"] = Value::Null)).await;
     assert!(errors[0].as_str().unwrap().starts_with("payload: missing"));
     relay.shutdown().await.unwrap();
 }
@@ -405,31 +409,21 @@ async fn payload_timestamp_must_be_an_iso_8601_date_and_time() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, base) = start(dir.path(), None).await;
     for bad in ["garbage", "2026-03-01", "12:00:00", "2026-13-01T12:00:00Z"] {
-        let mut e = trigger(API_KEY, "k", "s", "critical");
-        e["payload"]["timestamp"] = json!(bad);
         assert_eq!(
-            refusal(&base, &e).await,
+            refusal(&base, &stamped("k", bad)).await,
             json!([format!(
                 "payload.timestamp: {bad:?} is not an ISO 8601 date and time (like 2026-03-01T12:00:00Z)"
             )])
         );
     }
     // RFC 3339, and the colon-less offset of PagerDuty's own examples.
-    for (i, good) in [
+    let good = [
         "2026-03-01T12:00:00Z",
         "2026-03-01T12:00:00.123+01:00",
         "2015-07-17T08:42:58.315+0000",
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let mut e = trigger(API_KEY, &format!("t{i}"), "s", "critical");
-        e["payload"]["timestamp"] = json!(good);
-        let (status, body) = post(&base, "/v2/enqueue", &e).await;
-        assert_eq!(status, 202, "{good}: {body}");
-    }
-    let mut e = trigger(API_KEY, "k", "s", "critical");
-    e["payload"]["timestamp"] = json!(1_700_000_000);
+    ];
+    accepts_timestamps(&base, "t", &good).await;
+    let e = edited(|e| e["payload"]["timestamp"] = json!(1_700_000_000));
     assert_eq!(
         refusal(&base, &e).await,
         json!(["payload.timestamp: must be a string"])
@@ -444,7 +438,7 @@ async fn payload_timestamp_must_be_an_iso_8601_date_and_time() {
 async fn timestamps_real_senders_use_are_accepted() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, base) = start(dir.path(), None).await;
-    for (i, sent) in [
+    let sent = [
         // ElastAlert forwards the matched document's @timestamp as it is.
         "2017-01-01T00:00:00",
         // Python's datetime.isoformat() of a naive datetime.
@@ -456,15 +450,8 @@ async fn timestamps_real_senders_use_are_accepted() {
         "2026-03-01T12:00:00+01",
         // A Go struct with `Timestamp string` and no omitempty, left unset.
         "",
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let mut e = trigger(API_KEY, &format!("ts{i}"), "s", "critical");
-        e["payload"]["timestamp"] = json!(sent);
-        let (status, body) = post(&base, "/v2/enqueue", &e).await;
-        assert_eq!(status, 202, "{sent:?}: {body}");
-    }
+    ];
+    accepts_timestamps(&base, "ts", &sent).await;
     relay.shutdown().await.unwrap();
 }
 
@@ -472,10 +459,11 @@ async fn timestamps_real_senders_use_are_accepted() {
 async fn client_fields_are_strings_like_every_other_text_field() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, base) = start(dir.path(), None).await;
-    let mut e = trigger(API_KEY, "k", "s", "critical");
-    e["client"] = json!(5);
-    e["client_url"] = json!(["https://x.example.com"]);
-    e["payload"]["component"] = json!(7);
+    let e = edited(|e| {
+        e["client"] = json!(5);
+        e["client_url"] = json!(["https://x.example.com"]);
+        e["payload"]["component"] = json!(7);
+    });
     assert_eq!(
         refusal(&base, &e).await,
         json!([
@@ -484,9 +472,10 @@ async fn client_fields_are_strings_like_every_other_text_field() {
             "payload.component: must be a string"
         ])
     );
-    let mut e = trigger(API_KEY, "k", "s", "critical");
-    e["client"] = json!("Grafana");
-    e["client_url"] = json!("https://grafana.example.com");
+    let e = edited(|e| {
+        e["client"] = json!("Grafana");
+        e["client_url"] = json!("https://grafana.example.com");
+    });
     assert_eq!(post(&base, "/v2/enqueue", &e).await.0, 202);
     let alice = enroll(&base, "alice").await;
     let (_, sync) = alice.send(&base, "GET", "/v1/sync", None).await;

@@ -574,6 +574,7 @@ mod tests {
                 policies: vec![],
                 services: vec![],
                 warnings: vec![],
+                version: String::new(),
             }
         }
 

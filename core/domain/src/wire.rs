@@ -218,6 +218,13 @@ pub struct SyncResponse {
     /// The roster part, sent on a first sync (no cursor) and whenever the
     /// relay's roster changed since; `None` otherwise.
     pub roster: Option<RosterView>,
+    /// The version of the roster the relay runs (see [`RosterView`]): it
+    /// changes whenever the relay starts with a different roster file, so a
+    /// device that stored another version asks for the roster again
+    /// (`roster=1`). Absent from relays older than this field (serde
+    /// default), so old and new clients and relays read each other.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roster_version: Option<String>,
 }
 
 /// One action of a batch: the core outbox's `QueuedAction` on the wire.
@@ -285,6 +292,18 @@ pub enum StreamEvent {
         /// The newest change's cursor.
         cursor: u64,
     },
+}
+
+/// The first event on `GET /v1/stream` (`event: hello`), sent as soon as
+/// the stream opens: what a device compares with what it stored. Its JSON
+/// carries `"type": "hello"`, as a [`StreamEvent`] would, so it can become
+/// one of them; clients that do not know it skip it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename = "hello")]
+pub struct StreamHello {
+    /// The relay's roster version, as in [`SyncResponse::roster_version`]:
+    /// a device holding another one syncs with `roster=1`.
+    pub roster_version: String,
 }
 
 /// One page pushed to a device: an alert at one escalation step.

@@ -1,6 +1,6 @@
-//! `GET /v1/stream`: server-sent events for a connected device — `page`
-//! (ring now) for its person, `changed` (sync from your cursor) for its
-//! teams' services. Ends when the relay shuts down. Frames are written as
+//! `GET /v1/stream`: server-sent events for a connected device — first
+//! `hello` (the relay's roster version), then `page` (ring now) for its
+//! person, `changed` (sync from your cursor) for its teams' services. Ends when the relay shuts down. Frames are written as
 //! bytes built once per page and shared by all subscribers, because one
 //! page to a person with many devices fans out to every one of them.
 
@@ -14,7 +14,7 @@ use axum::http::header;
 use axum::response::Response;
 use axum::Extension;
 use futures_util::stream;
-use klaxon_domain::wire::StreamEvent;
+use klaxon_domain::wire::{StreamEvent, StreamHello};
 use std::collections::HashSet;
 use std::convert::Infallible;
 use std::fmt::Write as _;
@@ -60,6 +60,16 @@ pub fn frame(name: &str, event: &StreamEvent) -> Bytes {
     let mut out = String::with_capacity(json.len() + name.len() + 16);
     let _ = write!(out, "event: {name}\ndata: {json}\n\n");
     Bytes::from(out)
+}
+
+/// The `hello` frame a stream opens with: the relay's roster version, so a
+/// device holding another one fetches the roster again.
+fn hello(roster_version: &str) -> Bytes {
+    let hello = StreamHello {
+        roster_version: roster_version.to_string(),
+    };
+    let json = serde_json::to_string(&hello).unwrap_or_else(|_| "{}".into());
+    Bytes::from(format!("event: hello\ndata: {json}\n\n"))
 }
 
 /// A `changed` frame: sync past `cursor`.
@@ -119,8 +129,8 @@ pub async fn stream(
         keep_alive_at: tokio::time::Instant::now() + KEEP_ALIVE,
         _connected: Connected(state.metrics.clone()),
     };
-    let hello =
-        stream::once(async { Ok::<Bytes, Infallible>(Bytes::from_static(b": connected\n\n")) });
+    let hello = hello(&state.roster.version);
+    let hello = stream::once(async { Ok::<Bytes, Infallible>(hello) });
     let events = stream::unfold(subscriber, |mut s| async move {
         s.next().await.map(|e| (Ok(e), s))
     });

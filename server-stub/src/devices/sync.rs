@@ -1,6 +1,8 @@
 //! `GET /v1/sync?cursor=C[&roster=1]`: the alerts of the device's teams that
 //! changed since the cursor (everything on a first sync), each with its
-//! timeline and next escalation, and the teams' roster for the next 30 days.
+//! timeline and next escalation, the teams' roster for the next 30 days,
+//! and the version of the relay's roster (a device that holds another asks
+//! for the roster again).
 
 use super::AuthenticatedDevice;
 use crate::errors::ApiError;
@@ -162,5 +164,6 @@ pub async fn sync(
             .map(|a| alert_view(a, &state.roster, now))
             .collect(),
         roster: want_roster.then(|| roster_view(&state, &device.person, now)),
+        roster_version: Some(state.roster.version.clone()),
     }))
 }

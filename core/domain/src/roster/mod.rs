@@ -104,6 +104,23 @@ pub struct Roster {
     /// What loads but is probably a mistake (an override naming someone not
     /// in `[[people]]`), each with its field path; `roster check` warns.
     pub warnings: Vec<Problem>,
+    /// Names this roster's text: 16 hex digits of a 64-bit FNV-1a hash of
+    /// the file, the same on every machine and build. The relay hands it to
+    /// devices so they fetch the roster again when it changes; any edit
+    /// (a comment too) changes it, which costs a device one roster fetch.
+    pub version: String,
+}
+
+/// The [`Roster::version`] of a roster's text.
+pub fn version_of(text: &str) -> String {
+    // FNV-1a: tiny, and fixed by its definition, unlike std's hasher,
+    // whose output may change between Rust releases.
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let hash = text
+        .bytes()
+        .fold(OFFSET, |h, b| (h ^ u64::from(b)).wrapping_mul(PRIME));
+    format!("{hash:016x}")
 }
 
 impl Roster {

@@ -27,7 +27,8 @@ pub(super) fn parse(text: &str) -> Result<Roster, Vec<Problem>> {
         Err(e) => return Err(vec![syntax_problem(text, &e)]),
     };
     let mut v = Validator::default();
-    let roster = v.roster(&table);
+    let mut roster = v.roster(&table);
+    roster.version = super::version_of(text);
     if v.problems.is_empty() {
         Ok(roster)
     } else {
@@ -131,6 +132,7 @@ impl Validator {
             policies,
             services,
             warnings: std::mem::take(&mut self.warnings),
+            version: String::new(),
         }
     }
 

@@ -7,6 +7,18 @@ use klaxon_testkit::relay as common;
 use common::*;
 use serde_json::{json, Value};
 
+/// POSTs `hook` to the infra service's Alertmanager endpoint; the status
+/// and parsed body.
+async fn post_hook(base: &str, hook: &Value) -> (u16, Value) {
+    post(base, &format!("/v1/alertmanager/{API_KEY}"), hook).await
+}
+
+/// The status of the newest alert with this dedup key, which must exist.
+async fn status_of(base: &str, dedup: &str) -> Value {
+    alert_by_key(base, dedup).await.unwrap()["status"].clone()
+}
+
+/// A version 4 webhook of group `DiskFull` with `status` and `alerts`.
 fn webhook(status: &str, alerts: Vec<Value>) -> Value {
     json!({
         "version": "4",
@@ -22,6 +34,13 @@ fn webhook(status: &str, alerts: Vec<Value>) -> Value {
     })
 }
 
+/// A valid webhook with one firing critical alert (fingerprint `f`): what
+/// the refusal cases spoil.
+fn one_firing() -> Value {
+    webhook("firing", vec![am_alert("firing", "f", "critical", "x")])
+}
+
+/// One Alertmanager alert of `DiskFull` on `instance`.
 fn am_alert(status: &str, fingerprint: &str, severity: &str, instance: &str) -> Value {
     json!({
         "status": status,
@@ -44,7 +63,6 @@ async fn firing_triggers_by_fingerprint_and_resolved_resolves() {
     let (relay, base) = start(dir.path(), None).await;
     let alice = enroll(&base, "alice").await;
     let mut rx = open_stream(&base, &alice).await;
-    let path = format!("/v1/alertmanager/{API_KEY}");
 
     let body = webhook(
         "firing",
@@ -53,7 +71,7 @@ async fn firing_triggers_by_fingerprint_and_resolved_resolves() {
             am_alert("firing", "bbbb2222", "warning", "db2"),
         ],
     );
-    let (status, answer) = post(&base, &path, &body).await;
+    let (status, answer) = post_hook(&base, &body).await;
     assert_eq!(status, 200, "{answer}");
     let page = next_page(&mut rx, 2).await.unwrap();
     assert_eq!(page["runbook"], "https://runbooks.example.com/disk");
@@ -68,7 +86,7 @@ async fn firing_triggers_by_fingerprint_and_resolved_resolves() {
     );
 
     // Alertmanager re-sends the group: same fingerprints, no new alerts.
-    assert_eq!(post(&base, &path, &body).await.0, 200);
+    assert_eq!(post_hook(&base, &body).await.0, 200);
     assert_eq!(alerts(&base).await.len(), 2);
 
     // The description reaches the device.
@@ -87,9 +105,8 @@ async fn firing_triggers_by_fingerprint_and_resolved_resolves() {
     assert_eq!(view["details"]["source"], "db1");
 
     // One resolves.
-    let (status, _) = post(
+    let (status, _) = post_hook(
         &base,
-        &path,
         &webhook(
             "resolved",
             vec![am_alert("resolved", "aaaa1111", "critical", "db1")],
@@ -97,14 +114,8 @@ async fn firing_triggers_by_fingerprint_and_resolved_resolves() {
     )
     .await;
     assert_eq!(status, 200);
-    assert_eq!(
-        alert_by_key(&base, "aaaa1111").await.unwrap()["status"],
-        "resolved"
-    );
-    assert_eq!(
-        alert_by_key(&base, "bbbb2222").await.unwrap()["status"],
-        "triggered"
-    );
+    assert_eq!(status_of(&base, "aaaa1111").await, "resolved");
+    assert_eq!(status_of(&base, "bbbb2222").await, "triggered");
     relay.shutdown().await.unwrap();
 }
 
@@ -112,17 +123,16 @@ async fn firing_triggers_by_fingerprint_and_resolved_resolves() {
 async fn unknown_severity_is_high_and_missing_fingerprint_uses_labels() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, base) = start(dir.path(), None).await;
-    let path = format!("/v1/alertmanager/{API_KEY}");
     let mut a = am_alert("firing", "", "sev-whatever", "web1");
     a.as_object_mut().unwrap().remove("fingerprint");
     a["annotations"] = json!({});
     assert_eq!(
-        post(&base, &path, &webhook("firing", vec![a.clone()]))
+        post_hook(&base, &webhook("firing", vec![a.clone()]))
             .await
             .0,
         200
     );
-    assert_eq!(post(&base, &path, &webhook("firing", vec![a])).await.0, 200);
+    assert_eq!(post_hook(&base, &webhook("firing", vec![a])).await.0, 200);
     let all = alerts(&base).await;
     assert_eq!(all.len(), 1);
     assert_eq!(all[0]["priority"], "high");
@@ -134,18 +144,17 @@ async fn unknown_severity_is_high_and_missing_fingerprint_uses_labels() {
 async fn bad_webhooks_are_4xx() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, base) = start(dir.path(), None).await;
-    let ok = webhook("firing", vec![am_alert("firing", "f", "critical", "x")]);
+    let ok = one_firing();
     let (status, _) = post(&base, "/v1/alertmanager/not-a-routing-key", &ok).await;
     assert_eq!(status, 404);
-    let path = format!("/v1/alertmanager/{API_KEY}");
     let mut v3 = ok.clone();
     v3["version"] = json!("3");
-    let (status, body) = post(&base, &path, &v3).await;
+    let (status, body) = post_hook(&base, &v3).await;
     assert_eq!(status, 400);
     assert!(body["errors"][0].as_str().unwrap().contains("version"));
     let mut bad = ok.clone();
     bad["alerts"][0]["status"] = json!("exploding");
-    let (status, body) = post(&base, &path, &bad).await;
+    let (status, body) = post_hook(&base, &bad).await;
     assert_eq!(status, 400);
     assert!(body["errors"][0]
         .as_str()
@@ -153,11 +162,11 @@ async fn bad_webhooks_are_4xx() {
         .contains("alerts[0].status"));
     let mut no_alerts = ok.clone();
     no_alerts.as_object_mut().unwrap().remove("alerts");
-    assert_eq!(post(&base, &path, &no_alerts).await.0, 400);
+    assert_eq!(post_hook(&base, &no_alerts).await.0, 400);
     // A summary over 1024 characters is clipped, not refused.
     let mut long = ok;
     long["alerts"][0]["annotations"]["summary"] = json!("z".repeat(5000));
-    assert_eq!(post(&base, &path, &long).await.0, 200);
+    assert_eq!(post_hook(&base, &long).await.0, 200);
     let s = alert_by_key(&base, "f").await.unwrap()["summary"]
         .as_str()
         .unwrap()
@@ -172,15 +181,12 @@ async fn bad_webhooks_are_4xx() {
 async fn mistakes_are_named_in_words_not_rust_debug_text() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, base) = start(dir.path(), None).await;
-    let path = format!("/v1/alertmanager/{API_KEY}");
-    let ok = webhook("firing", vec![am_alert("firing", "f", "critical", "x")]);
     let refusal = |change: &dyn Fn(&mut Value)| {
-        let mut hook = ok.clone();
+        let mut hook = one_firing();
         change(&mut hook);
         let base = base.clone();
-        let path = path.clone();
         async move {
-            let (status, body) = post(&base, &path, &hook).await;
+            let (status, body) = post_hook(&base, &hook).await;
             assert_eq!(status, 400, "{body}");
             assert_eq!(body["status"], "invalid event");
             body["errors"].clone()

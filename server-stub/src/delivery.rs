@@ -67,13 +67,37 @@ pub async fn deliver(state: &Arc<AppState>, committed: Committed) {
 }
 
 /// Rings the connected devices of the page's people (the stream frame is
-/// built once and shared by every subscriber).
-fn publish(state: &AppState, PlannedPage { page, people }: PlannedPage) {
-    tracing::info!(
-        alert = %page.alert, step_seq = page.step_seq, people = ?people,
-        priority = %page.priority, "paging"
-    );
-    state.metrics.pages_sent(people.len() as u64);
+/// built once and shared by every subscriber); warns about and counts the
+/// people the step could not reach.
+fn publish(
+    state: &AppState,
+    PlannedPage {
+        page,
+        people,
+        unreachable,
+    }: PlannedPage,
+) {
+    if !unreachable.is_empty() {
+        // Nobody else notices: the page "went out", to no phone.
+        tracing::warn!(
+            alert = %page.alert, step_seq = page.step_seq, people = ?unreachable,
+            "cannot page: no enrolled device"
+        );
+        state.metrics.unreachable(unreachable.len() as u64);
+    }
+    if page.renotify > 0 {
+        tracing::info!(
+            alert = %page.alert, step_seq = page.step_seq, people = ?people,
+            count = page.renotify, "re-notifying"
+        );
+        state.metrics.renotified(people.len() as u64);
+    } else {
+        tracing::info!(
+            alert = %page.alert, step_seq = page.step_seq, people = ?people,
+            priority = %page.priority, "paging"
+        );
+        state.metrics.pages_sent(people.len() as u64);
+    }
     if people.is_empty() {
         return;
     }

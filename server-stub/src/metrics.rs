@@ -1,5 +1,6 @@
 //! The relay's Prometheus metrics (`GET /metrics`): events accepted and
-//! refused, pages sent, stream deliveries and clients, push failures by
+//! refused, pages sent and re-sent, people unreachable, stream deliveries
+//! and clients, push failures by
 //! reason, time to acknowledge, escalation lag and pending deadlines.
 //! `prometheus-client` keeps the values and writes the OpenMetrics text
 //! exposition, so the format's escaping and histogram rules are the
@@ -60,6 +61,10 @@ pub struct Metrics {
     events_rejected: Family<Code, Counter>,
     /// `klaxon_pages_sent_total`.
     pages_sent: Counter,
+    /// `klaxon_renotifications_total`.
+    renotifications: Counter,
+    /// `klaxon_unreachable_total`.
+    unreachable: Counter,
     /// `klaxon_stream_deliveries_total`.
     stream_deliveries: Counter,
     /// `klaxon_stream_clients`.
@@ -79,6 +84,8 @@ impl Default for Metrics {
             events_accepted: Family::default(),
             events_rejected: Family::default(),
             pages_sent: Counter::default(),
+            renotifications: Counter::default(),
+            unreachable: Counter::default(),
             stream_deliveries: Counter::default(),
             stream_clients: Gauge::default(),
             push_failures: Family::default(),
@@ -109,6 +116,16 @@ impl Metrics {
             "klaxon_pages_sent",
             "People paged (one per person per escalation step)",
             self.pages_sent.clone(),
+        );
+        r.register(
+            "klaxon_renotifications",
+            "People a critical page was sent to again while nobody acknowledged",
+            self.renotifications.clone(),
+        );
+        r.register(
+            "klaxon_unreachable",
+            "People an escalation step paged who have no enrolled device",
+            self.unreachable.clone(),
         );
         r.register(
             "klaxon_stream_deliveries",
@@ -155,6 +172,17 @@ impl Metrics {
     /// Counts pages sent to people (one per person per step).
     pub fn pages_sent(&self, n: u64) {
         self.pages_sent.inc_by(n);
+    }
+
+    /// Counts people a critical page was re-sent to (one per person per
+    /// re-notification).
+    pub fn renotified(&self, n: u64) {
+        self.renotifications.inc_by(n);
+    }
+
+    /// Counts people a step paged who have no enrolled device.
+    pub fn unreachable(&self, n: u64) {
+        self.unreachable.inc_by(n);
     }
 
     /// Counts pages handed to connected streams.
@@ -224,6 +252,8 @@ mod tests {
         m.events_accepted("events_v2", 3);
         m.event_rejected(408);
         m.pages_sent(2);
+        m.renotified(3);
+        m.unreachable(1);
         m.stream_delivered(1);
         m.stream_clients(1);
         m.push_failed("unregistered");
@@ -234,6 +264,8 @@ mod tests {
             "klaxon_events_accepted_total{integration=\"events_v2\"} 3\n",
             "klaxon_events_rejected_total{code=\"408\"} 1\n",
             "klaxon_pages_sent_total 2\n",
+            "klaxon_renotifications_total 3\n",
+            "klaxon_unreachable_total 1\n",
             "klaxon_stream_deliveries_total 1\n",
             "klaxon_stream_clients 1\n",
             "klaxon_push_failures_total{reason=\"unregistered\"} 1\n",

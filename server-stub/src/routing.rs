@@ -3,13 +3,15 @@
 //! the roster at `now`, core's engine says what the alert becomes, and this
 //! module turns that into a [`Plan`]: the alert to store, its next
 //! deadline, the stream pages to publish, the push rows to queue and the
-//! status pushes to send. A store persists a plan verbatim (SQL only) and
+//! status pushes to send. Who can be reached (has an enrolled device) is
+//! the one fact the engine needs from storage; the store answers it as a
+//! [`Reachable`] while planning. A store persists a plan verbatim (SQL only) and
 //! the relay acts on it after the commit, so every backend shares these
 //! rules and a new one implements SQL alone.
 
 use chrono::{DateTime, Utc};
 use klaxon_domain::alert::{Command, Event, Outcome, Tick, Trigger, TriggerOutcome};
-use klaxon_domain::escalation::EscalationPolicy;
+use klaxon_domain::escalation::{EscalationPolicy, Reachable};
 use klaxon_domain::wire::{AlertDetails, Page};
 use klaxon_domain::{Alert, AlertStatus, Roster};
 
@@ -26,14 +28,18 @@ pub struct PlanContext<'a> {
     pub push: bool,
 }
 
-/// A page to send: one fired step of an alert, and the people it rings.
+/// A page to send: one fired step of an alert (or its re-notification,
+/// `page.renotify` > 0), and the people it rings.
 #[derive(Debug, Clone)]
 pub struct PlannedPage {
     /// The page as the alert stands after the step.
     pub page: Page,
-    /// Person ids paged, in target order (empty when every target schedule
-    /// had a gap: the step still counts, nobody is rung).
+    /// Person ids rung, in target order (empty when every target schedule
+    /// had a gap or nobody could be reached: the step still counts).
     pub people: Vec<String>,
+    /// People the step paged who have no enrolled device: nobody is rung
+    /// for them, the relay warns and counts them.
+    pub unreachable: Vec<String>,
 }
 
 /// Status-update pushes: tell the devices that were pushed a page of an
@@ -63,8 +69,9 @@ pub struct Plan {
     /// The deadline row to keep, Unix ms rounded up (see [`deadline_ms`]);
     /// `None` deletes it.
     pub deadline_ms: Option<i64>,
-    /// Steps that fired: published to streams after the commit and, when
-    /// `push` is set, queued for every push-registered device of their people.
+    /// Steps that fired, then a re-notification of the current step:
+    /// published to streams after the commit and, when `push` is set,
+    /// queued for every push-registered device of their people.
     pub pages: Vec<PlannedPage>,
     /// Whether `pages` are queued for push too.
     pub push: bool,
@@ -117,12 +124,13 @@ static NO_POLICY: EscalationPolicy = EscalationPolicy {
     id: String::new(),
     repeat: 0,
     steps: Vec::new(),
+    renotify: None,
 };
 
-/// Runs the alert's timers to `now`.
-fn tick(alert: Alert, ctx: &PlanContext<'_>) -> Tick {
+/// Runs the alert's timers to `now`, reaching whom `reachable` says.
+fn tick(alert: Alert, ctx: &PlanContext<'_>, reachable: Reachable<'_>) -> Tick {
     let policy = policy_for(ctx.roster, &alert.service).unwrap_or(&NO_POLICY);
-    alert.tick(policy, ctx.roster, ctx.now)
+    alert.tick_reaching(policy, ctx.roster, ctx.now, reachable)
 }
 
 /// Plans a trigger: opens an alert (id `new_id`) or updates `open`, the
@@ -134,10 +142,12 @@ pub fn plan_trigger(
     trigger: Trigger,
     details: AlertDetails,
     ctx: &PlanContext<'_>,
+    reachable: Reachable<'_>,
 ) -> (Option<Plan>, TriggerOutcome) {
     let before = open.clone();
     let (alert, outcome) = Alert::trigger(open, new_id, trigger, ctx.now);
-    (plan(before, tick(alert, ctx), details, ctx, None), outcome)
+    let tick = tick(alert, ctx, reachable);
+    (plan(before, tick, details, ctx, None), outcome)
 }
 
 /// Plans a command on `alert`, then runs its timers (an escalate fires the
@@ -148,24 +158,33 @@ pub fn plan_command(
     details: AlertDetails,
     cmd: &Command,
     ctx: &PlanContext<'_>,
+    reachable: Reachable<'_>,
 ) -> (Option<Plan>, Outcome) {
     let before = alert.clone();
     let policy = policy_for(ctx.roster, &alert.service).unwrap_or(&NO_POLICY);
     let (alert, outcome) = alert.apply(cmd, policy, ctx.now);
-    let plan = plan(Some(before), tick(alert, ctx), details, ctx, None);
+    let plan = plan(
+        Some(before),
+        tick(alert, ctx, reachable),
+        details,
+        ctx,
+        None,
+    );
     (plan, outcome)
 }
 
-/// Plans a claimed deadline (due at `due_ms`): the step or snooze end it
-/// stands for, or, when nothing is due after all, where the row moves.
+/// Plans a claimed deadline (due at `due_ms`): the step, snooze end or
+/// re-notification it stands for, or, when nothing is due after all, where
+/// the row moves.
 pub fn plan_tick(
     alert: Alert,
     details: AlertDetails,
     due_ms: i64,
     ctx: &PlanContext<'_>,
+    reachable: Reachable<'_>,
 ) -> TickPlan {
     let before = alert.clone();
-    let tick = tick(alert, ctx);
+    let tick = tick(alert, ctx, reachable);
     let now_ms = ctx.now.timestamp_millis();
     let lag = (!tick.pages.is_empty()).then(|| (now_ms - due_ms).max(0) as f64 / 1000.0);
     let next = tick.next_deadline;
@@ -202,14 +221,25 @@ fn plan(
         Some(status) if ctx.push => status_pushes(status, &alert, &tick.pages, &details, ctx),
         _ => None,
     };
-    let pages = tick
+    let mut pages: Vec<PlannedPage> = tick
         .pages
         .into_iter()
         .map(|step| PlannedPage {
             page: page_of(&alert, &details, step.step_seq, ctx.roster),
-            people: step.people,
+            people: step.reached().cloned().collect(),
+            unreachable: step.unreachable,
         })
         .collect();
+    if let Some(again) = tick.renotified {
+        pages.push(PlannedPage {
+            page: Page {
+                renotify: again.count,
+                ..page_of(&alert, &details, again.step_seq, ctx.roster)
+            },
+            people: again.people,
+            unreachable: Vec::new(),
+        });
+    }
     Some(Plan {
         ack_seconds: before_status.and_then(|status| ack_seconds(status, &alert, ctx.now)),
         deadline_ms: tick.next_deadline.map(deadline_ms),
@@ -227,8 +257,8 @@ fn plan(
 /// state (acknowledged, snoozed, resolved), every device that was pushed a
 /// page of it; when a later step fired (escalated by a timer or by
 /// someone), those devices whose person that step does not page. A step
-/// that paged nobody (every target schedule in a gap) leaves the earlier
-/// rings ringing: someone must still be paged.
+/// that rang nobody (every target schedule in a gap, or nobody with a
+/// device) leaves the earlier rings ringing: someone must still be paged.
 fn status_pushes(
     before: AlertStatus,
     alert: &Alert,
@@ -237,7 +267,9 @@ fn status_pushes(
     ctx: &PlanContext<'_>,
 ) -> Option<StatusPushes> {
     let moved_on = alert.status != before && alert.status != AlertStatus::Triggered;
-    let paged_now = fired.iter().flat_map(|step| step.people.iter());
+    // Only people a step rang take over: one whose people all had no
+    // device leaves the earlier rings ringing, as a gap does.
+    let paged_now = fired.iter().flat_map(|step| step.reached());
     let escalated = alert.status == AlertStatus::Triggered && paged_now.clone().next().is_some();
     if !moved_on && !escalated {
         return None;
@@ -304,6 +336,7 @@ pub fn page_of(alert: &Alert, details: &AlertDetails, step_seq: u32, roster: &Ro
             .clone()
             .or_else(|| service.and_then(|s| s.runbook.clone())),
         status_update: false,
+        renotify: 0,
     }
 }
 
@@ -311,6 +344,7 @@ pub fn page_of(alert: &Alert, details: &AlertDetails, step_seq: u32, roster: &Ro
 mod tests {
     use super::*;
     use klaxon_domain::alert::{Action, Actor};
+    use klaxon_domain::escalation::everyone;
     use klaxon_domain::Priority;
 
     fn roster() -> Roster {
@@ -342,7 +376,14 @@ mod tests {
 
     fn opened(roster: &Roster, push: bool) -> Plan {
         let ctx = ctx(roster, 0, push);
-        let (plan, outcome) = plan_trigger(None, "a1", trigger(), AlertDetails::default(), &ctx);
+        let (plan, outcome) = plan_trigger(
+            None,
+            "a1",
+            trigger(),
+            AlertDetails::default(),
+            &ctx,
+            &everyone,
+        );
         assert_eq!(outcome, TriggerOutcome::Opened);
         plan.unwrap()
     }
@@ -375,6 +416,7 @@ mod tests {
             trigger(),
             AlertDetails::default(),
             &ctx,
+            &everyone,
         );
         assert_eq!(outcome, TriggerOutcome::Deduplicated);
         assert!(again.is_none());
@@ -393,7 +435,7 @@ mod tests {
             key: None,
             seen: None,
         };
-        let (ack, outcome) = plan_command(plan.alert, plan.details, &cmd, &ctx);
+        let (ack, outcome) = plan_command(plan.alert, plan.details, &cmd, &ctx, &everyone);
         assert_eq!(outcome, Outcome::Applied);
         let ack = ack.unwrap();
         assert_eq!(ack.deadline_ms, None);
@@ -412,10 +454,17 @@ mod tests {
         let plan = opened(&roster, true);
         let due = at(2).timestamp_millis();
         let early = ctx(&roster, 1, true);
-        let rescheduled = plan_tick(plan.alert.clone(), plan.details.clone(), due, &early);
+        let rescheduled = plan_tick(
+            plan.alert.clone(),
+            plan.details.clone(),
+            due,
+            &early,
+            &everyone,
+        );
         assert!(matches!(rescheduled, TickPlan::Reschedule(Some(ms)) if ms == due));
         let late = ctx(&roster, 3, true);
-        let TickPlan::Write(fired) = plan_tick(plan.alert, plan.details, due, &late) else {
+        let TickPlan::Write(fired) = plan_tick(plan.alert, plan.details, due, &late, &everyone)
+        else {
             panic!("step 2 did not fire");
         };
         assert_eq!(fired.pages[0].people, ["bob"]);

@@ -337,6 +337,19 @@ pub struct Page {
     /// one, whatever `status` says (docs/push.md, "Status updates").
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub status_update: bool,
+    /// 0 for a step's page; N for its Nth re-notification — the same ring
+    /// (same `step_seq`) sent again because nobody acknowledged a critical
+    /// page (the policy's `renotify`). A device already ringing for the
+    /// alert keeps ringing and shows no second notification; one whose
+    /// ring stopped (a locked iPhone plays the sound once per push) rings
+    /// again. Absent (0) from relays older than this field.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub renotify: u32,
+}
+
+/// Serde's test for leaving a zero count out.
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl Page {

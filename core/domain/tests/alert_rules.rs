@@ -778,3 +778,168 @@ fn when_no_step_ahead_would_page_anybody_the_step_waits_its_delay() {
     assert_eq!(first.next_deadline, Some(evening + Duration::minutes(5)));
     assert!(!first.exhausted_now);
 }
+
+/// The `renotified` count and time on the `notified` entry of `step_seq`.
+fn renotified(alert: &Alert, step_seq: u32) -> (u32, Option<DateTime<Utc>>) {
+    alert
+        .timeline
+        .entries()
+        .iter()
+        .find_map(|e| match &e.event {
+            Event::Notified {
+                step_seq: s,
+                renotified,
+                renotified_at,
+                ..
+            } if *s == step_seq => Some((*renotified, *renotified_at)),
+            _ => None,
+        })
+        .expect("a notified entry of that step")
+}
+
+#[test]
+fn a_critical_page_rings_again_every_renotify_until_the_step_moves_on() {
+    let roster = roster();
+    let p = policy(&roster, "ringing");
+    // Tuesday 10:00 Chicago: bob's day.
+    let t = at("2026-01-06T16:00:00Z");
+    let (alert, _) = Alert::trigger(None, "a1", trigger("disk"), t);
+    let first = alert.tick(p, &roster, t);
+    assert_eq!(first.next_deadline, Some(t + Duration::minutes(1)));
+    // Early: nothing.
+    let early = first.alert.clone().tick(p, &roster, t + Duration::seconds(59));
+    assert_eq!(early.alert, first.alert);
+    assert_eq!(early.renotified, None);
+    // Every minute: bob again, the count on step 1's entry, the revision
+    // unchanged (no new entry), the next minute as the next deadline.
+    let mut alert = first.alert;
+    for n in 1..=4u32 {
+        let now = t + Duration::minutes(i64::from(n));
+        let revision = alert.timeline.revision();
+        let tick = alert.tick(p, &roster, now);
+        let again = tick.renotified.expect("rung again");
+        assert_eq!((again.step_seq, again.count), (1, n));
+        assert_eq!(again.people, ["bob"]);
+        assert!(tick.pages.is_empty());
+        assert_eq!(tick.alert.timeline.revision(), revision);
+        assert_eq!(renotified(&tick.alert, 1), (n, Some(now)));
+        let next = if n < 4 { now + Duration::minutes(1) } else { t + Duration::minutes(5) };
+        assert_eq!(tick.next_deadline, Some(next), "after ring {n}");
+        // Twice at the same instant is once.
+        let twice = tick.alert.clone().tick(p, &roster, now);
+        assert_eq!(twice.renotified, None);
+        alert = tick.alert;
+    }
+    // At 5 minutes the step moves on: carol is paged, bob is not rung again.
+    let step2 = alert.tick(p, &roster, t + Duration::minutes(5));
+    assert_eq!(step2.renotified, None);
+    assert_eq!(step2.pages[0].people, ["carol"]);
+    assert_eq!(step2.next_deadline, Some(t + Duration::minutes(6)));
+    let carol = step2.alert.tick(p, &roster, t + Duration::minutes(6));
+    assert_eq!(carol.renotified.map(|r| r.people), Some(vec!["carol".to_string()]));
+    assert_eq!(renotified(&carol.alert, 1).0, 4, "step 1's count stays");
+}
+
+#[test]
+fn a_late_renotification_rings_once_and_counts_from_then() {
+    let roster = roster();
+    let p = policy(&roster, "ringing");
+    let t = at("2026-01-06T16:00:00Z");
+    let (alert, _) = Alert::trigger(None, "a1", trigger("disk"), t);
+    let alert = alert.tick(p, &roster, t).alert;
+    // The relay was down for three and a half minutes: one ring, not three.
+    let late = t + Duration::seconds(210);
+    let tick = alert.tick(p, &roster, late);
+    assert_eq!(tick.renotified.map(|r| r.count), Some(1));
+    assert_eq!(tick.next_deadline, Some(late + Duration::minutes(1)));
+}
+
+#[test]
+fn only_a_triggered_critical_page_of_a_policy_with_renotify_rings_again() {
+    let roster = roster();
+    let t = at("2026-01-06T16:00:00Z");
+    let later = t + Duration::minutes(2);
+    // High: never.
+    let mut high = trigger("disk");
+    high.priority = Priority::High;
+    let ringing = policy(&roster, "ringing");
+    let (alert, _) = Alert::trigger(None, "a1", high, t);
+    let alert = alert.tick(ringing, &roster, t).alert;
+    assert_eq!(alert.next_renotify(ringing), None);
+    assert_eq!(alert.tick(ringing, &roster, later).renotified, None);
+    // Acknowledged: never after.
+    let (alert, _) = Alert::trigger(None, "a2", trigger("disk"), t);
+    let alert = alert.tick(ringing, &roster, t).alert;
+    let (acked, _) = alert.apply(&cmd(Action::Acknowledge, "bob", "k1", None), ringing, t);
+    let tick = acked.tick(ringing, &roster, later);
+    assert_eq!((tick.renotified, tick.next_deadline), (None, None));
+    // A policy with renotify = "off": never.
+    let off = policy(&roster, "infra");
+    assert_eq!(off.renotify, None);
+    let (alert, _) = Alert::trigger(None, "a3", trigger("disk"), t);
+    let alert = alert.tick(off, &roster, t).alert;
+    assert_eq!(alert.tick(off, &roster, later).renotified, None);
+    assert_eq!(roster.policy("oncall-only").map(|p| p.renotify), Some(None));
+}
+
+#[test]
+fn a_renotification_skips_people_no_longer_on_the_step() {
+    let roster = roster();
+    let p = policy(&roster, "ringing");
+    // Tuesday 08:58 Chicago: alice's Monday shift ends at 09:00, bob's starts.
+    let t = at("2026-01-06T14:58:00Z");
+    let (alert, _) = Alert::trigger(None, "a1", trigger("disk"), t);
+    let alert = alert.tick(p, &roster, t).alert;
+    let at_1 = alert.clone().tick(p, &roster, t + Duration::minutes(1));
+    assert_eq!(
+        at_1.renotified.map(|r| r.people),
+        Some(vec!["alice".to_string()])
+    );
+    // After the handoff alice is off the step: nobody is rung (bob was not
+    // paged by it), and the step waits for its own deadline.
+    let after = at_1.alert.tick(p, &roster, t + Duration::minutes(2));
+    assert_eq!(after.renotified, None);
+    assert_eq!(after.next_deadline, Some(t + Duration::minutes(5)));
+}
+
+#[test]
+fn a_step_whose_people_all_have_no_device_hands_on_at_once() {
+    let roster = roster();
+    let p = policy(&roster, "infra");
+    let t = at("2026-01-06T16:00:00Z");
+    let (alert, _) = Alert::trigger(None, "a1", trigger("disk"), t);
+    // bob (on call) has no device; carol has one.
+    let has_device = |person: &str| person == "carol";
+    let tick = alert.tick_reaching(p, &roster, t, &has_device);
+    let fired: Vec<(u32, Vec<String>, Vec<String>)> = tick
+        .pages
+        .iter()
+        .map(|pg| (pg.step, pg.people.clone(), pg.unreachable.clone()))
+        .collect();
+    assert_eq!(
+        fired,
+        [
+            (0, vec!["bob".to_string()], vec!["bob".to_string()]),
+            (1, vec!["carol".to_string()], vec![]),
+        ]
+    );
+    assert_eq!(tick.next_deadline, Some(t + Duration::minutes(10)));
+    let recorded: Vec<Vec<String>> = tick
+        .alert
+        .timeline
+        .entries()
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::Notified { unreachable, .. } => Some(unreachable.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(recorded, [vec!["bob".to_string()], vec![]]);
+    // Nobody anywhere has a device: as with a gap everywhere, the step
+    // waits its delay (someone may enroll).
+    let (alert, _) = Alert::trigger(None, "a2", trigger("disk"), t);
+    let nobody = alert.tick_reaching(p, &roster, t, &|_: &str| false);
+    assert_eq!(nobody.pages.len(), 1);
+    assert_eq!(nobody.pages[0].unreachable, ["bob"]);
+    assert_eq!(nobody.next_deadline, Some(t + Duration::minutes(5)));
+}

@@ -10,6 +10,8 @@ use super::{DeviceAction, DeviceActionResult, IngestEvent, IngestOutcome, Stored
 use crate::errors::StoreError;
 use crate::routing::{self, Plan, PlanContext, TickPlan};
 use klaxon_domain::alert::{Action, Actor, Command, Outcome, TriggerOutcome};
+use klaxon_domain::escalation::Reachable;
+use std::cell::RefCell;
 use std::collections::HashSet;
 
 /// The SQL a backend runs inside one write transaction.
@@ -28,6 +30,11 @@ pub trait WriteTx {
     /// (alert id, due ms). A backend shared by several relays must hand each
     /// row to one of them only.
     fn claim_due(&mut self, now_ms: i64, limit: usize) -> Result<Vec<(String, i64)>, StoreError>;
+
+    /// Whether this person has an enrolled device (any: a terminal pager
+    /// with no push token is reached through its stream). Asked only when
+    /// a step fires, for the people it pages.
+    fn reachable(&self, person: &str) -> Result<bool, StoreError>;
 
     /// Sets an alert's deadline row to `due_ms`, or deletes it.
     fn set_deadline(&mut self, alert: &str, due_ms: Option<i64>) -> Result<(), StoreError>;
@@ -70,6 +77,27 @@ impl Committed {
     }
 }
 
+/// Runs `plan` with a [`Reachable`] answered by the backend's
+/// [`WriteTx::reachable`]; a failed lookup fails the write (its savepoint
+/// rolls back) instead of guessing who has a device.
+fn with_reach<T: WriteTx, R>(
+    tx: &T,
+    plan: impl FnOnce(Reachable<'_>) -> R,
+) -> Result<R, StoreError> {
+    let failed: RefCell<Option<StoreError>> = RefCell::new(None);
+    let reachable = |person: &str| {
+        tx.reachable(person).unwrap_or_else(|e| {
+            failed.borrow_mut().get_or_insert(e);
+            true
+        })
+    };
+    let planned = plan(&reachable);
+    match failed.into_inner() {
+        Some(e) => Err(e),
+        None => Ok(planned),
+    }
+}
+
 /// A fresh alert id: 16 hex digits of OS randomness (collisions need
 /// billions of alerts).
 fn new_alert_id() -> String {
@@ -101,7 +129,9 @@ pub fn ingest(
                     String::new()
                 };
                 let open = open.map(|stored| stored.alert);
-                let (plan, outcome) = routing::plan_trigger(open, &id, trigger, details, ctx);
+                let (plan, outcome) = with_reach(tx, |reach| {
+                    routing::plan_trigger(open, &id, trigger, details, ctx, reach)
+                })?;
                 let outcome = match outcome {
                     TriggerOutcome::Opened => IngestOutcome::Opened,
                     TriggerOutcome::Deduplicated => IngestOutcome::Deduplicated,
@@ -156,7 +186,9 @@ fn integration(
     let Some(open) = tx.open_alert(service, dedup_key)? else {
         return Ok((None, IngestOutcome::Ignored));
     };
-    let (plan, outcome) = routing::plan_command(open.alert, open.details, &cmd, ctx);
+    let (plan, outcome) = with_reach(tx, |reach| {
+        routing::plan_command(open.alert, open.details, &cmd, ctx, reach)
+    })?;
     let outcome = match outcome {
         Outcome::Applied => IngestOutcome::Applied,
         _ => IngestOutcome::AlreadyInState,
@@ -182,8 +214,9 @@ pub fn apply_actions(
                 continue;
             }
         };
-        let (plan, outcome) =
-            routing::plan_command(stored.alert, stored.details, &action.command, ctx);
+        let (plan, outcome) = with_reach(tx, |reach| {
+            routing::plan_command(stored.alert, stored.details, &action.command, ctx, reach)
+        })?;
         if let Some(plan) = plan {
             committed.persist(tx, plan)?;
         }
@@ -206,7 +239,10 @@ pub fn fire_due(
             tx.set_deadline(&id, None)?;
             continue;
         };
-        match routing::plan_tick(stored.alert, stored.details, due_ms, ctx) {
+        let planned = with_reach(tx, |reach| {
+            routing::plan_tick(stored.alert, stored.details, due_ms, ctx, reach)
+        })?;
+        match planned {
             TickPlan::Write(plan) => committed.persist(tx, plan)?,
             TickPlan::Reschedule(due) => tx.set_deadline(&id, due)?,
         }

@@ -30,6 +30,11 @@ pub const SOLO: &str = include_str!("../../fixtures/solo.toml");
 /// `tests/fixtures/office-one-day.toml`.
 pub const OFFICE_ONE_DAY: &str = include_str!("../../fixtures/office-one-day.toml");
 
+/// The re-notification tests' team: `tests/fixtures/renotify.toml` (one
+/// policy re-notifying every minute; its first step's `{targets}` filled in
+/// by the test, see [`fill`]).
+pub const RENOTIFY: &str = include_str!("../../fixtures/renotify.toml");
+
 /// The relay load harness's roster: `tests/fixtures/load.toml` (alice after
 /// `{delay}`, then bob; routing key `{KEY}`; see [`fill`]).
 pub const LOAD: &str = include_str!("../../fixtures/load.toml");

@@ -255,6 +255,7 @@ mod test_support {
             revision,
             runbook: None,
             status_update: false,
+            renotify: 0,
         }
     }
 

@@ -273,6 +273,7 @@ mod tests {
             revision: 2,
             runbook: None,
             status_update: false,
+            renotify: 0,
         };
         merge_page_into_view(&mut store, &page, None, t0()).unwrap();
         let stale = Page {

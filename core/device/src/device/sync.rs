@@ -234,6 +234,7 @@ pub(super) fn missed_page(view: &AlertView, person: &str) -> Option<Page> {
         revision: view.revision,
         runbook: view.runbook.clone(),
         status_update: false,
+        renotify: 0,
     })
 }
 

@@ -160,6 +160,7 @@ fn page(step_seq: u32, status: AlertStatus) -> Page {
         revision: 2,
         runbook: None,
         status_update: false,
+        renotify: 0,
     }
 }
 

@@ -9,7 +9,7 @@ mod transition;
 
 pub use action::{Action, Actor, Command, IdempotencyKey, Outcome, Rejection, Source, MAX_SNOOZE};
 pub use timeline::{Event, Timeline, TimelineEntry};
-pub use transition::Tick;
+pub use transition::{Renotification, Tick};
 
 use crate::escalation::EscalationState;
 use crate::Priority;

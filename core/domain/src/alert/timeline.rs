@@ -1,6 +1,7 @@
 //! An alert's timeline: the append-only, ordered record of everything that
 //! happened to it — who, when, from where. Audits and conflict rules read it;
-//! nothing ever edits or removes an entry.
+//! nothing ever removes an entry or changes what it says happened; the only
+//! update is a step entry's count of re-notifications.
 
 use super::action::{Actor, IdempotencyKey};
 use chrono::{DateTime, Utc};
@@ -32,6 +33,20 @@ pub enum Event {
         step: u32,
         /// Person ids paged (empty: the step's schedules had a gap).
         people: Vec<String>,
+        /// Those of `people` who could not be reached: nobody enrolled a
+        /// device for them. Absent when everyone could be (and from entries
+        /// recorded before this field existed).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        unreachable: Vec<String>,
+        /// How many times this step's page was sent again to its people
+        /// (a critical page, every `renotify`, until someone acknowledged,
+        /// or the step moved on). Counted here rather than one entry per
+        /// ring, so a long night does not grow the timeline.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        renotified: u32,
+        /// When the latest of those re-notifications went out.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        renotified_at: Option<DateTime<Utc>>,
     },
     /// Someone took the alert.
     Acknowledged,
@@ -50,6 +65,11 @@ pub enum Event {
     Resolved,
     /// The escalation policy ran out and nobody acknowledged.
     PolicyExhausted,
+}
+
+/// Serde's test for leaving a zero count out.
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// One entry of a timeline.
@@ -108,6 +128,29 @@ impl Timeline {
     /// `rev` entries has not seen).
     pub fn since(&self, rev: u32) -> &[TimelineEntry] {
         self.entries.get(rev as usize..).unwrap_or(&[])
+    }
+
+    /// Counts one re-notification at `at` on the `notified` entry of step
+    /// `step_seq`; returns the new count (`None`: no such entry). The one
+    /// change an entry ever sees: a count of repeats of what it records,
+    /// not a rewrite of what happened — its `seq`, `at` and people stay.
+    pub(crate) fn count_renotification(&mut self, step_seq: u32, at: DateTime<Utc>) -> Option<u32> {
+        self.entries
+            .iter_mut()
+            .rev()
+            .find_map(|entry| match &mut entry.event {
+                Event::Notified {
+                    step_seq: seq,
+                    renotified,
+                    renotified_at,
+                    ..
+                } if *seq == step_seq => {
+                    *renotified = renotified.saturating_add(1);
+                    *renotified_at = Some(at);
+                    Some(*renotified)
+                }
+                _ => None,
+            })
     }
 
     /// Appends an entry. A clock that went backwards (a device's, or the

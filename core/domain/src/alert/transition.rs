@@ -1,12 +1,14 @@
 //! The transition rules: applying a person's command to an alert, and the
-//! timers (escalation steps, snooze expiry) that move it when nobody acts.
+//! timers (escalation steps, snooze expiry, re-notifications of a critical
+//! page) that move it when nobody acts.
 //! Both take the current alert by value and return the next one.
 
 use super::action::{Action, Actor, Command, Outcome, Rejection, MAX_SNOOZE};
 use super::timeline::Event;
 use super::{Alert, AlertStatus};
-use crate::escalation::{self, EscalationPolicy, StepPage};
+use crate::escalation::{self, EscalationPolicy, Reachable, StepPage};
 use crate::roster::Roster;
+use crate::Priority;
 use chrono::{DateTime, Utc};
 
 /// What the timers did at one evaluation.
@@ -16,8 +18,25 @@ pub struct Tick {
     pub alert: Alert,
     /// Steps that fired now: page these people.
     pub pages: Vec<StepPage>,
-    /// When to evaluate again (next step or snooze end); `None`: nothing pending.
+    /// The current step's page, sent again now (a critical alert nobody
+    /// acknowledged, its policy's `renotify` after the last ring).
+    pub renotified: Option<Renotification>,
+    /// When to evaluate again (next step, snooze end or re-notification);
+    /// `None`: nothing pending.
     pub next_deadline: Option<DateTime<Utc>>,
+}
+
+/// The current step's page going out again to its people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Renotification {
+    /// The ring repeated: the step's `notified` entry, which counts it.
+    pub step_seq: u32,
+    /// Who is rung again: the people the step rang who are still among its
+    /// targets now (a schedule that handed over since rings nobody new and
+    /// stops ringing whoever left it). Never empty.
+    pub people: Vec<String>,
+    /// How many times this step's page has gone out again, this one included.
+    pub count: u32,
 }
 
 impl Alert {
@@ -116,7 +135,23 @@ impl Alert {
     /// from the first step; a triggered alert's escalation advances, and the
     /// steps that fire are recorded and returned for paging. Calling it early
     /// or twice at the same instant changes nothing.
-    pub fn tick(mut self, policy: &EscalationPolicy, roster: &Roster, now: DateTime<Utc>) -> Tick {
+    pub fn tick(self, policy: &EscalationPolicy, roster: &Roster, now: DateTime<Utc>) -> Tick {
+        self.tick_reaching(policy, roster, now, &escalation::everyone)
+    }
+
+    /// [`Alert::tick`], knowing who can be reached (see
+    /// [`escalation::advance_reaching`]): a step that reaches nobody hands
+    /// on at once, and its `notified` entry names the people it could not
+    /// reach. A critical, triggered alert's current step is also sent again
+    /// every policy `renotify` after its last ring, until someone
+    /// acknowledges or the step moves on ([`Tick::renotified`]).
+    pub fn tick_reaching(
+        mut self,
+        policy: &EscalationPolicy,
+        roster: &Roster,
+        now: DateTime<Utc>,
+        reachable: Reachable<'_>,
+    ) -> Tick {
         if self.status == AlertStatus::Acknowledged {
             match self.snoozed_until {
                 Some(until) if until <= now => {
@@ -131,6 +166,7 @@ impl Alert {
                     return Tick {
                         alert: self,
                         pages: Vec::new(),
+                        renotified: None,
                         next_deadline: snoozed,
                     };
                 }
@@ -140,10 +176,12 @@ impl Alert {
             return Tick {
                 alert: self,
                 pages: Vec::new(),
+                renotified: None,
                 next_deadline: None,
             };
         }
-        let decision = escalation::advance(policy, &self.escalation, roster, now);
+        let decision =
+            escalation::advance_reaching(policy, &self.escalation, roster, now, reachable);
         for page in &decision.pages {
             self.timeline.push(
                 page.at,
@@ -153,6 +191,9 @@ impl Alert {
                     pass: page.pass,
                     step: page.step,
                     people: page.people.clone(),
+                    unreachable: page.unreachable.clone(),
+                    renotified: 0,
+                    renotified_at: None,
                 },
                 None,
             );
@@ -162,11 +203,110 @@ impl Alert {
                 .push(now, Actor::relay(), Event::PolicyExhausted, None);
         }
         self.escalation = decision.state;
+        // A step that fired now has just rung; only a step that rang
+        // earlier is rung again.
+        let renotified = if decision.pages.is_empty() {
+            self.renotify(policy, roster, now)
+        } else {
+            None
+        };
+        // A re-notification due but with nobody left on the step to ring
+        // waits for the step's own deadline rather than spinning.
+        let renotify_at = self.next_renotify(policy).filter(|at| *at > now);
+        let next_deadline = match (decision.next_deadline, renotify_at) {
+            (Some(step), Some(ring)) => Some(step.min(ring)),
+            (step, ring) => step.or(ring),
+        };
         Tick {
             alert: self,
             pages: decision.pages,
-            next_deadline: decision.next_deadline,
+            renotified,
+            next_deadline,
         }
+    }
+
+    /// The current step's ring, when the alert is one that is re-notified:
+    /// critical, triggered, its policy's `renotify` set, the current step
+    /// fired and rang somebody. Its `step_seq`, when it (or its latest
+    /// re-notification) went out, and the people it rang.
+    fn ring_to_repeat(&self, policy: &EscalationPolicy) -> Option<(u32, DateTime<Utc>, Vec<String>)> {
+        let esc = &self.escalation;
+        if self.priority != Priority::Critical
+            || self.status != AlertStatus::Triggered
+            || esc.exhausted
+            || esc.fired_at.is_none()
+            || policy.renotify.is_none()
+        {
+            return None;
+        }
+        self.timeline
+            .entries()
+            .iter()
+            .rev()
+            .find_map(|entry| match &entry.event {
+                Event::Notified {
+                    step_seq,
+                    people,
+                    unreachable,
+                    renotified_at,
+                    ..
+                } if *step_seq == esc.fired => {
+                    let reached: Vec<String> = people
+                        .iter()
+                        .filter(|p| !unreachable.contains(p))
+                        .cloned()
+                        .collect();
+                    Some((*step_seq, renotified_at.unwrap_or(entry.at), reached))
+                }
+                _ => None,
+            })
+            .filter(|(_, _, reached)| !reached.is_empty())
+    }
+
+    /// When the current step's page goes out again if nobody acts: its
+    /// policy's `renotify` after the step's latest ring, while that is
+    /// before the step's own deadline (then the next step rings instead).
+    /// `None` for an alert that is not re-notified (see [`Alert::tick_reaching`]).
+    pub fn next_renotify(&self, policy: &EscalationPolicy) -> Option<DateTime<Utc>> {
+        let every = chrono::Duration::from_std(policy.renotify?).ok()?;
+        let (_, last, _) = self.ring_to_repeat(policy)?;
+        let step = policy.steps.get(self.escalation.step as usize)?;
+        let step_deadline = self
+            .escalation
+            .fired_at?
+            .checked_add_signed(chrono::Duration::from_std(step.delay).ok()?)?;
+        let due = last.checked_add_signed(every)?;
+        (due < step_deadline).then_some(due)
+    }
+
+    /// Sends the current step's page again when it is due: to the people it
+    /// rang who are still among the step's targets at `now`, counted on the
+    /// step's `notified` entry.
+    fn renotify(
+        &mut self,
+        policy: &EscalationPolicy,
+        roster: &Roster,
+        now: DateTime<Utc>,
+    ) -> Option<Renotification> {
+        if self.next_renotify(policy)? > now {
+            return None;
+        }
+        let (step_seq, _, reached) = self.ring_to_repeat(policy)?;
+        let step = policy.steps.get(self.escalation.step as usize)?;
+        let on_step = escalation::resolve_targets(roster, &step.targets, now);
+        let people: Vec<String> = reached
+            .into_iter()
+            .filter(|p| on_step.contains(p))
+            .collect();
+        if people.is_empty() {
+            return None;
+        }
+        let count = self.timeline.count_renotification(step_seq, now)?;
+        Some(Renotification {
+            step_seq,
+            people,
+            count,
+        })
     }
 
     /// Escalate/decline conflict rule 1: a step fired after the state the

@@ -86,6 +86,31 @@ pub struct StepPage {
     /// would page somebody fires at once (if none would, this one's delay
     /// runs, in case someone comes on call).
     pub people: Vec<String>,
+    /// Those of `people` who cannot be reached (no enrolled device), in the
+    /// same order. When nobody in `people` can be reached, the step hands on
+    /// at once as for a gap. Absent from pages stored before it existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreachable: Vec<String>,
+}
+
+impl StepPage {
+    /// The people this step rings: `people` but the unreachable ones.
+    pub fn reached(&self) -> impl Iterator<Item = &String> + Clone {
+        self.people
+            .iter()
+            .filter(|p| !self.unreachable.contains(p))
+    }
+}
+
+/// Whether a person can be reached at all (has an enrolled device). The
+/// engine is pure: whoever runs it says who can be reached — the relay
+/// from its device table; [`everyone`] where that is not known (a phone
+/// showing "escalates to Bob in 4:32").
+pub type Reachable<'a> = &'a dyn Fn(&str) -> bool;
+
+/// A [`Reachable`] that reaches everybody.
+pub fn everyone(_person: &str) -> bool {
+    true
 }
 
 /// What the engine decided at one evaluation.
@@ -113,6 +138,19 @@ pub fn advance(
     state: &EscalationState,
     roster: &Roster,
     now: DateTime<Utc>,
+) -> Escalation {
+    advance_reaching(policy, state, roster, now, &everyone)
+}
+
+/// [`advance`], knowing who can be reached: a step whose people are all
+/// unreachable (no enrolled device) hands on at once, as a step in a
+/// schedule gap does, and its page lists them as `unreachable`.
+pub fn advance_reaching(
+    policy: &EscalationPolicy,
+    state: &EscalationState,
+    roster: &Roster,
+    now: DateTime<Utc>,
+    reachable: Reachable<'_>,
 ) -> Escalation {
     let mut st = *state;
     let mut pages = Vec::new();
@@ -145,15 +183,16 @@ pub fn advance(
             }
             None => {
                 st.fired_at = Some(now);
-                let page = fire(&mut st, &step.targets, roster, now);
-                let nobody = page.people.is_empty();
+                let page = fire(&mut st, &step.targets, roster, now, reachable);
+                let nobody = page.reached().next().is_none();
                 pages.push(page);
-                // A step whose schedules are all in a gap pages nobody:
-                // waiting out its delay would leave the alert ringing no
-                // phone for minutes. Move on at once — when a step still
-                // ahead would page someone now; otherwise wait, in case
-                // someone comes on call before the policy runs out.
-                if nobody && someone_ahead(policy, &st, roster, now) {
+                // A step whose schedules are all in a gap, or whose people
+                // all have no device, rings nobody: waiting out its delay
+                // would leave the alert ringing no phone for minutes. Move
+                // on at once — when a step still ahead would ring someone
+                // now; otherwise wait, in case someone comes on call (or
+                // enrolls a phone) before the policy runs out.
+                if nobody && someone_ahead(policy, &st, roster, now, reachable) {
                     exhausted_now = !move_to_next_step(policy, &mut st, now);
                 }
             }
@@ -162,7 +201,7 @@ pub fn advance(
                 if now < deadline {
                     if st.repage {
                         // Paged again (louder) now; the step's deadline stays.
-                        pages.push(fire(&mut st, &step.targets, roster, now));
+                        pages.push(fire(&mut st, &step.targets, roster, now, reachable));
                     }
                     return Escalation {
                         pages,
@@ -184,15 +223,19 @@ fn fire(
     targets: &[Target],
     roster: &Roster,
     now: DateTime<Utc>,
+    reachable: Reachable<'_>,
 ) -> StepPage {
     st.fired = st.fired.saturating_add(1);
     st.repage = false;
+    let people = resolve_targets(roster, targets, now);
+    let unreachable = people.iter().filter(|p| !reachable(p)).cloned().collect();
     StepPage {
         step_seq: st.fired,
         pass: st.pass,
         step: st.step,
         at: now,
-        people: resolve_targets(roster, targets, now),
+        people,
+        unreachable,
     }
 }
 
@@ -210,12 +253,13 @@ pub fn skip_to_next_step(
 }
 
 /// True when a step after the current one (this pass or a later one that
-/// `repeat` allows) would page somebody at `at`.
+/// `repeat` allows) would ring somebody reachable at `at`.
 fn someone_ahead(
     policy: &EscalationPolicy,
     state: &EscalationState,
     roster: &Roster,
     at: DateTime<Utc>,
+    reachable: Reachable<'_>,
 ) -> bool {
     let mut st = *state;
     // Each iteration moves one step forward; the policy has finitely many
@@ -224,7 +268,10 @@ fn someone_ahead(
         let Some(step) = policy.steps.get(st.step as usize) else {
             return false;
         };
-        if !resolve_targets(roster, &step.targets, at).is_empty() {
+        if resolve_targets(roster, &step.targets, at)
+            .iter()
+            .any(|p| reachable(p))
+        {
             return true;
         }
     }

@@ -5,7 +5,7 @@ mod engine;
 mod policy;
 
 pub use engine::{
-    advance, resolve_targets, skip_to_next_step, upcoming, Escalation, EscalationState, StepPage,
-    Upcoming,
+    advance, advance_reaching, everyone, resolve_targets, skip_to_next_step, upcoming, Escalation,
+    EscalationState, Reachable, StepPage, Upcoming,
 };
-pub use policy::{EscalationPolicy, EscalationStep, Target};
+pub use policy::{EscalationPolicy, EscalationStep, Target, DEFAULT_RENOTIFY};

@@ -13,7 +13,15 @@ pub struct EscalationPolicy {
     pub repeat: u8,
     /// The steps, in order; never empty in a validated roster.
     pub steps: Vec<EscalationStep>,
+    /// How often a critical page is sent again to the current step's people
+    /// while nobody acknowledges (`None`: never, the roster's `"off"`). A
+    /// locked iPhone plays a critical sound once per push, so without this a
+    /// page rings for seconds and then waits for the next step.
+    pub renotify: Option<Duration>,
 }
+
+/// The roster's `renotify` when a policy does not set it.
+pub const DEFAULT_RENOTIFY: Duration = Duration::from_secs(60);
 
 /// One step: page its targets, then wait `delay` for an acknowledgement.
 #[derive(Debug, Clone, PartialEq, Eq)]

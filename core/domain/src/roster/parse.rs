@@ -7,7 +7,7 @@
 
 use super::{Person, Problem, Roster, Service};
 use crate::duration::parse_duration;
-use crate::escalation::{EscalationPolicy, EscalationStep, Target};
+use crate::escalation::{EscalationPolicy, EscalationStep, Target, DEFAULT_RENOTIFY};
 use crate::schedule::{Layer, Override, Restriction, Rotation, Schedule};
 use crate::Priority;
 use chrono::{DateTime, NaiveDateTime, NaiveTime, Utc, Weekday};
@@ -20,6 +20,10 @@ use toml::{Table, Value};
 const MAX_LENGTH: i64 = 10_000;
 /// Most times a policy may repeat its step list (docs/roster.md).
 const MAX_REPEAT: i64 = 9;
+/// The shortest `renotify`: more often than this a phone is only pushed the
+/// same ring again while its sound still plays, and push providers throttle
+/// a device that is sent many pushes in a burst.
+const MIN_RENOTIFY: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub(super) fn parse(text: &str) -> Result<Roster, Vec<Problem>> {
     let table: Table = match toml::from_str(text) {
@@ -365,7 +369,7 @@ impl Validator {
     }
 
     fn policy(&mut self, path: &str, t: &Table) -> Option<EscalationPolicy> {
-        self.unknown_keys(t, path, &["id", "name", "repeat", "steps"]);
+        self.unknown_keys(t, path, &["id", "name", "repeat", "steps", "renotify"]);
         let id = self.id(t, path, "policy");
         if let Some(id) = &id {
             self.claim_id(|v| &mut v.policies, path, id, "policy");
@@ -389,6 +393,7 @@ impl Validator {
                 None
             }
         };
+        let renotify = self.renotify(t, path);
         let step_tables = self.tables(t, "steps", path);
         if step_tables.is_empty() && !self.has_problem_at(&format!("{path}.steps")) {
             self.problem(
@@ -403,7 +408,40 @@ impl Validator {
             id: id?,
             repeat: repeat?,
             steps: steps?,
+            renotify: renotify?,
         })
+    }
+
+    /// A policy's `renotify`: a duration of at least [`MIN_RENOTIFY`], or
+    /// `"off"`; absent means [`DEFAULT_RENOTIFY`]. `None` when it is wrong.
+    fn renotify(&mut self, t: &Table, path: &str) -> Option<Option<std::time::Duration>> {
+        let field = format!("{path}.renotify");
+        let hint = "it is how often a critical page rings the step's people again until someone acknowledges";
+        match t.get("renotify") {
+            None => Some(Some(DEFAULT_RENOTIFY)),
+            Some(Value::String(s)) if s.trim() == "off" => Some(None),
+            Some(Value::String(s)) => match parse_duration(s) {
+                Ok(d) if d >= MIN_RENOTIFY => Some(Some(d)),
+                Ok(_) => {
+                    self.problem(
+                        &field,
+                        format!(
+                            "must be at least {}s, or \"off\" (got {s:?}); {hint}",
+                            MIN_RENOTIFY.as_secs()
+                        ),
+                    );
+                    None
+                }
+                Err(e) => {
+                    self.problem(&field, format!("{e}, or \"off\"; {hint}"));
+                    None
+                }
+            },
+            Some(other) => {
+                self.wrong_type(&field, "a duration like \"1m\", or \"off\"", other);
+                None
+            }
+        }
     }
 
     fn step(&mut self, path: &str, t: &Table) -> Option<EscalationStep> {

@@ -53,6 +53,14 @@ impl WriteTx for SqliteTx<'_> {
             .collect::<Result<_, _>>()?)
     }
 
+    fn reachable(&self, person: &str) -> Result<bool, StoreError> {
+        // `devices_person` makes this one index probe.
+        Ok(self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM devices WHERE person = ?1)")?
+            .query_row([person], |r| r.get(0))?)
+    }
+
     fn set_deadline(&mut self, alert: &str, due_ms: Option<i64>) -> Result<(), StoreError> {
         match due_ms {
             Some(due) => self

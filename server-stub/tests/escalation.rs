@@ -24,6 +24,34 @@ fn step_gap(alert: &serde_json::Value) -> f64 {
     (n[1].0 - n[0].0).num_milliseconds() as f64 / 1000.0
 }
 
+/// Who the newest alert with this dedup key has paged, in order.
+async fn paged(base: &str, dedup: &str) -> serde_json::Value {
+    alert_by_key(base, dedup).await.unwrap()["paged"].clone()
+}
+
+/// Whether, within `secs`, the alert with this dedup key has paged exactly
+/// `people`.
+async fn paged_within(secs: u64, base: &str, dedup: &str, people: serde_json::Value) -> bool {
+    let people = &people;
+    eventually(secs, || async move { paged(base, dedup).await == *people }).await
+}
+
+/// A relay on a fresh database whose clock stands at `at` until the test
+/// moves it; the directory must live as long as the relay.
+async fn start_at(
+    at: chrono::DateTime<Utc>,
+) -> (
+    tempfile::TempDir,
+    Arc<ManualClock>,
+    klaxon_relay::RunningRelay,
+    String,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(at));
+    let (relay, base) = start(dir.path(), Some(clock.clone())).await;
+    (dir, clock, relay, base)
+}
+
 #[tokio::test]
 async fn pages_only_the_on_call_persons_devices_then_escalates_on_time() {
     let dir = tempfile::tempdir().unwrap();
@@ -64,10 +92,7 @@ async fn pages_only_the_on_call_persons_devices_then_escalates_on_time() {
         (2.0..2.0 + LATE_SECS).contains(&gap),
         "step fired {gap} s after the first"
     );
-    assert_eq!(
-        alert_by_key(&base, "cpu").await.unwrap()["paged"],
-        json!(["alice", "bob"])
-    );
+    assert_eq!(paged(&base, "cpu").await, json!(["alice", "bob"]));
 
     // Carol is not on this team: her stream heard no page.
     assert!(next_page(&mut carol_rx, 1).await.is_none());
@@ -93,10 +118,7 @@ async fn pass_the_canarys_deadline(
     clock.advance(chrono::Duration::seconds(2));
     relay.wake_escalator();
     assert!(
-        eventually(30, || async {
-            alert_by_key(base, "canary").await.unwrap()["paged"] == json!(["alice", "bob"])
-        })
-        .await,
+        paged_within(30, base, "canary", json!(["alice", "bob"])).await,
         "the escalator never fired the canary's deadline"
     );
 }
@@ -111,10 +133,8 @@ fn now_whole_seconds() -> chrono::DateTime<Utc> {
 
 #[tokio::test]
 async fn an_acknowledgement_stops_escalation() {
-    let dir = tempfile::tempdir().unwrap();
     // Near the real time: device signatures are checked against this clock.
-    let clock = Arc::new(ManualClock::new(now_whole_seconds()));
-    let (relay, base) = start(dir.path(), Some(clock.clone())).await;
+    let (_dir, clock, relay, base) = start_at(now_whole_seconds()).await;
     let alice = enroll(&base, "alice").await;
     let mut rx = open_stream(&base, &alice).await;
     enqueue_trigger(&base, API_KEY, "mem", "memory", "error").await;
@@ -135,9 +155,7 @@ async fn an_acknowledgement_stops_escalation() {
 
 #[tokio::test]
 async fn an_integration_resolve_stops_escalation() {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(ManualClock::new(now_whole_seconds()));
-    let (relay, base) = start(dir.path(), Some(clock.clone())).await;
+    let (_dir, clock, relay, base) = start_at(now_whole_seconds()).await;
     enqueue_trigger(&base, API_KEY, "r", "resolve me", "error").await;
     enqueue_action(&base, API_KEY, "r", "resolve").await;
     canary(&base).await;
@@ -159,10 +177,7 @@ async fn a_restart_resumes_a_pending_deadline_on_time() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let (relay, base) = start(dir.path(), None).await;
     assert!(
-        eventually(15, || async {
-            alert_by_key(&base, "restart").await.unwrap()["paged"] == json!(["alice", "bob"])
-        })
-        .await,
+        paged_within(15, &base, "restart", json!(["alice", "bob"])).await,
         "bob was never paged after the restart"
     );
     let gap = step_gap(&alert_detail(&base, &id).await);
@@ -175,42 +190,24 @@ async fn a_restart_resumes_a_pending_deadline_on_time() {
 
 #[tokio::test]
 async fn escalation_follows_an_injected_clock_without_sleeping() {
-    let dir = tempfile::tempdir().unwrap();
     let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap();
-    let clock = Arc::new(ManualClock::new(t0));
-    let (relay, base) = start(dir.path(), Some(clock.clone())).await;
+    let (_dir, clock, relay, base) = start_at(t0).await;
     // The canary's deadline is 1 ms before the alert's.
     canary(&base).await;
     clock.advance(chrono::Duration::milliseconds(1));
     enqueue_trigger(&base, API_KEY, "manual", "manual clock", "critical").await;
-    assert_eq!(
-        alert_by_key(&base, "manual").await.unwrap()["paged"],
-        json!(["alice"])
-    );
+    assert_eq!(paged(&base, "manual").await, json!(["alice"]));
 
     // 1 ms short of the alert's deadline: the escalator fires the canary's
     // (so it did look) but not the alert's.
     clock.advance(chrono::Duration::milliseconds(1999));
     relay.wake_escalator();
-    assert!(
-        eventually(30, || async {
-            alert_by_key(&base, "canary").await.unwrap()["paged"] == json!(["alice", "bob"])
-        })
-        .await
-    );
-    assert_eq!(
-        alert_by_key(&base, "manual").await.unwrap()["paged"],
-        json!(["alice"])
-    );
+    assert!(paged_within(30, &base, "canary", json!(["alice", "bob"])).await);
+    assert_eq!(paged(&base, "manual").await, json!(["alice"]));
 
     clock.advance(chrono::Duration::milliseconds(1));
     relay.wake_escalator();
-    assert!(
-        eventually(30, || async {
-            alert_by_key(&base, "manual").await.unwrap()["paged"] == json!(["alice", "bob"])
-        })
-        .await
-    );
+    assert!(paged_within(30, &base, "manual", json!(["alice", "bob"])).await);
     let detail = alert_detail(
         &base,
         alert_by_key(&base, "manual").await.unwrap()["id"]
@@ -232,10 +229,7 @@ async fn escalation_follows_an_injected_clock_without_sleeping() {
         eventually(30, || async { pending_deadlines(&base).await == 0 }).await,
         "deadlines left after the policy ran out"
     );
-    assert_eq!(
-        alert_by_key(&base, "manual").await.unwrap()["paged"],
-        json!(["alice", "bob"])
-    );
+    assert_eq!(paged(&base, "manual").await, json!(["alice", "bob"]));
     relay.shutdown().await.unwrap();
 }
 
@@ -244,9 +238,7 @@ async fn escalating_at_the_last_step_is_rejected_and_the_page_stays() {
     // "infra" has two steps and no repeat: bob's step is the last one. The
     // clock stands still (at the real time, which signed requests need), so
     // no timer moves the alert while the test acts.
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(ManualClock::new(Utc::now()));
-    let (relay, base) = start(dir.path(), Some(clock.clone())).await;
+    let (_dir, _clock, relay, base) = start_at(Utc::now()).await;
     let alice = enroll(&base, "alice").await;
     let bob = enroll(&base, "bob").await;
     enqueue_trigger(&base, API_KEY, "last", "last step", "critical").await;
@@ -259,10 +251,7 @@ async fn escalating_at_the_last_step_is_rejected_and_the_page_stays() {
         (status, outcome["outcome"].as_str()),
         (200, Some("applied"))
     );
-    assert_eq!(
-        alert_by_key(&base, "last").await.unwrap()["paged"],
-        json!(["alice", "bob"])
-    );
+    assert_eq!(paged(&base, "last").await, json!(["alice", "bob"]));
     let entries = alert_detail(&base, &id).await["timeline"]["entries"].clone();
 
     for (key, verb) in [
@@ -290,10 +279,8 @@ async fn escalating_at_the_last_step_is_rejected_and_the_page_stays() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deadline_committed_while_the_escalator_works_wakes_it() {
     use std::sync::atomic::{AtomicBool, Ordering};
-    let dir = tempfile::tempdir().unwrap();
     let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap();
-    let clock = Arc::new(ManualClock::new(t0));
-    let (relay, base) = start(dir.path(), Some(clock.clone())).await;
+    let (_dir, clock, relay, base) = start_at(t0).await;
     // A backlog larger than one claim, so the pass below takes a while.
     let firing: Vec<serde_json::Value> = (0..1500)
         .map(|i| json!({"status": "firing", "fingerprint": format!("fp-{i}"), "labels": {"alertname": "load"}}))
@@ -362,12 +349,7 @@ async fn a_deadline_committed_while_the_escalator_works_wakes_it() {
     // And the deadline committed mid-pass fires on time.
     clock.advance(chrono::Duration::seconds(2));
     relay.wake_escalator();
-    assert!(
-        eventually(30, || async {
-            alert_by_key(&base, "mid-pass").await.unwrap()["paged"] == json!(["alice", "bob"])
-        })
-        .await
-    );
+    assert!(paged_within(30, &base, "mid-pass", json!(["alice", "bob"])).await);
     let id = alert_id_by_key(&base, "mid-pass").await;
     let n = notifications(&alert_detail(&base, &id).await);
     assert_eq!(n[1].0, t0 + chrono::Duration::seconds(4));

@@ -24,13 +24,18 @@ fn stalled(method: &str, path: &str, extra_headers: &[(&'static str, String)]) -
     head.into_bytes()
 }
 
+/// A relay on a fresh database whose request timeout is `ms` milliseconds;
+/// the directory must live as long as the relay.
+async fn timing_out_after(ms: u64) -> (tempfile::TempDir, klaxon_relay::RunningRelay, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let timeout = Duration::from_millis(ms);
+    let (relay, base) = start_built(dir.path(), |r| r.request_timeout(timeout)).await;
+    (dir, relay, base)
+}
+
 #[tokio::test]
 async fn a_body_that_stalls_is_answered_408_in_json() {
-    let dir = tempfile::tempdir().unwrap();
-    let (relay, base) = start_built(dir.path(), |r| {
-        r.request_timeout(Duration::from_millis(500))
-    })
-    .await;
+    let (_dir, relay, base) = timing_out_after(500).await;
     let alice = enroll(&base, "alice").await;
     // The signature covers a body that never fully arrives; the relay
     // must give up on reading it before it can even check that.
@@ -77,11 +82,7 @@ async fn a_body_that_stalls_is_answered_408_in_json() {
 
 #[tokio::test]
 async fn the_event_stream_outlives_the_request_timeout() {
-    let dir = tempfile::tempdir().unwrap();
-    let (relay, base) = start_built(dir.path(), |r| {
-        r.request_timeout(Duration::from_millis(300))
-    })
-    .await;
+    let (_dir, relay, base) = timing_out_after(300).await;
     let alice = enroll(&base, "alice").await;
     let mut events = open_stream(&base, &alice).await;
     tokio::time::sleep(Duration::from_millis(1200)).await;
@@ -220,11 +221,7 @@ fn server_side_state(server: u16, client: u16) -> Option<String> {
 #[tokio::test]
 async fn a_client_that_never_takes_its_answers_is_dropped() {
     use tokio::io::AsyncWriteExt as _;
-    let dir = tempfile::tempdir().unwrap();
-    let (relay, base) = start_built(dir.path(), |r| {
-        r.request_timeout(Duration::from_millis(500))
-    })
-    .await;
+    let (_dir, relay, base) = timing_out_after(500).await;
     let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.set_recv_buffer_size(4096).unwrap();

@@ -9,9 +9,10 @@ use klaxon_domain::Page;
 use klaxon_relay::delivery::Pusher;
 use klaxon_relay::push::PushOutcome;
 use klaxon_relay::store::Device;
-use klaxon_relay::Relay;
+use klaxon_relay::RunningRelay;
 use serde_json::json;
 use std::future::Future;
+use std::path::Path;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
@@ -23,6 +24,16 @@ struct Recorder {
     answer_retry: Mutex<bool>,
 }
 
+impl Recorder {
+    /// A recorder that answers every push with "retry in 200 ms".
+    fn asking_to_retry() -> Arc<Recorder> {
+        let recorder = Recorder::default();
+        *recorder.answer_retry.lock().unwrap() = true;
+        Arc::new(recorder)
+    }
+}
+
+/// The relay's `Pusher`, handing every push to the shared recorder.
 #[derive(Clone)]
 struct Shared(Arc<Recorder>);
 
@@ -54,28 +65,27 @@ impl Pusher for Shared {
     }
 }
 
+/// A relay on the database in `dir` whose pushes go to `recorder`.
+async fn start_pushing_to(dir: &Path, recorder: &Arc<Recorder>) -> (RunningRelay, String) {
+    start_built(dir, |r| r.pusher(Arc::new(Shared(recorder.clone())))).await
+}
+
+/// Registers `device`'s push `token` on `platform`, which must answer 204.
+async fn register_token(base: &str, device: &TestDevice, platform: &str, token: &str) {
+    let body = json!({"platform": platform, "token": token});
+    let (status, answer) = device
+        .send(base, "PUT", "/v1/devices/push-token", Some(&body))
+        .await;
+    assert_eq!(status, 204, "{answer}");
+}
+
 #[tokio::test]
 async fn pages_are_pushed_sealed_and_dead_tokens_are_dropped() {
     let dir = tempfile::tempdir().unwrap();
     let recorder = Arc::new(Recorder::default());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let relay = Relay::new(roster(), db(dir.path()))
-        .admin_token(Some(ADMIN.into()))
-        .pusher(Arc::new(Shared(recorder.clone())))
-        .start(listener)
-        .await
-        .unwrap();
-    let base = format!("http://{}", relay.local_addr());
+    let (relay, base) = start_pushing_to(dir.path(), &recorder).await;
     let alice = enroll(&base, "alice").await;
-    let (status, _) = alice
-        .send(
-            &base,
-            "PUT",
-            "/v1/devices/push-token",
-            Some(&json!({"platform": "apns", "token": "tok-1"})),
-        )
-        .await;
-    assert_eq!(status, 204);
+    register_token(&base, &alice, "apns", "tok-1").await;
 
     enqueue_trigger(&base, API_KEY, "p1", "pushed", "critical").await;
     assert!(eventually(2, || async { recorder.sent.lock().unwrap().len() == 1 }).await);
@@ -108,42 +118,25 @@ async fn pages_are_pushed_sealed_and_dead_tokens_are_dropped() {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(recorder.sent.lock().unwrap().len(), 2);
     let metrics2 = common::metrics(&base).await;
-    assert!(
-        metrics2.contains("klaxon_push_failures_total{reason=\"unregistered\"} 1"),
-        "{metrics} / {metrics2}"
-    );
-    assert!(metrics2.contains("klaxon_pages_sent_total 3"), "{metrics2}");
-    assert!(
-        metrics2.contains("klaxon_events_accepted_total{integration=\"events_v2\"} 3"),
-        "{metrics2}"
-    );
+    for line in [
+        "klaxon_push_failures_total{reason=\"unregistered\"} 1",
+        "klaxon_pages_sent_total 3",
+        "klaxon_events_accepted_total{integration=\"events_v2\"} 3",
+    ] {
+        assert!(metrics2.contains(line), "{line} in {metrics} / {metrics2}");
+    }
     relay.shutdown().await.unwrap();
 }
 
 #[tokio::test]
 async fn pushes_are_retried_and_a_restart_sends_what_was_pending() {
     let dir = tempfile::tempdir().unwrap();
-    let failing = Arc::new(Recorder::default());
-    *failing.answer_retry.lock().unwrap() = true;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let relay = Relay::new(roster(), db(dir.path()))
-        .admin_token(Some(ADMIN.into()))
-        .pusher(Arc::new(Shared(failing.clone())))
-        .start(listener)
-        .await
-        .unwrap();
-    let base = format!("http://{}", relay.local_addr());
+    let failing = Recorder::asking_to_retry();
+    let (relay, base) = start_pushing_to(dir.path(), &failing).await;
     // The web shop escalates after an hour: the retries (at least a second
     // apart) cannot race a later step.
     let carol = enroll(&base, "carol").await;
-    let body = json!({"platform": "fcm", "token": "fcm-tok"});
-    assert_eq!(
-        carol
-            .send(&base, "PUT", "/v1/devices/push-token", Some(&body))
-            .await
-            .0,
-        204
-    );
+    register_token(&base, &carol, "fcm", "fcm-tok").await;
     enqueue_trigger(&base, SHOP_KEY, "retry", "retry me", "critical").await;
     // The provider keeps asking for a retry: the worker tries again.
     assert!(eventually(5, || async { failing.sent.lock().unwrap().len() >= 2 }).await);
@@ -151,13 +144,7 @@ async fn pushes_are_retried_and_a_restart_sends_what_was_pending() {
 
     // A restart with a working provider sends the push that was pending.
     let working = Arc::new(Recorder::default());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let relay = Relay::new(roster(), db(dir.path()))
-        .admin_token(Some(ADMIN.into()))
-        .pusher(Arc::new(Shared(working.clone())))
-        .start(listener)
-        .await
-        .unwrap();
+    let (relay, _) = start_pushing_to(dir.path(), &working).await;
     assert!(eventually(5, || async { !working.sent.lock().unwrap().is_empty() }).await);
     let (token, sealed) = working.sent.lock().unwrap()[0].clone();
     assert_eq!(token, "fcm-tok");

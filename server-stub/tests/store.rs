@@ -176,16 +176,7 @@ async fn a_pending_push_survives_the_status_push_migration_as_a_page() {
         .query_row(
             "SELECT alert_id, step_seq, revision, device_id, attempts, next_ms FROM push_outbox",
             [],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            },
+            |r| r.try_into(),
         )
         .unwrap();
     assert_eq!(row, ("a1".into(), 2, 0, "d1".into(), 1, 5));

@@ -107,16 +107,8 @@ async fn world_with(roster: &str) -> World {
     let iphone = enroll(&base, "alice").await;
     let pixel = enroll(&base, "alice").await;
     assert_ne!(iphone.id, pixel.id);
-    for (device, platform, token) in [
-        (&iphone, "apns", IPHONE_TOKEN),
-        (&pixel, "fcm", PIXEL_TOKEN),
-    ] {
-        let body = json!({"platform": platform, "token": token});
-        let (status, answer) = device
-            .send(&base, "PUT", "/v1/devices/push-token", Some(&body))
-            .await;
-        assert_eq!(status, 204, "{answer}");
-    }
+    register_token(&base, &iphone, "apns", IPHONE_TOKEN).await;
+    register_token(&base, &pixel, "fcm", PIXEL_TOKEN).await;
     World {
         _dir: dir,
         apns,
@@ -500,12 +492,7 @@ async fn a_token_registered_while_a_push_to_the_old_one_is_in_flight_survives_it
         eventually(5, || async { w.apns.requests_to(IPHONE_TOKEN) == 1 }).await,
         "the push to the old token is in flight"
     );
-    let body = json!({"platform": "apns", "token": NEW_TOKEN});
-    let (status, answer) = w
-        .iphone
-        .send(&w.base, "PUT", "/v1/devices/push-token", Some(&body))
-        .await;
-    assert_eq!(status, 204, "{answer}");
+    register_token(&w.base, &w.iphone, "apns", NEW_TOKEN).await;
     drop(hold);
 
     // The 410 was about the old token: the new one is kept, and the page
@@ -526,6 +513,42 @@ async fn a_token_registered_while_a_push_to_the_old_one_is_in_flight_survives_it
     assert_eq!(iphone.push_token.as_deref(), Some(NEW_TOKEN));
     assert_eq!(w.apns.requests_to(IPHONE_TOKEN), 1);
     w.relay.shutdown().await.unwrap();
+}
+
+/// Registers `device`'s push `token` on `platform`; the relay must answer 204.
+async fn register_token(base: &str, device: &TestDevice, platform: &str, token: &str) {
+    let body = json!({"platform": platform, "token": token});
+    let (status, answer) = device
+        .send(base, "PUT", "/v1/devices/push-token", Some(&body))
+        .await;
+    assert_eq!(status, 204, "{answer}");
+}
+
+/// The fixture roster with no repeat and step 1 (the primary schedule)
+/// lasting one second, then a step 2 that pages `target` for an hour.
+fn then_after_a_second(target: &str) -> String {
+    ROSTER.replace("repeat = 1", "repeat = 0").replace(
+        "  delay = \"2s\"\n  targets = [\"schedule:primary\"]\n",
+        &format!("  delay = \"1s\"\n  targets = [\"schedule:primary\"]\n\n  [[policies.steps]]\n  delay = \"1h\"\n  targets = [\"{target}\"]\n"),
+    )
+}
+
+/// Alice's two core phones, an iPhone on APNs and a Pixel on FCM with these
+/// tokens, each in its own state directory (which must outlive them).
+async fn core_phones(
+    base: &str,
+    iphone_token: &str,
+    pixel_token: &str,
+) -> (
+    (tempfile::TempDir, tempfile::TempDir),
+    Arc<klaxon_device::device::Device>,
+    Arc<klaxon_device::device::Device>,
+) {
+    use klaxon_domain::wire::PushPlatform;
+    let dirs = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let iphone = core_phone(base, dirs.0.path(), PushPlatform::Apns, iphone_token).await;
+    let pixel = core_phone(base, dirs.1.path(), PushPlatform::Fcm, pixel_token).await;
+    (dirs, iphone, pixel)
 }
 
 /// A phone's core (what the iOS and Android shells link), enrolled with a
@@ -560,13 +583,10 @@ async fn core_phone(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_phones_core_opens_what_apns_and_fcm_deliver() {
     use klaxon_device::device::PushOutcome;
-    use klaxon_domain::wire::PushPlatform;
     const CORE_IPHONE: &str = "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfc0c1c2c3c4c5c6c7c8c9cacbcccdcecf";
     const CORE_PIXEL: &str = "fcm:core-pixel-registration-token";
     let w = world_with(&ROSTER.replace("delay = \"2s\"", "delay = \"1h\"")).await;
-    let dirs = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let iphone = core_phone(&w.base, dirs.0.path(), PushPlatform::Apns, CORE_IPHONE).await;
-    let pixel = core_phone(&w.base, dirs.1.path(), PushPlatform::Fcm, CORE_PIXEL).await;
+    let (_dirs, iphone, pixel) = core_phones(&w.base, CORE_IPHONE, CORE_PIXEL).await;
     w.apns.forbid(SUMMARY);
     w.fcm.forbid(SUMMARY);
 
@@ -693,14 +713,11 @@ impl klaxon_device::device::Shell for RecordingShell {
 async fn an_acknowledgement_sends_each_pushed_phone_one_silent_status_push_that_stops_its_ring() {
     use klaxon_device::device::PushOutcome;
     use klaxon_domain::alert::Action;
-    use klaxon_domain::wire::PushPlatform;
     const CORE_IPHONE: &str = "d0d1d2d3d4d5d6d7d8d9dadbdcdddedfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf";
     const CORE_PIXEL: &str = "fcm:status-pixel-registration-token";
     const BOB_PIXEL: &str = "fcm:bob-never-paged-token";
     let w = world_with(&ROSTER.replace("delay = \"2s\"", "delay = \"1h\"")).await;
-    let dirs = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let iphone = core_phone(&w.base, dirs.0.path(), PushPlatform::Apns, CORE_IPHONE).await;
-    let pixel = core_phone(&w.base, dirs.1.path(), PushPlatform::Fcm, CORE_PIXEL).await;
+    let (_dirs, iphone, pixel) = core_phones(&w.base, CORE_IPHONE, CORE_PIXEL).await;
     let (iphone_shell, pixel_shell) = (
         Arc::new(RecordingShell::default()),
         Arc::new(RecordingShell::default()),
@@ -709,11 +726,7 @@ async fn an_acknowledgement_sends_each_pushed_phone_one_silent_status_push_that_
     pixel.set_shell(Some(pixel_shell.clone()));
     // Bob has a phone with a token but is never paged for this alert.
     let bob = enroll(&w.base, "bob").await;
-    let body = json!({"platform": "fcm", "token": BOB_PIXEL});
-    let (status, _) = bob
-        .send(&w.base, "PUT", "/v1/devices/push-token", Some(&body))
-        .await;
-    assert_eq!(status, 204);
+    register_token(&w.base, &bob, "fcm", BOB_PIXEL).await;
     w.apns.forbid(SUMMARY);
     w.fcm.forbid(SUMMARY);
 
@@ -844,19 +857,12 @@ async fn an_acknowledgement_sends_each_pushed_phone_one_silent_status_push_that_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_escalation_to_someone_else_sends_the_previous_phones_a_silent_status_push() {
     // Step 1 pages Alice (for 1 s), step 2 pages Bob.
-    let roster = ROSTER.replace("repeat = 1", "repeat = 0").replace(
-        "  delay = \"2s\"\n  targets = [\"schedule:primary\"]\n",
-        "  delay = \"1s\"\n  targets = [\"schedule:primary\"]\n\n  [[policies.steps]]\n  delay = \"1h\"\n  targets = [\"person:bob\"]\n",
-    );
+    let roster = then_after_a_second("person:bob");
     assert!(roster.contains("person:bob"));
     let w = world_with(&roster).await;
     const BOB_PIXEL: &str = "fcm:bob-escalated-to-token";
     let bob = enroll(&w.base, "bob").await;
-    let body = json!({"platform": "fcm", "token": BOB_PIXEL});
-    let (status, _) = bob
-        .send(&w.base, "PUT", "/v1/devices/push-token", Some(&body))
-        .await;
-    assert_eq!(status, 204);
+    register_token(&w.base, &bob, "fcm", BOB_PIXEL).await;
 
     let alert = w.trigger("status-escalate", SUMMARY, "critical").await;
     // Step 1 to Alice's two phones, then step 2: Bob's page and a status
@@ -973,19 +979,17 @@ async fn a_sync_stops_a_ring_that_another_process_on_the_same_state_dir_settled(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_step_that_pages_nobody_sends_no_status_push_so_the_ring_goes_on() {
     // Step 1 pages Alice for 1 s; step 2's schedule has nobody on call now.
-    let roster = ROSTER.replace("repeat = 1", "repeat = 0").replace(
-        "  delay = \"2s\"\n  targets = [\"schedule:primary\"]\n",
-        "  delay = \"1s\"\n  targets = [\"schedule:primary\"]\n\n  [[policies.steps]]\n  delay = \"1h\"\n  targets = [\"schedule:later\"]\n",
-    ) + &fixtures::fill(
-        fixtures::LATER_SCHEDULE,
-        &[(
-            "{day}",
-            &(chrono::Utc::now() + chrono::Duration::days(3))
-            .format("%a")
-            .to_string()
-            .to_lowercase(),
-        )],
-    );
+    let roster = then_after_a_second("schedule:later")
+        + &fixtures::fill(
+            fixtures::LATER_SCHEDULE,
+            &[(
+                "{day}",
+                &(chrono::Utc::now() + chrono::Duration::days(3))
+                    .format("%a")
+                    .to_string()
+                    .to_lowercase(),
+            )],
+        );
     let w = world_with(&roster).await;
     let alert = w.trigger("status-gap", SUMMARY, "critical").await;
     assert!(w.wait_for(&alert, 1, 1, 5).await, "{}", w.seen());

@@ -2,6 +2,7 @@
 //! sealed to the device's key (the phone opens it); a token the provider
 //! calls unregistered is removed and never pushed to again.
 
+use klaxon_testkit::fakes::push::register_token;
 use klaxon_testkit::relay as common;
 
 use common::*;
@@ -10,7 +11,6 @@ use klaxon_relay::delivery::Pusher;
 use klaxon_relay::push::PushOutcome;
 use klaxon_relay::store::Device;
 use klaxon_relay::RunningRelay;
-use serde_json::json;
 use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
@@ -68,15 +68,6 @@ impl Pusher for Shared {
 /// A relay on the database in `dir` whose pushes go to `recorder`.
 async fn start_pushing_to(dir: &Path, recorder: &Arc<Recorder>) -> (RunningRelay, String) {
     start_built(dir, |r| r.pusher(Arc::new(Shared(recorder.clone())))).await
-}
-
-/// Registers `device`'s push `token` on `platform`, which must answer 204.
-async fn register_token(base: &str, device: &TestDevice, platform: &str, token: &str) {
-    let body = json!({"platform": platform, "token": token});
-    let (status, answer) = device
-        .send(base, "PUT", "/v1/devices/push-token", Some(&body))
-        .await;
-    assert_eq!(status, 204, "{answer}");
 }
 
 #[tokio::test]

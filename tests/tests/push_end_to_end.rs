@@ -17,6 +17,7 @@ use klaxon_testkit::relay as common;
 use common::{alert_by_key, enroll, eventually, invite, TestDevice, ADMIN, API_KEY};
 use fakes::apns::{p8_key, ApnsPush, FakeApns};
 use fakes::fcm::{FakeFcm, FcmSend};
+use fakes::push::register_token;
 use klaxon_device::page::Page;
 use klaxon_domain::{AlertStatus, Clock, Priority, Roster, SystemClock};
 use klaxon_relay::delivery::GatewayPusher;
@@ -513,15 +514,6 @@ async fn a_token_registered_while_a_push_to_the_old_one_is_in_flight_survives_it
     assert_eq!(iphone.push_token.as_deref(), Some(NEW_TOKEN));
     assert_eq!(w.apns.requests_to(IPHONE_TOKEN), 1);
     w.relay.shutdown().await.unwrap();
-}
-
-/// Registers `device`'s push `token` on `platform`; the relay must answer 204.
-async fn register_token(base: &str, device: &TestDevice, platform: &str, token: &str) {
-    let body = json!({"platform": platform, "token": token});
-    let (status, answer) = device
-        .send(base, "PUT", "/v1/devices/push-token", Some(&body))
-        .await;
-    assert_eq!(status, 204, "{answer}");
 }
 
 /// The fixture roster with no repeat and step 1 (the primary schedule)

@@ -1,10 +1,12 @@
 //! What the relay's APNs and FCM client tests share: a fake, the client
 //! under test pointed at it and the device pages are sealed to, in one
-//! [`Setup`]; the page message they send; and the variable lookup and key
-//! file the gateway reads its configuration from.
+//! [`Setup`]; the page message they send; the variable lookup and key
+//! file the gateway reads its configuration from; and registering a
+//! device's push token with a relay.
 
 use super::apns::FakeApns;
 use super::fcm::FakeFcm;
+use crate::relay::TestDevice;
 use klaxon_crypto::{seal, DeviceIdentity};
 use klaxon_domain::{Clock, ManualClock, Priority};
 use klaxon_relay::push::{
@@ -144,6 +146,17 @@ pub async fn send_through(
 pub async fn assert_delivers(gateway: &PushGateway, target: &PushTarget, priority: Priority) {
     let outcome = send_through(gateway, target, priority).await;
     assert_eq!(outcome, PushOutcome::Delivered, "{target:?}");
+}
+
+/// Registers `device`'s push `token` on `platform` ("apns", "fcm") with the
+/// relay at `base`, which must answer 204: from then on the relay pushes the
+/// device's pages there.
+pub async fn register_token(base: &str, device: &TestDevice, platform: &str, token: &str) {
+    let body = serde_json::json!({"platform": platform, "token": token});
+    let (status, answer) = device
+        .send(base, "PUT", "/v1/devices/push-token", Some(&body))
+        .await;
+    assert_eq!(status, 204, "{answer}");
 }
 
 /// An environment lookup that knows `vars` and nothing else, for

@@ -60,30 +60,22 @@ fn signature_over_changed_fields_fails() {
     let bad = |method: &str, path: &str, ts: i64, nonce: &str, body: &[u8]| {
         verify_request(&key, method, path, ts, nonce, body, &sig)
     };
-    assert_eq!(
-        bad("PUT", "/v1/actions", 100, "n1", BODY),
-        Err(CryptoError::BadSignature)
-    );
-    assert_eq!(
-        bad("POST", "/v1/action", 100, "n1", BODY),
-        Err(CryptoError::BadSignature)
-    );
-    assert_eq!(
-        bad("POST", "/v1/actions?a=1", 100, "n1", BODY),
-        Err(CryptoError::BadSignature)
-    );
-    assert_eq!(
-        bad("POST", "/v1/actions", 101, "n1", BODY),
-        Err(CryptoError::BadSignature)
-    );
-    assert_eq!(
-        bad("POST", "/v1/actions", 100, "n2", BODY),
-        Err(CryptoError::BadSignature)
-    );
-    assert_eq!(
-        bad("POST", "/v1/actions", 100, "n1", b"{}"),
-        Err(CryptoError::BadSignature)
-    );
+    // Each field changed in turn: (method, path, timestamp, nonce, body).
+    let changed: [(&str, &str, i64, &str, &[u8]); 6] = [
+        ("PUT", "/v1/actions", 100, "n1", BODY),
+        ("POST", "/v1/action", 100, "n1", BODY),
+        ("POST", "/v1/actions?a=1", 100, "n1", BODY),
+        ("POST", "/v1/actions", 101, "n1", BODY),
+        ("POST", "/v1/actions", 100, "n2", BODY),
+        ("POST", "/v1/actions", 100, "n1", b"{}"),
+    ];
+    for (method, path, ts, nonce, body) in changed {
+        assert_eq!(
+            bad(method, path, ts, nonce, body),
+            Err(CryptoError::BadSignature),
+            "{method} {path} {ts} {nonce}"
+        );
+    }
     assert_eq!(bad("POST", "/v1/actions", 100, "n1", BODY), Ok(()));
 }
 

@@ -133,7 +133,7 @@ pub fn run(args: ActionArgs, action: Action) -> Result<Report, BadInput> {
         );
         let verb = action.verb();
         let alert = &args.alert;
-        ensure_known(&device, alert, &relay).await?;
+        ensure_known(&device, alert, &relay, &dir).await?;
         let queued = device
             .act(alert, action.clone())
             .map_err(|e| BadInput::new(format!("cannot {verb} {alert}: {e}")))?;
@@ -180,7 +180,12 @@ pub fn run(args: ActionArgs, action: Action) -> Result<Report, BadInput> {
 /// Refuses (exit 2, nothing queued) an alert this device has never seen,
 /// unless a sync with the relay brings it: an alert of this person's teams
 /// that paged someone else, or that arrived while the pager was off.
-async fn ensure_known(device: &Arc<Device>, alert: &str, relay: &str) -> Result<(), BadInput> {
+async fn ensure_known(
+    device: &Arc<Device>,
+    alert: &str,
+    relay: &str,
+    state_dir: &str,
+) -> Result<(), BadInput> {
     if device.alert(alert).is_ok() {
         return Ok(());
     }
@@ -198,7 +203,8 @@ async fn ensure_known(device: &Arc<Device>, alert: &str, relay: &str) -> Result<
     };
     Err(BadInput::new(format!(
         "{alert:?} is not an alert this device knows ({why}); nothing was queued. \
-         `klaxon pager` shows the ids of your pages"
+         `klaxon pager --relay {relay} --state-dir {}` shows the ids of your pages",
+        shell_word(state_dir)
     )))
 }
 

@@ -143,9 +143,13 @@ async fn demo(dir: &Path) -> Result<(), String> {
          bob acknowledged, and both phones went quiet.",
         say.start.elapsed().as_secs_f64()
     );
+    // Commands that work as printed from a clone (the demo's own roster),
+    // each in its own terminal; only CODE is the invite's output.
     println!(
-        "Your own: `klaxon serve --config roster.toml`, `klaxon invite`, `klaxon pager --enroll CODE` \
-         (docs/pager.md)."
+        "Your own, from a clone (docs/pager.md):\n  \
+         KLAXON_ADMIN_TOKEN=demo klaxon serve --config cli/src/demo_roster.toml\n  \
+         KLAXON_ADMIN_TOKEN=demo klaxon invite --relay http://127.0.0.1:8080 --person alice\n  \
+         klaxon pager --relay http://127.0.0.1:8080 --state-dir klaxon-alice --enroll CODE"
     );
     Ok(())
 }

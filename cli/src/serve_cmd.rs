@@ -2,7 +2,9 @@
 //! --tls-key FILE] [--log-format text|json]`: runs the relay on the roster,
 //! with embedded SQLite, until SIGINT or SIGTERM, then shuts down gracefully
 //! (in-flight requests finish and their writes commit). With a certificate
-//! it serves HTTPS (HTTP/2 and HTTP/1.1) and reloads the pair on SIGHUP.
+//! it serves HTTPS (HTTP/2 and HTTP/1.1) and reloads the pair on SIGHUP;
+//! SIGHUP also reads the roster file again (a bad one keeps the running
+//! roster and shows in `/healthz`).
 //! Logs go to stderr as key=value text or JSON lines.
 
 use crate::outcome::{BadInput, Report};
@@ -13,7 +15,7 @@ use klaxon_relay::delivery::GatewayPusher;
 use klaxon_relay::ingest::RateLimit;
 use klaxon_relay::push::PushGateway;
 use klaxon_relay::tls::Certificates;
-use klaxon_relay::Relay;
+use klaxon_relay::{AppState, Relay};
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -137,7 +139,7 @@ pub fn run(args: ServeArgs) -> Result<Report, BadInput> {
         }
         let gateway = PushGateway::from_env()
             .map_err(|e| BadInput::new(format!("push configuration: {e}")))?;
-        let mut relay = Relay::new(roster, &args.db);
+        let mut relay = Relay::new(roster, &args.db).config_path(&args.config);
         if gateway.has_apns() || gateway.has_fcm() {
             tracing::info!(
                 apns = gateway.has_apns(),
@@ -155,7 +157,6 @@ pub fn run(args: ServeArgs) -> Result<Report, BadInput> {
         };
         if let Some(certificates) = &certificates {
             relay = relay.tls(certificates.clone());
-            reload_on_hangup(certificates.clone())?;
         }
         let relay = relay
             .admin_token(admin)
@@ -166,6 +167,7 @@ pub fn run(args: ServeArgs) -> Result<Report, BadInput> {
             .start(listener)
             .await
             .map_err(|e| BadInput::new(format!("--db {}: {e}", args.db.display())))?;
+        reload_on_hangup(certificates.clone(), relay.state().clone())?;
         match args.log_format {
             LogFormat::Text => {
                 eprintln!(
@@ -185,11 +187,16 @@ pub fn run(args: ServeArgs) -> Result<Report, BadInput> {
     })
 }
 
-/// Reads the certificate and key again on every SIGHUP: new connections get
-/// the new pair, open ones keep theirs; a pair that cannot be used is
-/// logged (naming the file) and the current one stays. Without TLS nothing
-/// listens for SIGHUP, as before.
-fn reload_on_hangup(certificates: Arc<Certificates>) -> Result<(), BadInput> {
+/// On every SIGHUP: reads the certificate and key again, when serving TLS
+/// (new connections get the new pair, open ones keep theirs; a pair that
+/// cannot be used is logged, naming the file, and the current one stays),
+/// then the roster file (`--config`): a valid one runs from now on, an
+/// invalid one is logged (`roster reload failed: …`) and shown in
+/// `/healthz` while the running roster stays ([`klaxon_relay::rota::reload`]).
+fn reload_on_hangup(
+    certificates: Option<Arc<Certificates>>,
+    state: Arc<AppState>,
+) -> Result<(), BadInput> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
@@ -197,21 +204,25 @@ fn reload_on_hangup(certificates: Arc<Certificates>) -> Result<(), BadInput> {
             .map_err(|e| BadInput::new(format!("cannot listen for SIGHUP: {e}")))?;
         tokio::spawn(async move {
             while hangups.recv().await.is_some() {
-                match certificates.reload() {
-                    Ok(()) => tracing::info!(
-                        cert = %certificates.cert_path().display(),
-                        "SIGHUP: TLS certificate reloaded; new connections get it"
-                    ),
-                    Err(e) => tracing::error!(
-                        error = %e,
-                        "SIGHUP: TLS certificate not reloaded; still serving the previous one"
-                    ),
+                if let Some(certificates) = &certificates {
+                    match certificates.reload() {
+                        Ok(()) => tracing::info!(
+                            cert = %certificates.cert_path().display(),
+                            "SIGHUP: TLS certificate reloaded; new connections get it"
+                        ),
+                        Err(e) => tracing::error!(
+                            error = %e,
+                            "SIGHUP: TLS certificate not reloaded; still serving the previous one"
+                        ),
+                    }
                 }
+                // Logged, counted and shown in /healthz by the relay.
+                let _ = klaxon_relay::rota::reload(&state).await;
             }
         });
     }
     #[cfg(not(unix))]
-    let _ = certificates;
+    let _ = (certificates, state);
     Ok(())
 }
 

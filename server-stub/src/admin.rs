@@ -77,7 +77,7 @@ pub async fn create_invite(
 ) -> Result<(StatusCode, Json<InviteResponse>), ApiError> {
     authorize(&state, &headers)?;
     let JsonBody(req) = body?;
-    if state.roster.person(&req.person).is_none() {
+    if state.roster().person(&req.person).is_none() {
         return Err(ApiError::NotFound(format!(
             "person: {:?} is not in the roster",
             req.person

@@ -35,7 +35,7 @@ pub async fn run(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
         let now = state.clock.now();
         match state
             .store
-            .fire_due(state.roster.clone(), now, CLAIM_BATCH)
+            .fire_due(state.roster(), now, CLAIM_BATCH)
             .await
         {
             Ok(effects) => delivery::deliver(&state, effects).await,

@@ -1,4 +1,5 @@
-//! `GET /healthz` (200 only when a write commits) and `GET /metrics`.
+//! `GET /healthz` (200 only when a write commits; `roster_error` while the
+//! last roster reload failed) and `GET /metrics`.
 
 use crate::AppState;
 use axum::extract::State;
@@ -14,7 +15,14 @@ use std::sync::Arc;
 pub async fn healthz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     // A writer stuck on a dead disk must read as unhealthy, not hang the probe.
     let (message, problem) = match tokio::time::timeout(PROBE_TIMEOUT, state.store.probe()).await {
-        Ok(Ok(())) => return (StatusCode::OK, Json(json!({ "status": "ok" }))),
+        Ok(Ok(())) => {
+            let mut body = json!({ "status": "ok" });
+            if let Some(error) = state.rota.error() {
+                // Still healthy: the relay pages with the roster it runs.
+                body["roster_error"] = json!(error);
+            }
+            return (StatusCode::OK, Json(body));
+        }
         Ok(Err(e)) => (e.to_string(), e.to_string()),
         Err(_) => {
             let secs = PROBE_TIMEOUT.as_secs();
@@ -24,14 +32,15 @@ pub async fn healthz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
             )
         }
     };
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        Json(json!({
-            "status": "unavailable",
-            "message": message,
-            "errors": [format!("store: {problem}")],
-        })),
-    )
+    let mut body = json!({
+        "status": "unavailable",
+        "message": message,
+        "errors": [format!("store: {problem}")],
+    });
+    if let Some(error) = state.rota.error() {
+        body["roster_error"] = json!(error);
+    }
+    (StatusCode::SERVICE_UNAVAILABLE, Json(body))
 }
 
 /// How long `/healthz` waits for its probe write to commit.

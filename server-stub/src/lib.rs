@@ -18,6 +18,7 @@ pub mod hub;
 pub mod ingest;
 pub mod metrics;
 pub mod push;
+pub mod rota;
 pub mod routing;
 pub mod serve;
 pub mod store;
@@ -29,7 +30,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::Router;
 use delivery::Pusher;
-use devices::{NonceCache, Teams};
+use devices::NonceCache;
 use hub::Hub;
 use ingest::{RateLimit, RateLimiter};
 use klaxon_domain::{Clock, Roster, SystemClock};
@@ -46,10 +47,10 @@ use tokio::task::JoinHandle;
 
 /// Everything a handler needs, shared.
 pub struct AppState {
-    /// The roster the relay was started with.
-    pub roster: Arc<Roster>,
-    /// Who is in which team, worked out from the roster.
-    pub teams: Teams,
+    /// The running roster (reloaded on SIGHUP) with the live overrides,
+    /// and the teams worked out from it: take [`AppState::roster`] or
+    /// [`AppState::live`] once per request.
+    pub rota: rota::RosterHolder,
     /// Where everything is stored.
     pub store: Arc<dyn RelayStore>,
     /// "Now", injectable for tests.
@@ -78,6 +79,18 @@ pub struct AppState {
     pub request_timeout: Duration,
 }
 
+impl AppState {
+    /// The effective roster now (file + live overrides).
+    pub fn roster(&self) -> Arc<Roster> {
+        self.rota.roster()
+    }
+
+    /// The effective roster now with its teams, one consistent snapshot.
+    pub fn live(&self) -> Arc<rota::Live> {
+        self.rota.live()
+    }
+}
+
 /// Why the relay could not start or stop cleanly.
 #[derive(Debug, thiserror::Error)]
 pub enum RelayError {
@@ -92,6 +105,7 @@ pub enum RelayError {
 /// Builds a relay: roster, database file, and options.
 pub struct Relay {
     roster: Roster,
+    config: Option<PathBuf>,
     db: PathBuf,
     clock: Arc<dyn Clock>,
     admin_token: Option<String>,
@@ -107,6 +121,7 @@ impl Relay {
     pub fn new(roster: Roster, db: impl Into<PathBuf>) -> Relay {
         Relay {
             roster,
+            config: None,
             db: db.into(),
             clock: Arc::new(SystemClock),
             admin_token: None,
@@ -116,6 +131,13 @@ impl Relay {
             shutdown_grace: serve::SHUTDOWN_GRACE,
             tls: None,
         }
+    }
+
+    /// The file the roster came from: [`RunningRelay::reload_roster`]
+    /// (SIGHUP in `klaxon serve`) reads it again.
+    pub fn config_path(mut self, path: impl Into<PathBuf>) -> Relay {
+        self.config = Some(path.into());
+        self
     }
 
     /// Uses this clock instead of the system's (tests drive a `ManualClock`
@@ -171,10 +193,8 @@ impl Relay {
     pub async fn start(self, listener: TcpListener) -> Result<RunningRelay, RelayError> {
         let store = SqliteStore::open(&self.db)?;
         store.enable_push(self.pusher.is_some());
-        let teams = Teams::from_roster(&self.roster);
         let state = Arc::new(AppState {
-            roster: Arc::new(self.roster),
-            teams,
+            rota: rota::RosterHolder::new(self.roster, self.config),
             store: Arc::new(store),
             clock: self.clock,
             metrics: Arc::new(Metrics::default()),
@@ -308,6 +328,12 @@ impl RunningRelay {
     /// The shared state (metrics, store) for tests and embedding.
     pub fn state(&self) -> &Arc<AppState> {
         &self.state
+    }
+
+    /// Reads the roster file ([`Relay::config_path`]) again, as SIGHUP does
+    /// in `klaxon serve`: see [`rota::reload`].
+    pub async fn reload_roster(&self) -> Result<(), klaxon_domain::RosterError> {
+        rota::reload(&self.state).await
     }
 
     /// Makes the escalator look at the deadlines now (after a test moved

@@ -48,6 +48,13 @@ struct Reason {
     reason: String,
 }
 
+/// `{result="ok"}`: how a roster reload ended.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReloadResult {
+    /// `ok` or `error`.
+    result: &'static str,
+}
+
 /// The relay's counters, gauges and histograms, registered once; every
 /// handle is an atomic (histograms a short lock), so updating one from a
 /// hot path costs no allocation after a label's first use.
@@ -75,6 +82,8 @@ pub struct Metrics {
     time_to_ack: Histogram,
     /// `klaxon_escalation_lag_seconds`.
     escalation_lag: Histogram,
+    /// `klaxon_roster_reloads_total{result}`.
+    roster_reloads: Family<ReloadResult, Counter>,
 }
 
 impl Default for Metrics {
@@ -91,6 +100,7 @@ impl Default for Metrics {
             push_failures: Family::default(),
             time_to_ack: Histogram::new(ACK_BUCKETS),
             escalation_lag: Histogram::new(LAG_BUCKETS),
+            roster_reloads: Family::default(),
         };
         metrics.registered()
     }
@@ -152,7 +162,21 @@ impl Metrics {
             "How late escalation steps fired against their deadlines",
             self.escalation_lag.clone(),
         );
+        r.register(
+            "klaxon_roster_reloads",
+            "Roster reloads (SIGHUP), by result: ok or error",
+            self.roster_reloads.clone(),
+        );
         self
+    }
+
+    /// Counts a roster reload: `ok` (the new file runs) or `error` (the
+    /// file was refused and the running roster stays).
+    pub fn roster_reloaded(&self, ok: bool) {
+        let result = if ok { "ok" } else { "error" };
+        self.roster_reloads
+            .get_or_create(&ReloadResult { result })
+            .inc();
     }
 
     /// Counts events committed from one integration (`events_v2`, `alertmanager`).

@@ -65,10 +65,11 @@ async fn apply(
             },
         })
         .collect();
-    let services = state.teams.services_of(person);
+    let live = state.live();
+    let services = live.teams.services_of(person);
     let (results, effects) = state
         .store
-        .apply_actions(commands, services, state.roster.clone(), state.clock.now())
+        .apply_actions(commands, services, live.roster.clone(), state.clock.now())
         .await?;
     delivery::deliver(state, effects).await;
     Ok(actions

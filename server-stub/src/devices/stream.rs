@@ -123,13 +123,13 @@ pub async fn stream(
     let subscriber = Subscriber {
         rx: state.hub.subscribe(),
         closing: state.hub.closing(),
-        services: state.teams.services_of(&device.person),
+        services: state.live().teams.services_of(&device.person),
         person: device.person,
         metrics: state.metrics.clone(),
         keep_alive_at: tokio::time::Instant::now() + KEEP_ALIVE,
         _connected: Connected(state.metrics.clone()),
     };
-    let hello = hello(&state.roster.version);
+    let hello = hello(&state.roster().version);
     let hello = stream::once(async { Ok::<Bytes, Infallible>(hello) });
     let events = stream::unfold(subscriber, |mut s| async move {
         s.next().await.map(|e| (Ok(e), s))

@@ -6,6 +6,7 @@
 
 use super::AuthenticatedDevice;
 use crate::errors::ApiError;
+use crate::rota::Live;
 use crate::routing;
 use crate::store::StoredAlert;
 use crate::AppState;
@@ -70,10 +71,10 @@ pub fn alert_view(stored: &StoredAlert, roster: &Roster, now: DateTime<Utc>) -> 
 }
 
 /// The roster part a person may see.
-pub fn roster_view(state: &AppState, person: &str, now: DateTime<Utc>) -> RosterView {
-    let roster = &state.roster;
-    let services = state.teams.services_of(person);
-    let schedules = state.teams.schedules_of(person);
+pub fn roster_view(live: &Live, person: &str, now: DateTime<Utc>) -> RosterView {
+    let roster = &live.roster;
+    let services = live.teams.services_of(person);
+    let schedules = live.teams.schedules_of(person);
     let to = now + Duration::days(ROSTER_DAYS);
     let mut people: HashSet<String> = HashSet::new();
     people.insert(person.to_string());
@@ -146,7 +147,10 @@ pub async fn sync(
     query: Result<Query<SyncQuery>, QueryRejection>,
 ) -> Result<Json<SyncResponse>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::invalid(format!("query: {}", e.body_text())))?;
-    let services = state.teams.services_of(&device.person);
+    // One snapshot for the whole answer: the roster a reload or an
+    // override swaps in is sent with its own version, never mixed.
+    let live = state.live();
+    let services = live.teams.services_of(&device.person);
     let changes = state
         .store
         .changes_since(q.cursor.unwrap_or(0), services, PAGE_SIZE)
@@ -161,9 +165,9 @@ pub async fn sync(
         alerts: changes
             .alerts
             .iter()
-            .map(|a| alert_view(a, &state.roster, now))
+            .map(|a| alert_view(a, &live.roster, now))
             .collect(),
-        roster: want_roster.then(|| roster_view(&state, &device.person, now)),
-        roster_version: Some(state.roster.version.clone()),
+        roster: want_roster.then(|| roster_view(&live, &device.person, now)),
+        roster_version: Some(live.roster.version.clone()),
     }))
 }

@@ -207,7 +207,8 @@ fn object<'a>(value: &'a Value, name: &str) -> Option<&'a Map<String, Value>> {
 /// Checks the webhook body, reporting every problem at once, and turns
 /// each alert into an event to commit.
 fn parse(state: &AppState, routing_key: &str, bytes: &[u8]) -> Result<Vec<IngestEvent>, ApiError> {
-    let Some(service) = state.roster.service_by_routing_key(routing_key) else {
+    let roster = state.roster();
+    let Some(service) = roster.service_by_routing_key(routing_key) else {
         return Err(ApiError::NotFound(
             "routing_key: no service has this routing key".into(),
         ));
@@ -264,7 +265,7 @@ async fn handle(
     let n = events.len();
     let (_outcomes, effects) = state
         .store
-        .ingest(events, state.roster.clone(), state.clock.now())
+        .ingest(events, state.roster(), state.clock.now())
         .await?;
     state.metrics.events_accepted("alertmanager", n as u64);
     delivery::deliver(state, effects).await;

@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use klaxon_domain::alert::{Actor, Trigger};
 use klaxon_domain::wire::{AlertDetails, Image, Link};
-use klaxon_domain::{Priority, Service};
+use klaxon_domain::{Priority, Roster, Service};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
@@ -124,7 +124,7 @@ fn parse_images(obj: &Map<String, Value>, errors: &mut Vec<String>) -> Vec<Image
 /// `routing_key`: present, a string, and some service's. Returns the
 /// service and the key (both `None` once an error is reported).
 fn routing<'a>(
-    state: &'a AppState,
+    roster: &'a Roster,
     obj: &'a Map<String, Value>,
     errors: &mut Vec<String>,
 ) -> (Option<&'a Service>, Option<&'a str>) {
@@ -137,7 +137,7 @@ fn routing<'a>(
             None
         }
         Ok(Some(key)) => {
-            let service = state.roster.service_by_routing_key(key);
+            let service = roster.service_by_routing_key(key);
             if service.is_none() {
                 errors.push("routing_key: no service has this routing key".into());
             }
@@ -312,7 +312,8 @@ fn parse(state: &AppState, bytes: &[u8]) -> Result<Parsed, ApiError> {
         ]));
     };
     let mut errors = Vec::new();
-    let (service, routing_key) = routing(state, obj, &mut errors);
+    let roster = state.roster();
+    let (service, routing_key) = routing(&roster, obj, &mut errors);
     let action = event_action(obj, &mut errors);
     let dedup_key = dedup_key(obj, action, &mut errors);
     let mut details = AlertDetails {
@@ -408,7 +409,7 @@ async fn handle(
     let now = state.clock.now();
     let (outcomes, effects) = state
         .store
-        .ingest(vec![parsed.event], state.roster.clone(), now)
+        .ingest(vec![parsed.event], state.roster(), now)
         .await?;
     state.metrics.events_accepted("events_v2", 1);
     if outcomes.first() == Some(&IngestOutcome::Ignored) {

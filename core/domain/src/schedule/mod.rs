@@ -3,6 +3,7 @@
 //! window, the next handoff and the gaps. Wall-clock rules: docs/architecture.md, "Time".
 
 mod layer;
+mod overlay;
 mod restriction;
 mod timeline;
 mod walltime;
@@ -11,6 +12,9 @@ use chrono::{DateTime, NaiveDateTime, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
 use serde::Serialize;
 
+pub use overlay::{
+    check_live_override, LiveOverride, OverrideChange, OverrideEffect, MAX_LIVE_OVERRIDE_DAYS,
+};
 pub use walltime::resolve_wall_time;
 
 /// How far a rotation moves at each handoff (times the layer's `length`).

@@ -150,6 +150,15 @@ impl Pager {
         Ok(self.device.alert(&id)?.into())
     }
 
+    /// The buttons the page screen offers for `alert` to this device's
+    /// person, in display order, each with whether it needs unlocking — the
+    /// same rule as `NotificationPlan.actions`, applied to the alert as
+    /// stored now (an action of this device not yet delivered counts as
+    /// done). `NotFound` for an alert this device does not know.
+    pub fn offered_actions(&self, alert: String) -> Result<Vec<OfferedAction>> {
+        Ok(self.device.offered_actions(&alert)?)
+    }
+
     /// Who is on call in `schedule` now (from the last synced roster).
     pub fn who_is_on_call(&self, schedule: String) -> Result<Vec<OnCallPerson>> {
         Ok(all(self.device.who_is_on_call(&schedule)?))
@@ -215,4 +224,14 @@ impl Pager {
 #[uniffi::export]
 pub fn notification_channels() -> Vec<NotificationChannelInfo> {
     klaxon_domain::notify::channels()
+}
+
+/// Every action a page can offer, in display order, each with whether it
+/// needs unlocking (the same for every page): iOS registers one
+/// notification category per set of buttons up front, with these options.
+/// Which of them a given page offers is `NotificationPlan.actions` /
+/// `Pager.offeredActions`.
+#[uniffi::export]
+pub fn all_page_actions() -> Vec<OfferedAction> {
+    klaxon_domain::notify::all_page_actions()
 }

@@ -21,7 +21,12 @@ final class NotificationResponder: NSObject, UNUserNotificationCenterDelegate {
             model.start()
             if let alertID {
                 if let action = NotificationCategories.pageAction(forIdentifier: actionID) {
-                    model.perform(action, alert: alertID)
+                    // Snooze opened the app: the page screen asks how long.
+                    if action == .snooze {
+                        model.openedAlertID = alertID
+                    } else {
+                        model.perform(action, alert: alertID)
+                    }
                 } else if actionID == UNNotificationDefaultActionIdentifier {
                     model.openedAlertID = alertID
                 }

@@ -12,8 +12,16 @@ enum PageActions {
             return try pager.escalate(alert: alert)
         case .resolve:
             return try pager.resolve(alert: alert)
+        case .decline:
+            return try pager.decline(alert: alert)
+        case .snooze:
+            // How long is the person's choice, on the page screen.
+            throw SnoozeNeedsLength()
         }
     }
+
+    /// A snooze queued without its length; the page screen asks for one.
+    struct SnoozeNeedsLength: Error {}
 
     /// The button title.
     static func title(_ action: PageAction) -> String {
@@ -21,6 +29,8 @@ enum PageActions {
         case .acknowledge: return "Acknowledge"
         case .escalate: return "Escalate"
         case .resolve: return "Resolve"
+        case .snooze: return "Snooze"
+        case .decline: return "Decline"
         }
     }
 }

@@ -132,7 +132,12 @@ class RelayTest {
         val ring = plan.ring ?: error("a critical page rings in a loop")
         assertNull("rings until acknowledged", ring.maxDuration)
         assertEquals(Duration.ofSeconds(3), ring.interval)
-        assertEquals(listOf(PageAction.ACKNOWLEDGE, PageAction.ESCALATE, PageAction.RESOLVE), plan.actions)
+        assertEquals(
+            listOf(PageAction.ACKNOWLEDGE, PageAction.ESCALATE, PageAction.DECLINE, PageAction.RESOLVE, PageAction.SNOOZE),
+            plan.actions.map { it.action })
+        assertEquals("only Acknowledge and Escalate work on a locked phone",
+            listOf(PageAction.ACKNOWLEDGE, PageAction.ESCALATE), plan.actions.filter { !it.needsUnlock }.map { it.action })
+        assertEquals("the page screen offers what the notification does", plan.actions, pager.offeredActions(plan.alert))
         assertEquals("https://runbooks.example.com/api", plan.runbook)
         assertTrue(plan.lockScreen.body.contains("checkout 5xx"))
         assertTrue(sink.calls.toString(), sink.calls.containsAll(listOf("present:$alertId", "start:$alertId")))
@@ -213,7 +218,8 @@ class RelayTest {
         assertEquals("queued", queued.status)
         assertEquals(listOf("stop:$id", "update:$id"), sink.calls.toList())
         assertEquals("an acknowledged page offers what is left",
-            listOf(PageAction.ESCALATE, PageAction.RESOLVE), sink.plans.last().actions)
+            listOf(PageAction.ESCALATE, PageAction.RESOLVE, PageAction.SNOOZE), sink.plans.last().actions.map { it.action })
+        assertEquals(sink.plans.last().actions, pager.offeredActions(id))
         assertEquals(Sound.SILENT, sink.plans.last().sound)
         assertEquals(1, pager.pendingActions().size)
         assertTrue(pager.health().items.any { it.check == "outbox" && it.level == HealthLevel.WARNING })

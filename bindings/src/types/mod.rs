@@ -22,8 +22,8 @@ pub use alert::{Alert, AlertStatus, Link, TimelineEntry, TimelineEventKind};
 pub use enrollment::Enrollment;
 pub use health::{Health, HealthItem, HealthLevel};
 pub use plan::{
-    LockScreenText, NotificationChannelInfo, NotificationPlan, PageAction, Priority, RingLoop,
-    Sound,
+    LockScreenText, NotificationChannelInfo, NotificationPlan, OfferedAction, PageAction, Priority,
+    RingLoop, Sound,
 };
 pub use reports::{ListenReport, PushResult, SyncReport};
 pub use roster::{Handoff, MyShift, OnCallPerson, Person, ScheduleInfo, Shift};

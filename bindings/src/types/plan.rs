@@ -5,8 +5,8 @@
 
 use klaxon_domain::notify::ChannelSpec;
 pub use klaxon_domain::notify::{
-    ChannelSpec as NotificationChannelInfo, LockScreenText, NotificationPlan, PageAction, RingLoop,
-    Sound,
+    ChannelSpec as NotificationChannelInfo, LockScreenText, NotificationPlan, OfferedAction,
+    PageAction, RingLoop, Sound,
 };
 pub use klaxon_domain::Priority;
 use std::time::Duration;
@@ -33,7 +33,8 @@ pub enum Sound {
     Silent,
 }
 
-/// A button offered on the notification and the lock screen.
+/// A button offered on the notification, the lock screen and the page
+/// screen. Which ones a page offers is core's decision (`OfferedAction`).
 #[uniffi::remote(Enum)]
 pub enum PageAction {
     /// "I'm on it".
@@ -42,6 +43,23 @@ pub enum PageAction {
     Escalate,
     /// Close the alert.
     Resolve,
+    /// Acknowledge until a time the person picks (at most 24 h away), then
+    /// page again from the first step (`Pager.snooze`).
+    Snooze,
+    /// "I can't take this": hand the page to the next step without
+    /// acknowledging (`Pager.decline`).
+    Decline,
+}
+
+/// One button a page offers, in display order: the action and whether the
+/// phone must be unlocked first (Android `setAuthenticationRequired(true)`,
+/// iOS `.authenticationRequired`). Acknowledge and Escalate never need it.
+#[uniffi::remote(Record)]
+pub struct OfferedAction {
+    /// What the button does.
+    pub action: PageAction,
+    /// Ask for the passcode / biometrics before running it.
+    pub needs_unlock: bool,
 }
 
 /// How a page keeps ringing.
@@ -80,8 +98,9 @@ pub struct NotificationPlan {
     pub ring: Option<RingLoop>,
     /// Show full screen over the lock screen.
     pub full_screen: bool,
-    /// Buttons, in display order.
-    pub actions: Vec<PageAction>,
+    /// Buttons, in display order (most urgent first: Android shows the
+    /// first three), each with whether it needs unlocking.
+    pub actions: Vec<OfferedAction>,
     /// What the lock screen shows.
     pub lock_screen: LockScreenText,
     /// The full text, for the unlocked notification and the app.

@@ -58,7 +58,9 @@ pub struct RingLoop {
     pub max_duration: Option<Duration>,
 }
 
-/// A button offered on the notification (and the lock screen).
+/// A button offered on the notification, the lock screen and the page
+/// screen. Which ones a page offers, and which need unlocking, is
+/// [`offered_actions`]'s decision alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PageAction {
@@ -68,6 +70,91 @@ pub enum PageAction {
     Escalate,
     /// Close the alert.
     Resolve,
+    /// Acknowledge until a time the person picks (at most
+    /// [`crate::alert::MAX_SNOOZE`] away), then page again from the first step.
+    Snooze,
+    /// "I can't take this": hand the page to the next step without acknowledging.
+    Decline,
+}
+
+impl PageAction {
+    /// Whether the button asks for the passcode / biometrics first. Only
+    /// actions that are quick to undo, or that bring someone else in, work
+    /// from a locked phone: a pocket tap must not close an incident for
+    /// everyone (Resolve), pass a page on unseen as "I can't take this"
+    /// (Decline), or silence it for hours (Snooze, whose length the person
+    /// picks in the app anyway).
+    pub fn needs_unlock(self) -> bool {
+        match self {
+            // Woken at 3 a.m., the responder answers without unlocking;
+            // escalating for help is the lock screen's other promise.
+            PageAction::Acknowledge | PageAction::Escalate => false,
+            PageAction::Resolve | PageAction::Snooze | PageAction::Decline => true,
+        }
+    }
+}
+
+/// One button a page offers: the action and whether the phone must be
+/// unlocked before it runs (Android `setAuthenticationRequired`, iOS
+/// `.authenticationRequired`; the terminal pager has no lock and ignores it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferedAction {
+    /// What the button does.
+    pub action: PageAction,
+    /// Ask for the passcode / biometrics before running it.
+    pub needs_unlock: bool,
+}
+
+/// Every action a page can offer, in the display order [`offered_actions`]
+/// keeps, each with its unlock rule (which does not depend on the page):
+/// for iOS, which registers every button set as a category up front.
+pub fn all_page_actions() -> Vec<OfferedAction> {
+    offered_actions(AlertStatus::Triggered, true)
+}
+
+/// The buttons a page offers to the person looking at it, in display order
+/// (most urgent first: Android shows the first three on a notification;
+/// Snooze comes last everywhere, as its length is picked in the app).
+///
+/// - triggered: Acknowledge, Escalate, Decline — only if the alert's
+///   current step paged this person, since declining someone else's page
+///   would skip their step — Resolve, Snooze;
+/// - acknowledged: Escalate, Resolve, Snooze (acknowledging again changes
+///   nothing, and handing on an acknowledged alert is an escalation, not
+///   a decline);
+/// - resolved: none (every action on a resolved alert is refused).
+///
+/// `paged_at_current_step`: the alert's latest escalation step paged this
+/// person (the page is ringing for them, not escalated past them).
+pub fn offered_actions(status: AlertStatus, paged_at_current_step: bool) -> Vec<OfferedAction> {
+    let actions: &[PageAction] = match status {
+        AlertStatus::Triggered if paged_at_current_step => &[
+            PageAction::Acknowledge,
+            PageAction::Escalate,
+            PageAction::Decline,
+            PageAction::Resolve,
+            PageAction::Snooze,
+        ],
+        AlertStatus::Triggered => &[
+            PageAction::Acknowledge,
+            PageAction::Escalate,
+            PageAction::Resolve,
+            PageAction::Snooze,
+        ],
+        AlertStatus::Acknowledged => &[
+            PageAction::Escalate,
+            PageAction::Resolve,
+            PageAction::Snooze,
+        ],
+        AlertStatus::Resolved => &[],
+    };
+    actions
+        .iter()
+        .map(|&action| OfferedAction {
+            action,
+            needs_unlock: action.needs_unlock(),
+        })
+        .collect()
 }
 
 /// The text shown over the lock screen.
@@ -94,6 +181,11 @@ pub struct PageContent {
     pub summary: String,
     /// Runbook link, if the service has one.
     pub runbook: Option<String>,
+    /// The alert's current escalation step paged this person: a page, not
+    /// a status update or a view of an alert escalated past them. Decides
+    /// whether Decline is offered ([`offered_actions`]).
+    #[serde(default)]
+    pub paged_at_current_step: bool,
 }
 
 /// The complete instruction for showing one page.
@@ -114,8 +206,9 @@ pub struct NotificationPlan {
     pub ring: Option<RingLoop>,
     /// Show full screen over the lock screen.
     pub full_screen: bool,
-    /// Buttons, in display order.
-    pub actions: Vec<PageAction>,
+    /// Buttons, in display order, each with whether it needs unlocking
+    /// ([`offered_actions`]).
+    pub actions: Vec<OfferedAction>,
     /// What the lock screen shows.
     pub lock_screen: LockScreenText,
     /// The full text, for the unlocked notification and the app.
@@ -143,15 +236,7 @@ pub fn plan(page: &PageContent, settings: &NotificationSettings) -> Notification
         interval: CRITICAL_RING_INTERVAL,
         max_duration: (!settings.keep_ringing_until_acknowledged).then_some(settings.ring_limit),
     });
-    let actions = match page.status {
-        AlertStatus::Triggered => vec![
-            PageAction::Acknowledge,
-            PageAction::Escalate,
-            PageAction::Resolve,
-        ],
-        AlertStatus::Acknowledged => vec![PageAction::Escalate, PageAction::Resolve],
-        AlertStatus::Resolved => Vec::new(),
-    };
+    let actions = offered_actions(page.status, page.paged_at_current_step);
     let label = match page.status {
         AlertStatus::Triggered => match page.priority {
             Priority::Critical => "Critical page",
@@ -262,7 +347,13 @@ mod tests {
             service_name: "Public API".into(),
             summary: "5xx rate above 5%".into(),
             runbook: Some("https://runbooks.example.com/api".into()),
+            paged_at_current_step: status == AlertStatus::Triggered,
         }
+    }
+
+    /// The actions a plan offers, without the unlock flags.
+    fn verbs(actions: &[OfferedAction]) -> Vec<PageAction> {
+        actions.iter().map(|a| a.action).collect()
     }
 
     #[test]
@@ -276,11 +367,13 @@ mod tests {
         assert!(p.override_dnd && p.full_screen);
         assert_eq!(p.ring.as_ref().map(|r| r.max_duration), Some(None));
         assert_eq!(
-            p.actions,
+            verbs(&p.actions),
             [
                 PageAction::Acknowledge,
                 PageAction::Escalate,
-                PageAction::Resolve
+                PageAction::Decline,
+                PageAction::Resolve,
+                PageAction::Snooze
             ]
         );
         assert_eq!(p.lock_screen.body, "5xx rate above 5%");
@@ -360,7 +453,14 @@ mod tests {
             (ack.sound, ack.override_dnd, ack.full_screen),
             (Sound::Silent, false, false)
         );
-        assert_eq!(ack.actions, [PageAction::Escalate, PageAction::Resolve]);
+        assert_eq!(
+            verbs(&ack.actions),
+            [
+                PageAction::Escalate,
+                PageAction::Resolve,
+                PageAction::Snooze
+            ]
+        );
         let resolved = plan(
             &page(Priority::High, AlertStatus::Resolved),
             &NotificationSettings::default(),
@@ -398,5 +498,86 @@ mod tests {
                 .collect::<Vec<_>>(),
             [Priority::Critical]
         );
+    }
+
+    #[test]
+    fn a_triggered_page_offers_decline_only_to_the_person_its_current_step_paged() {
+        use PageAction::*;
+        let mine = offered_actions(AlertStatus::Triggered, true);
+        assert_eq!(
+            verbs(&mine),
+            [Acknowledge, Escalate, Decline, Resolve, Snooze]
+        );
+        // Escalated past this person (a status update, or a colleague's
+        // alert on the list): declining would skip someone else's step.
+        let theirs = offered_actions(AlertStatus::Triggered, false);
+        assert_eq!(verbs(&theirs), [Acknowledge, Escalate, Resolve, Snooze]);
+        let status_update = plan(
+            &PageContent {
+                paged_at_current_step: false,
+                ..page(Priority::Critical, AlertStatus::Triggered)
+            },
+            &NotificationSettings::default(),
+        );
+        assert!(!verbs(&status_update.actions).contains(&Decline));
+    }
+
+    #[test]
+    fn an_acknowledged_page_offers_no_second_acknowledgement_or_decline_and_a_resolved_one_nothing()
+    {
+        for paged in [true, false] {
+            let acked = verbs(&offered_actions(AlertStatus::Acknowledged, paged));
+            assert_eq!(
+                acked,
+                [
+                    PageAction::Escalate,
+                    PageAction::Resolve,
+                    PageAction::Snooze
+                ]
+            );
+            assert!(offered_actions(AlertStatus::Resolved, paged).is_empty());
+        }
+    }
+
+    #[test]
+    fn acknowledge_and_escalate_work_locked_resolve_decline_and_snooze_need_unlocking() {
+        let offered = offered_actions(AlertStatus::Triggered, true);
+        let locked: Vec<PageAction> = offered
+            .iter()
+            .filter(|a| !a.needs_unlock)
+            .map(|a| a.action)
+            .collect();
+        assert_eq!(locked, [PageAction::Acknowledge, PageAction::Escalate]);
+        // Every state agrees: an action's lock rule does not depend on
+        // where it is offered (iOS registers its categories up front).
+        for status in [AlertStatus::Triggered, AlertStatus::Acknowledged] {
+            for a in offered_actions(status, true) {
+                assert_eq!(a.needs_unlock, a.action.needs_unlock());
+            }
+        }
+        // The buttons a locked phone can use come first, so Android's
+        // three visible buttons always include Acknowledge and Escalate.
+        assert!(offered[..2].iter().all(|a| !a.needs_unlock));
+    }
+
+    #[test]
+    fn every_offer_is_the_catalogue_in_its_order_with_its_unlock_rules() {
+        let all = all_page_actions();
+        assert_eq!(all.len(), 5, "every PageAction once");
+        for status in [
+            AlertStatus::Triggered,
+            AlertStatus::Acknowledged,
+            AlertStatus::Resolved,
+        ] {
+            for paged in [true, false] {
+                let offered = offered_actions(status, paged);
+                // In catalogue order, with the catalogue's unlock flag:
+                // iOS can register its categories from the catalogue alone.
+                let mut rest = all.iter();
+                for a in &offered {
+                    assert!(rest.any(|c| c == a), "{a:?} out of order in {offered:?}");
+                }
+            }
+        }
     }
 }

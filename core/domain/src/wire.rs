@@ -139,6 +139,23 @@ pub struct AlertView {
     pub details: AlertDetails,
 }
 
+impl AlertView {
+    /// The latest escalation step in the timeline: its `step_seq` and the
+    /// people it paged (`None` before any step fired, or in a view whose
+    /// timeline a sync has not brought yet).
+    pub fn latest_step(&self) -> Option<(u32, &[String])> {
+        self.timeline
+            .iter()
+            .rev()
+            .find_map(|entry| match &entry.event {
+                crate::alert::Event::Notified {
+                    step_seq, people, ..
+                } => Some((*step_seq, people.as_slice())),
+                _ => None,
+            })
+    }
+}
+
 /// A person in the device's teams.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonView {
@@ -367,6 +384,9 @@ impl Page {
             service_name: self.service_name.clone(),
             summary: self.summary.clone(),
             runbook: self.runbook.clone(),
+            // The relay pushes a page to the people its step paged; anything
+            // else (a status update, a settled alert) pages nobody now.
+            paged_at_current_step: self.status == AlertStatus::Triggered && !self.status_update,
         }
     }
 }

@@ -7,7 +7,8 @@ use super::{lock, Device};
 use crate::error::{Error, Result};
 use crate::outbox::QueuedAction;
 use chrono::{DateTime, Utc};
-use klaxon_domain::alert::AlertStatus;
+use klaxon_domain::alert::{Action, AlertStatus};
+use klaxon_domain::notify::{self, OfferedAction};
 use klaxon_domain::wire::AlertView;
 
 /// An alert as the device knows it, with its actions still in the outbox.
@@ -56,6 +57,29 @@ impl Device {
         Ok(self.entry(view, &pending, self.clock.now()))
     }
 
+    /// The buttons the page screen offers for one alert to this device's
+    /// person, with whether each needs unlocking (the same rule as the
+    /// notification's, [`klaxon_domain::notify::offered_actions`]). An
+    /// action of this device still in the outbox counts as done: after an
+    /// acknowledgement the screen offers what an acknowledged alert does,
+    /// after a resolve nothing, after an escalate or decline no second
+    /// decline.
+    pub fn offered_actions(&self, id: &str) -> Result<Vec<OfferedAction>> {
+        let entry = self.alert(id)?;
+        let person = self.credentials().map(|c| c.enrollment.person.clone());
+        let paged = person
+            .as_deref()
+            .is_some_and(|p| paged_at_current_step(&entry.view, p));
+        let (status, paged) = match entry.pending.last().map(|a| &a.action) {
+            None => (entry.view.status, paged),
+            Some(Action::Acknowledge | Action::Snooze { .. }) => (AlertStatus::Acknowledged, paged),
+            Some(Action::Resolve) => (AlertStatus::Resolved, paged),
+            // Handed on: it pages the next step, not this person.
+            Some(Action::Escalate | Action::Decline) => (AlertStatus::Triggered, false),
+        };
+        Ok(notify::offered_actions(status, paged))
+    }
+
     fn entry(&self, view: AlertView, pending: &[QueuedAction], now: DateTime<Utc>) -> AlertEntry {
         let synced = is_synced(&view);
         let next_escalation = view
@@ -82,6 +106,21 @@ impl Device {
     }
 }
 
+/// Whether `view` is triggered and its current escalation step paged
+/// `person`. A view carrying a page newer than its synced timeline (see
+/// [`AlertEntry::synced`]) knows that step only by the page, which appended
+/// `person` to `paged`.
+pub(super) fn paged_at_current_step(view: &AlertView, person: &str) -> bool {
+    if view.status != AlertStatus::Triggered {
+        return false;
+    }
+    if !is_synced(view) {
+        return view.paged.last().is_some_and(|p| p == person);
+    }
+    view.latest_step()
+        .is_some_and(|(_, people)| people.iter().any(|p| p == person))
+}
+
 /// Whether `view` is the relay's as of a sync, not one a newer page was
 /// merged into: the relay sends the whole timeline, whose length is the
 /// revision, and a merged page raises the revision without the timeline.
@@ -96,6 +135,7 @@ mod tests {
     use crate::device::test_support::*;
     use crate::page::Page;
     use klaxon_domain::clock::ManualClock;
+    use klaxon_domain::notify::PageAction;
     use klaxon_domain::wire::AlertDetails;
     use std::sync::Arc;
 
@@ -228,5 +268,93 @@ mod tests {
         let entry = device.alert("a1").unwrap();
         assert!(entry.synced);
         assert_eq!(entry.next_escalation, None, "the last step: nothing next");
+    }
+
+    /// The page screen's buttons for alert a1, as verbs.
+    fn offered(device: &Device) -> Vec<PageAction> {
+        device
+            .offered_actions("a1")
+            .unwrap()
+            .into_iter()
+            .map(|a| a.action)
+            .collect()
+    }
+
+    #[test]
+    fn the_page_screen_offers_decline_to_the_paged_person_only_and_follows_queued_actions() {
+        use PageAction::*;
+        let dir = tempfile::tempdir().unwrap();
+        let device = device_at_t0(dir.path());
+        enroll_as(&device, "alice");
+        lock(&device.store)
+            .save_synced_alerts(&[synced_view_paging_alice()])
+            .unwrap();
+        assert_eq!(
+            offered(&device),
+            [Acknowledge, Escalate, Decline, Resolve, Snooze]
+        );
+        let unlock: Vec<bool> = device
+            .offered_actions("a1")
+            .unwrap()
+            .iter()
+            .map(|a| a.needs_unlock)
+            .collect();
+        assert_eq!(unlock, [false, false, true, true, true]);
+
+        // Acknowledged here, not yet delivered: what an acknowledged alert offers.
+        device.act("a1", Action::Acknowledge).unwrap();
+        assert_eq!(offered(&device), [Escalate, Resolve, Snooze]);
+        device.act("a1", Action::Resolve).unwrap();
+        assert_eq!(offered(&device), []);
+        assert!(matches!(
+            device.offered_actions("nope"),
+            Err(Error::UnknownAlert(_))
+        ));
+
+        // Bob's phone on the same alert: alice's step, not his to decline.
+        let dir = tempfile::tempdir().unwrap();
+        let bob = device_at_t0(dir.path());
+        enroll_as(&bob, "bob");
+        lock(&bob.store)
+            .save_synced_alerts(&[synced_view_paging_alice()])
+            .unwrap();
+        assert_eq!(offered(&bob), [Acknowledge, Escalate, Resolve, Snooze]);
+        // Then step 2 pages bob (a page newer than the last sync).
+        merge_page_into_view(
+            &mut lock(&bob.store),
+            &critical_page("a1", 2, 3),
+            Some("bob"),
+            t0(),
+        )
+        .unwrap();
+        assert_eq!(
+            offered(&bob),
+            [Acknowledge, Escalate, Decline, Resolve, Snooze]
+        );
+        // He declines: it pages the next step now, not him.
+        bob.act("a1", Action::Decline).unwrap();
+        assert_eq!(offered(&bob), [Acknowledge, Escalate, Resolve, Snooze]);
+    }
+
+    #[test]
+    fn a_ringing_page_offers_decline_and_its_status_update_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let (device, _shell) = recorded_device(dir.path());
+        enroll_as(&device, "alice");
+        let page = critical_page("a1", 1, 2);
+        let plan = device.handle_page(&page).unwrap().unwrap();
+        let verbs = |plan: &klaxon_domain::notify::NotificationPlan| -> Vec<PageAction> {
+            plan.actions.iter().map(|a| a.action).collect()
+        };
+        assert!(verbs(&plan).contains(&PageAction::Decline));
+        let moved_on = Page {
+            step_seq: 2,
+            revision: 3,
+            status_update: true,
+            ..page
+        };
+        let plan = device.handle_page(&moved_on).unwrap().unwrap();
+        assert!(!verbs(&plan).contains(&PageAction::Decline));
+        assert!(verbs(&plan).contains(&PageAction::Acknowledge));
     }
 }

@@ -259,6 +259,30 @@ mod test_support {
         }
     }
 
+    /// Enrolls `device` as `person` without a relay: a fresh identity,
+    /// stored as [`crate::client::enroll`] stores it.
+    pub(super) fn enroll_as(device: &Device, person: &str) {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use base64::Engine as _;
+        let identity = klaxon_crypto::DeviceIdentity::generate().unwrap();
+        let enrollment = crate::client::Enrollment {
+            relay_url: "http://127.0.0.1:9".into(),
+            device_id: format!("{person}-phone"),
+            person: person.into(),
+            enrolled_at: t0(),
+            identity: URL_SAFE_NO_PAD.encode(identity.to_bytes()),
+        };
+        crate::client::lock(&device.store)
+            .set_setting(
+                crate::keys::ENROLLMENT,
+                &enrollment,
+                crate::store::Durability::Full,
+            )
+            .unwrap();
+        let creds = crate::client::Credentials::new(enrollment).unwrap();
+        *device.creds.write().unwrap() = Some(std::sync::Arc::new(creds));
+    }
+
     /// A device at [`t0`] whose shell records every call.
     pub(super) fn recorded_device(dir: &Path) -> (Device, Arc<Recorder>) {
         let device = device_at_t0(dir);

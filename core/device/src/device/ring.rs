@@ -2,6 +2,7 @@
 //! of alerts this process rings, the plan for an alert in a given state,
 //! and the decisions after a page, a refused action or a sync.
 
+use super::alerts::paged_at_current_step;
 use super::sync::missed_page;
 use super::{lock, Device, Shell};
 use crate::client::Credentials;
@@ -139,6 +140,10 @@ impl Device {
         status: AlertStatus,
     ) -> Result<NotificationPlan> {
         let settings = self.settings()?;
+        let paged_at_current_step = status == AlertStatus::Triggered
+            && self
+                .credentials()
+                .is_some_and(|c| paged_at_current_step(view, &c.enrollment.person));
         Ok(notify::plan(
             &PageContent {
                 alert: view.id.clone(),
@@ -147,6 +152,7 @@ impl Device {
                 service_name: view.service_name.clone(),
                 summary: view.summary.clone(),
                 runbook: view.runbook.clone(),
+                paged_at_current_step,
             },
             &settings,
         ))

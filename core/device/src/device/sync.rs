@@ -211,17 +211,7 @@ pub(super) fn missed_page(view: &AlertView, person: &str) -> Option<Page> {
     if view.status != AlertStatus::Triggered {
         return None;
     }
-    let step_seq = view
-        .timeline
-        .iter()
-        .rev()
-        .find_map(|entry| match &entry.event {
-            klaxon_domain::alert::Event::Notified {
-                step_seq, people, ..
-            } => Some((*step_seq, people)),
-            _ => None,
-        });
-    let (step_seq, people) = step_seq?;
+    let (step_seq, people) = view.latest_step()?;
     people.iter().any(|p| p == person).then(|| Page {
         alert: view.id.clone(),
         step_seq,

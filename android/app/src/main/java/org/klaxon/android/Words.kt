@@ -13,6 +13,7 @@ object Words {
     const val ESCALATE = "Escalate"
     const val RESOLVE = "Resolve"
     const val DECLINE = "Decline"
+    const val SNOOZE = "Snooze"
     const val LISTENING = "Listening for pages from the relay"
     const val DND_WHY = "Critical pages must ring even when Do Not Disturb is on. Android lets an app do that " +
         "only with \"Do Not Disturb access\", which you grant on the next screen. Klaxon never changes your " +

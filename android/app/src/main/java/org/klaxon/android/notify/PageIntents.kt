@@ -19,6 +19,7 @@ object PageIntents {
     const val ESCALATE = "org.klaxon.android.action.ESCALATE"
     const val RESOLVE = "org.klaxon.android.action.RESOLVE"
     const val DECLINE = "org.klaxon.android.action.DECLINE"
+    const val SNOOZE = "org.klaxon.android.action.SNOOZE"
 
     /** The user swiped the notification away: silence it, change nothing else. */
     const val DISMISSED = "org.klaxon.android.action.DISMISSED"
@@ -32,8 +33,10 @@ object PageIntents {
     fun actionIntent(context: Context, alert: String, verb: String): Intent =
         Intent(verb, alertUri(alert), context, PageActionReceiver::class.java).putExtra(EXTRA_ALERT, alert)
 
+    /** A notification button. Snooze needs a length picked on the page screen, so its button opens it. */
     fun action(context: Context, alert: String, action: PageAction): PendingIntent =
-        PendingIntent.getBroadcast(context, 0, actionIntent(context, alert, verbOf(action)), FLAGS)
+        if (action == PageAction.SNOOZE) open(context, alert)
+        else PendingIntent.getBroadcast(context, 0, actionIntent(context, alert, verbOf(action)), FLAGS)
 
     fun dismissed(context: Context, alert: String): PendingIntent =
         PendingIntent.getBroadcast(context, 0, actionIntent(context, alert, DISMISSED), FLAGS)
@@ -61,11 +64,15 @@ object PageIntents {
         PageAction.ACKNOWLEDGE -> ACKNOWLEDGE
         PageAction.ESCALATE -> ESCALATE
         PageAction.RESOLVE -> RESOLVE
+        PageAction.DECLINE -> DECLINE
+        PageAction.SNOOZE -> SNOOZE
     }
 
     fun labelOf(action: PageAction): String = when (action) {
         PageAction.ACKNOWLEDGE -> Words.ACKNOWLEDGE
         PageAction.ESCALATE -> Words.ESCALATE
         PageAction.RESOLVE -> Words.RESOLVE
+        PageAction.DECLINE -> Words.DECLINE
+        PageAction.SNOOZE -> Words.SNOOZE
     }
 }

@@ -44,14 +44,14 @@ class PageNotifications(private val context: Context) {
             .setAutoCancel(false)
         lockScreen(builder, plan)
         if (plan.sound == Sound.SILENT && plan.priority != Priority.LOW) silence(builder)
-        for (action in plan.actions) {
+        for (offered in plan.actions) {
             val button = Notification.Action.Builder(
                 Icon.createWithResource(context, android.R.drawable.ic_lock_idle_alarm),
-                PageIntents.labelOf(action),
-                PageIntents.action(context, plan.alert, action),
+                PageIntents.labelOf(offered.action),
+                PageIntents.action(context, plan.alert, offered.action),
             )
-            // A broadcast button runs without unlocking; say so explicitly where Android asks.
-            if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.S) button.setAuthenticationRequired(false)
+            // Core decides which buttons work on a locked phone (Acknowledge, Escalate).
+            if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.S) button.setAuthenticationRequired(offered.needsUnlock)
             builder.addAction(button.build())
         }
         if (plan.fullScreen) {

@@ -16,8 +16,18 @@ use std::sync::Arc;
 /// How long an enrollment code works.
 const INVITE_TTL: chrono::Duration = chrono::Duration::hours(24);
 
+/// The credentials of an `Authorization` value in the `Bearer` scheme,
+/// whose name is case-insensitive (RFC 9110 §11.1: `bearer`, `BEARER`),
+/// followed by one or more spaces.
+fn bearer(value: &str) -> Option<&str> {
+    let (scheme, rest) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| rest.trim_start_matches(' '))
+}
+
 /// Checks `Authorization: Bearer <KLAXON_ADMIN_TOKEN>` in constant time.
-fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(expected) = state.admin_token.as_deref() else {
         return Err(ApiError::Forbidden(
             "the admin API is off: start the relay with KLAXON_ADMIN_TOKEN set".into(),
@@ -26,7 +36,7 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(bearer)
         .ok_or_else(|| ApiError::Unauthorized("Authorization: Bearer token missing".into()))?;
     let same = given.len() == expected.len()
         && given

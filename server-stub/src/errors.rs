@@ -139,6 +139,67 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The longest refusal text [`json_refusals`] carries over into the JSON
+/// body (axum's rejections are one line).
+const MAX_REFUSAL_TEXT: usize = 4096;
+
+/// Gives every refusal the JSON shape of [`ApiError`]: a 4xx or 5xx that
+/// is not JSON already — an extractor's rejection (a path parameter that
+/// is not UTF-8, a query that does not parse, a missing content type),
+/// anything axum or tower answer on their own — keeps its status and
+/// headers, and its text becomes the `message` and sole entry of
+/// `errors`. Answers that are not refusals pass through untouched (the
+/// event stream included), so the cost on the way out is one comparison.
+pub async fn json_refusals(response: Response) -> Response {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, MAX_REFUSAL_TEXT)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("refused").to_string()
+    } else {
+        text
+    };
+    let word = match status {
+        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => "invalid request",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "invalid request",
+        StatusCode::PAYLOAD_TOO_LARGE => "invalid event",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "not found",
+        StatusCode::METHOD_NOT_ALLOWED => "method not allowed",
+        StatusCode::REQUEST_TIMEOUT => "request timeout",
+        StatusCode::TOO_MANY_REQUESTS => "throttle event",
+        s if s.is_server_error() => "unavailable",
+        _ => "invalid request",
+    };
+    let body = ErrorBody {
+        status: word,
+        message: &message,
+        errors: vec![message.clone()],
+    };
+    let json = serde_json::to_vec(&body).unwrap_or_default();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Response::from_parts(parts, axum::body::Body::from(json))
+}
+
 /// Why the store failed. Only ever a server-side problem.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

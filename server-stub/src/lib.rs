@@ -279,6 +279,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .fallback_service(routes)
         .layer(axum::middleware::map_response(name_allowed_methods))
+        .layer(axum::middleware::map_response(errors::json_refusals))
 }
 
 /// No route has this path: a 404 naming it.

@@ -193,8 +193,13 @@ fn connection(
         hyper::service::Service::call(&routes, request)
     });
     let mut builder = http1::Builder::new();
+    // A client that sends its request and then shuts down its sending half
+    // (`shutdown(SHUT_WR)`, `curl`'s and many scripts' way of saying "that
+    // was all") still reads: without half-close hyper took the EOF for a
+    // client gone and dropped the answer of a request it had committed.
     builder
         .timer(TokioTimer::new())
+        .half_close(true)
         .header_read_timeout(limits.idle);
     let served = graceful.watch(builder.serve_connection(TokioIo::new(Box::pin(io)), service));
     until_forced(served, state, force)
@@ -271,6 +276,7 @@ async fn tls_connection(
     builder
         .http1()
         .timer(TokioTimer::new())
+        .half_close(true)
         .header_read_timeout(limits.idle);
     builder
         .http2()

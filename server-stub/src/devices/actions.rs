@@ -49,7 +49,7 @@ async fn apply(
         let len = a.key.as_str().len();
         if len == 0 || len > MAX_KEY {
             return Err(ApiError::invalid(format!(
-                "actions[{i}].key: 1 to {MAX_KEY} characters"
+                "actions[{i}].key: 1 to {MAX_KEY} bytes"
             )));
         }
     }

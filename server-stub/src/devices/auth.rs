@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 /// Accepted distance between the device's timestamp and the relay's clock.
 pub const MAX_SKEW_SECONDS: i64 = 300;
 
-/// Longest accepted nonce. Core's `crypto::new_nonce` makes 22 characters;
+/// Longest accepted nonce, in bytes. Core's `crypto::new_nonce` makes 22;
 /// every nonce is remembered for the skew window, so an unbounded one
 /// would let a device fill the relay's memory.
 pub const MAX_NONCE: usize = 128;
@@ -74,8 +74,10 @@ pub async fn verify(
     request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
+    // Everything the headers alone can refuse (missing ones, a stale
+    // timestamp, an unknown device) is refused before a byte of the body
+    // is read: an unauthenticated client gets no memory for its body.
     let (mut parts, body) = request.into_parts();
-    let bytes = crate::body::read_all(body, "invalid request").await?;
     let device_id = header(&parts, crypto::HEADER_DEVICE)?.to_string();
     let timestamp: i64 = header(&parts, crypto::HEADER_TIMESTAMP)?
         .parse()
@@ -83,7 +85,7 @@ pub async fn verify(
     let nonce = header(&parts, crypto::HEADER_NONCE)?.to_string();
     if nonce.len() > MAX_NONCE {
         return Err(ApiError::Unauthorized(format!(
-            "{}: {} characters, more than the {MAX_NONCE} allowed",
+            "{}: {} bytes, more than the {MAX_NONCE} allowed",
             crypto::HEADER_NONCE,
             nonce.len()
         )));
@@ -101,6 +103,7 @@ pub async fn verify(
             "x-klaxon-device: no such device (enroll again)".into(),
         ));
     };
+    let bytes = crate::body::read_all(body, "invalid request").await?;
     let path = parts
         .uri
         .path_and_query()

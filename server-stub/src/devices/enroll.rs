@@ -14,8 +14,8 @@ use base64::Engine as _;
 use klaxon_domain::wire::{EnrollRequest, EnrollResponse, PushPlatform, PushTokenRequest};
 use std::sync::Arc;
 
-/// Longest push token accepted (APNs tokens are 64 hex characters, FCM
-/// registration tokens a few hundred).
+/// Longest push token accepted, in bytes (APNs tokens are 64 hex
+/// characters, FCM registration tokens a few hundred, all ASCII).
 const MAX_TOKEN: usize = 4096;
 
 /// A base64url 32-byte public key from the enrollment body, or a 400
@@ -81,7 +81,7 @@ pub async fn push_token(
         }
         (_, _) => {
             return Err(ApiError::invalid(format!(
-                "token: required for apns and fcm, at most {MAX_TOKEN} characters"
+                "token: required for apns and fcm, at most {MAX_TOKEN} bytes"
             )))
         }
     };

@@ -19,7 +19,7 @@ use klaxon_domain::{Priority, Service};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
-use super::events_v2::MAX_SUMMARY;
+use super::events_v2::{MAX_DEDUP_KEY, MAX_SUMMARY};
 
 /// A stable key for an alert that came without a fingerprint: FNV-1a over
 /// its sorted labels (what Alertmanager's own fingerprint covers).
@@ -174,6 +174,14 @@ fn alert_event(
         errors.push(format!("alerts[{i}]: neither fingerprint nor labels"));
         return None;
     };
+    // The fingerprint becomes the alert's dedup key: Events v2's limit.
+    let length = fingerprint.chars().count();
+    if length > MAX_DEDUP_KEY {
+        errors.push(format!(
+            "alerts[{i}].fingerprint: {length} characters, more than the {MAX_DEDUP_KEY} allowed"
+        ));
+        return None;
+    }
     match alert.alert.get("status") {
         Some(Value::String(s)) if s == "firing" => {
             return Some(alert.trigger(service, fingerprint))
@@ -253,7 +261,9 @@ pub async fn webhook(
 
 /// Reads, checks, rate-limits and commits every alert of the webhook in
 /// one write, then delivers their pages; the 200 goes out only after the
-/// commit.
+/// commit. The rate limit is charged one token per alert, all or nothing:
+/// a batch over what the routing key has left is a 429 with `Retry-After`
+/// that commits none of it (Alertmanager sends the batch again).
 async fn handle(
     state: &Arc<AppState>,
     routing_key: &str,
@@ -261,8 +271,8 @@ async fn handle(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let bytes = super::body(body)?;
     let events = parse(state, routing_key, &bytes)?;
-    state.limiter.check(routing_key, 1.0)?;
     let n = events.len();
+    state.limiter.check_batch(routing_key, n)?;
     let (_outcomes, effects) = state
         .store
         .ingest(events, state.roster(), state.clock.now())

@@ -76,6 +76,16 @@ impl RateLimiter {
         }
     }
 
+    /// Takes one token per event of a batch of `events` for `key` (at least
+    /// one, so an empty batch is a request like any other), or says after
+    /// how many seconds the whole batch can go through. A batch larger than
+    /// the burst is charged the burst: it needs a full bucket, and then
+    /// empties it, rather than never passing.
+    pub fn check_batch(&self, key: &str, events: usize) -> Result<(), ApiError> {
+        let cost = (events.max(1) as f64).min(self.limit.burst.max(1.0));
+        self.check(key, cost)
+    }
+
     /// Takes `cost` tokens for `key`, or says after how many seconds to retry.
     pub fn check(&self, key: &str, cost: f64) -> Result<(), ApiError> {
         let now = Instant::now();

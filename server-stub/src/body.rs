@@ -118,6 +118,16 @@ impl Drop for Answered {
     }
 }
 
+/// A body's reservation in its relay's budget for bodies in flight
+/// (see [`crate::serve::BODY_BUDGET`]), given back when dropped.
+struct Room(Arc<Connection>, usize);
+
+impl Drop for Room {
+    fn drop(&mut self) {
+        self.0.budget.release(self.1);
+    }
+}
+
 /// A request body that fails with [`BodyTimedOut`] once its deadline
 /// passes, and tells its [`Progress`] when it has been read to the end.
 struct TimedBody {
@@ -191,8 +201,30 @@ pub async fn receive_in_time(
     next: Next,
 ) -> Response {
     let (parts, body) = request.into_parts();
+    let connection = parts.extensions.get::<Arc<Connection>>().cloned();
+    // The body's room in the relay's budget for bodies in flight, held
+    // until the request is answered: its announced length (capped at the
+    // limit, over which it is refused anyway), or the limit when chunked.
+    // A body that does not fit is refused before any of it is read.
+    let _room = match &connection {
+        Some(c) if !body.is_end_stream() => {
+            let bytes = body
+                .size_hint()
+                .exact()
+                .map_or(MAX_BODY, |n| usize::try_from(n).unwrap_or(MAX_BODY).min(MAX_BODY));
+            if !c.budget.try_reserve(bytes) {
+                tracing::debug!(bytes, "refused: request bodies in flight over the budget");
+                return axum::response::IntoResponse::into_response(ApiError::Unavailable(
+                    "body: the relay is receiving as many request bodies as it holds; retry"
+                        .into(),
+                ));
+            }
+            Some(Room(c.clone(), bytes))
+        }
+        _ => None,
+    };
     let progress = Arc::new(Progress {
-        connection: parts.extensions.get::<Arc<Connection>>().cloned(),
+        connection,
         stage: AtomicU8::new(RECEIVING),
     });
     let answered = Answered(progress.clone());

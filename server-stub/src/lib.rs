@@ -114,6 +114,8 @@ pub struct Relay {
     request_timeout: Duration,
     shutdown_grace: Duration,
     tls: Option<Arc<tls::Certificates>>,
+    body_budget: usize,
+    per_peer: usize,
 }
 
 impl Relay {
@@ -130,6 +132,8 @@ impl Relay {
             request_timeout: body::REQUEST_TIMEOUT,
             shutdown_grace: serve::SHUTDOWN_GRACE,
             tls: None,
+            body_budget: serve::BODY_BUDGET,
+            per_peer: serve::CONNECTIONS_PER_PEER,
         }
     }
 
@@ -181,6 +185,21 @@ impl Relay {
         self
     }
 
+    /// Bytes of request bodies that may be in flight at once (default
+    /// [`serve::BODY_BUDGET`]); a request whose body does not fit is
+    /// answered 503 before it is read.
+    pub fn body_budget(mut self, bytes: usize) -> Relay {
+        self.body_budget = bytes;
+        self
+    }
+
+    /// Connections one peer address may hold open at once (default
+    /// [`serve::CONNECTIONS_PER_PEER`]); raise it behind a proxy.
+    pub fn connections_per_peer(mut self, connections: usize) -> Relay {
+        self.per_peer = connections.max(1);
+        self
+    }
+
     /// Serves HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with these certificates
     /// instead of plain HTTP; [`tls::Certificates::reload`] swaps them
     /// while it runs.
@@ -222,6 +241,8 @@ impl Relay {
             idle: serve::KEEP_ALIVE_IDLE.max(self.request_timeout),
             request_timeout: self.request_timeout,
             grace: self.shutdown_grace,
+            body_budget: self.body_budget,
+            per_peer: self.per_peer,
         };
         let tls = self.tls.map(tls::acceptor);
         let scheme = if tls.is_some() { "https" } else { "http" };

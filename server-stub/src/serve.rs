@@ -16,7 +16,9 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
+use std::collections::HashMap;
 use std::future::Future;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,18 +62,79 @@ pub const H2_PING_INTERVAL: Duration = Duration::from_secs(30);
 /// See [`H2_PING_INTERVAL`].
 pub const H2_PING_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// How many bytes of request bodies may be in flight at once, across all
+/// connections, by default: 64 MiB, 128 bodies at the 512 KiB limit and
+/// thousands of ordinary events. A body is counted from its headers (its
+/// `Content-Length`, or the limit when it is chunked) until its request is
+/// answered; one that does not fit is answered 503 with `Retry-After`
+/// before a byte of it is read, so slow or stalled clients cannot grow the
+/// relay (1,000 connections stalled at 500 KiB took it to 525 MB).
+/// [`crate::Relay::body_budget`] changes it.
+pub const BODY_BUDGET: usize = 64 * 1024 * 1024;
+
+/// How many connections one peer address may hold open at once by
+/// default. A phone holds one or two, a monitoring system a pool; a relay
+/// behind a proxy sees every client as the proxy, so raise it there
+/// ([`crate::Relay::connections_per_peer`]). A connection over it is
+/// answered 503 and closed.
+pub const CONNECTIONS_PER_PEER: usize = 512;
+
+/// The bytes of request bodies in flight, against [`BODY_BUDGET`]: one
+/// atomic counter, taken without a lock or an allocation.
+#[derive(Debug)]
+pub struct BodyBudget {
+    /// The most that may be reserved at once.
+    limit: usize,
+    /// Reserved now.
+    used: AtomicUsize,
+}
+
+impl BodyBudget {
+    /// A budget of `limit` bytes, none reserved.
+    pub fn new(limit: usize) -> BodyBudget {
+        BodyBudget {
+            limit,
+            used: AtomicUsize::new(0),
+        }
+    }
+
+    /// Reserves `bytes`, or returns false when they do not fit.
+    pub(crate) fn try_reserve(&self, bytes: usize) -> bool {
+        self.used
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
+                used.checked_add(bytes).filter(|total| *total <= self.limit)
+            })
+            .is_ok()
+    }
+
+    /// Gives back what [`BodyBudget::try_reserve`] took.
+    pub(crate) fn release(&self, bytes: usize) {
+        self.used.fetch_sub(bytes, Ordering::AcqRel);
+    }
+}
+
 /// One client connection, as its requests see it (a request extension,
 /// `Arc<Connection>`): how many of its requests have their body and are
 /// being answered, so a shutdown past its grace period knows which
-/// connections it may drop.
-#[derive(Debug, Default)]
+/// connections it may drop; and the relay's budget for bodies in flight.
+#[derive(Debug)]
 pub struct Connection {
     /// Requests with their body in and their answer not yet given (more
     /// than one only when a client pipelines).
     answering: AtomicUsize,
+    /// The relay's bodies in flight, shared by every connection.
+    pub(crate) budget: Arc<BodyBudget>,
 }
 
 impl Connection {
+    /// A connection drawing on `budget` for its request bodies.
+    fn new(budget: Arc<BodyBudget>) -> Connection {
+        Connection {
+            answering: AtomicUsize::new(0),
+            budget,
+        }
+    }
+
     /// A request on this connection has its whole body and is being answered.
     pub(crate) fn answering_started(&self) {
         self.answering.fetch_add(1, Ordering::AcqRel);
@@ -101,6 +164,68 @@ pub(crate) struct Limits {
     pub request_timeout: Duration,
     /// See [`SHUTDOWN_GRACE`].
     pub grace: Duration,
+    /// See [`BODY_BUDGET`].
+    pub body_budget: usize,
+    /// See [`CONNECTIONS_PER_PEER`].
+    pub per_peer: usize,
+}
+
+/// Open connections per peer address, against [`Limits::per_peer`].
+#[derive(Debug, Default)]
+struct Peers(std::sync::Mutex<HashMap<IpAddr, usize>>);
+
+impl Peers {
+    /// Counts a connection from `ip` in, or returns `None` when the peer
+    /// already holds `limit`.
+    fn admit(self: &Arc<Peers>, ip: IpAddr, limit: usize) -> Option<PeerSlot> {
+        let mut open = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let n = open.entry(ip).or_insert(0);
+        if *n >= limit {
+            return None;
+        }
+        *n += 1;
+        Some(PeerSlot(self.clone(), ip))
+    }
+}
+
+/// One open connection of a peer, counted until it is dropped.
+struct PeerSlot(Arc<Peers>, IpAddr);
+
+impl Drop for PeerSlot {
+    fn drop(&mut self) {
+        let mut open = (self.0).0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = open.get_mut(&self.1) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.1);
+            }
+        }
+    }
+}
+
+/// Answers a connection over its peer's limit with a 503 in the JSON shape
+/// and closes it, after giving the client a second to read it (closing at
+/// once, with its request unread, would reset the connection and lose the
+/// answer). Plain HTTP only: a TLS client is just closed.
+async fn refuse_connection(mut io: TcpStream, tls: bool) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    if tls {
+        return;
+    }
+    let body = r#"{"status":"unavailable","message":"too many connections from this address","errors":["connection: too many open from this address; retry"]}"#;
+    let answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
+         retry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        io.write_all(answer.as_bytes()).await?;
+        io.shutdown().await?;
+        let mut sink = [0u8; 1024];
+        while io.read(&mut sink).await? > 0 {}
+        Ok::<_, std::io::Error>(())
+    })
+    .await;
 }
 
 /// Serves `app` on `listener` (through TLS when `tls` is given) until
@@ -119,22 +244,40 @@ pub(crate) async fn serve(
     // shutdown waits for them too).
     let (drain_tx, drain_rx) = watch::channel(false);
     let mut connections = JoinSet::new();
+    let budget = Arc::new(BodyBudget::new(limits.body_budget));
+    let peers = Arc::new(Peers::default());
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((io, _)) => match &tls {
-                    None => {
-                        connections.spawn(connection(io, &app, limits, &graceful, force_rx.clone()));
+                Ok((io, peer)) => {
+                    let Some(slot) = peers.admit(peer.ip(), limits.per_peer) else {
+                        tracing::debug!(%peer, "refused: too many connections from this address");
+                        connections.spawn(refuse_connection(io, tls.is_some()));
+                        continue;
+                    };
+                    let state = Arc::new(Connection::new(budget.clone()));
+                    match &tls {
+                        None => {
+                            let served = connection(io, &app, limits, &graceful, force_rx.clone(), state);
+                            connections.spawn(async move {
+                                served.await;
+                                drop(slot);
+                            });
+                        }
+                        Some(tls) => {
+                            let watcher = Ending {
+                                _counted: graceful.watcher(),
+                                drain: drain_rx.clone(),
+                                force: force_rx.clone(),
+                            };
+                            let served = tls_connection(io, tls.clone(), app.clone(), limits, watcher, state);
+                            connections.spawn(async move {
+                                served.await;
+                                drop(slot);
+                            });
+                        }
                     }
-                    Some(tls) => {
-                        let watcher = Ending {
-                            _counted: graceful.watcher(),
-                            drain: drain_rx.clone(),
-                            force: force_rx.clone(),
-                        };
-                        connections.spawn(tls_connection(io, tls.clone(), app.clone(), limits, watcher));
-                    }
-                },
+                }
                 Err(e) => accept_failed(e).await,
             },
             // Reaps finished connections, so the set holds only open ones.
@@ -168,6 +311,7 @@ fn connection(
     limits: Limits,
     graceful: &GracefulShutdown,
     force: watch::Receiver<bool>,
+    state: Arc<Connection>,
 ) -> impl Future<Output = ()> + Send + 'static {
     // Pages are small frames on a long-lived stream: without TCP_NODELAY
     // Nagle's algorithm holds a frame written while the previous one is
@@ -185,7 +329,6 @@ fn connection(
     // stream to a device that reads it stays open however long it lasts.
     let mut io = TimeoutWriter::new(io);
     io.set_timeout(Some(limits.request_timeout));
-    let state = Arc::new(Connection::default());
     let routes = TowerToHyperService::new(app.clone());
     let requests = state.clone();
     let service = service_fn(move |mut request: hyper::Request<Incoming>| {
@@ -229,6 +372,7 @@ async fn tls_connection(
     app: Router,
     limits: Limits,
     mut ending: Ending,
+    state: Arc<Connection>,
 ) {
     if let Err(e) = io.set_nodelay(true) {
         tracing::debug!(error = %e, "could not set TCP_NODELAY");
@@ -251,7 +395,6 @@ async fn tls_connection(
         () = raised(&mut ending.drain) => return,
     };
     let h2 = io.get_ref().1.alpn_protocol() == Some(crate::tls::ALPN_H2);
-    let state = Arc::new(Connection::default());
     let (open_tx, mut open) = watch::channel(0usize);
     let open_tx = Arc::new(open_tx);
     let routes = TowerToHyperService::new(app);

@@ -184,3 +184,70 @@ async fn a_device_request_with_bad_headers_is_refused_before_its_body() {
     }
     relay.shutdown().await.unwrap();
 }
+
+/// An Events v2 POST announcing a `length`-byte body of which only the
+/// first `sent` bytes follow: a client stalled mid-body.
+fn stalled_post(length: usize, sent: usize) -> Vec<u8> {
+    let mut bytes = format!(
+        "POST /v2/enqueue HTTP/1.1\r\nhost: relay\r\ncontent-type: application/json\r\n\
+         content-length: {length}\r\n\r\n"
+    )
+    .into_bytes();
+    bytes.extend(std::iter::repeat_n(b' ', sent));
+    bytes
+}
+
+#[tokio::test]
+async fn bodies_in_flight_and_connections_per_peer_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let budget = 2 * 512 * 1024 + 64 * 1024;
+    let (relay, base) = start_built(dir.path(), |r| {
+        r.body_budget(budget)
+            .connections_per_peer(40)
+            .request_timeout(Duration::from_secs(20))
+    })
+    .await;
+    // Two clients stalled at 500 KiB bodies take the budget…
+    let mut stalled = Vec::new();
+    for _ in 0..2 {
+        stalled.push(send_partial(&base, &stalled_post(500 * 1024, 1024)).await);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // …so every further one is refused at once, before its body.
+    let started = Instant::now();
+    for i in 0..20 {
+        let mut s = send_partial(&base, &stalled_post(500 * 1024, 1024)).await;
+        let (status, body) = read_answer(&mut s, 5).await.expect("refused at once");
+        assert_eq!(status, 503, "connection {i}: {body}");
+        assert_refusal_shape(&body);
+    }
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // A small event still fits beside them.
+    let (status, body) = enqueue_trigger(&base, API_KEY, "small", "x", "critical").await;
+    assert_eq!(status, 202, "{body}");
+
+    // One address holds at most 40 connections: the rest are answered 503.
+    let mut idle = Vec::new();
+    for _ in 0..60 {
+        idle.push(send_partial(&base, b"").await);
+    }
+    let answers = futures_util::future::join_all(
+        idle.iter_mut().map(|s| read_answer(s, 2)),
+    )
+    .await;
+    let refused = answers.iter().filter(|a| matches!(a, Some((503, _)))).count();
+    assert!((20..=60).contains(&refused), "{refused} of 60 refused");
+    drop(idle);
+
+    // Once the stalled clients are gone, their room is free again.
+    drop(stalled);
+    assert!(
+        eventually(5, || async {
+            let mut s = send_partial(&base, &stalled_post(500 * 1024, 10)).await;
+            read_answer(&mut s, 1).await.is_none()
+        })
+        .await,
+        "a 500 KiB body is received again"
+    );
+    relay.shutdown().await.unwrap();
+}

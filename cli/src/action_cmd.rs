@@ -133,6 +133,9 @@ pub fn run(args: ActionArgs, action: Action) -> Result<Report, BadInput> {
         );
         let verb = action.verb();
         let alert = &args.alert;
+        // Core's offer rule (the buttons) is not applied here: a script's
+        // second `klaxon ack` is answered by the relay, "applied (it was
+        // already in that state)", exit 0.
         ensure_known(&device, alert, &relay, &dir).await?;
         let queued = device
             .act(alert, action.clone())

@@ -320,14 +320,20 @@ impl Session {
             .or_else(|| newest_ringing(&self.device));
         match target {
             None => Some(format!("no alert to {}", action.verb())),
-            Some(alert) => match self.phone.act(&alert, action.clone()) {
-                Ok(_) => None,
-                Err(klaxon_device::Error::UnknownAlert(_)) => Some(format!(
-                    "cannot {} {alert:?}: not an alert this device knows; nothing was queued",
-                    action.verb()
-                )),
-                Err(e) => Some(format!("cannot {} {alert}: {e}", action.verb())),
-            },
+            Some(alert) => {
+                // Core's rule, as on the phones: only what the page offers.
+                if let Some(why) = crate::phone::not_offered(&self.device, &alert, &action) {
+                    return Some(why);
+                }
+                match self.phone.act(&alert, action.clone()) {
+                    Ok(_) => None,
+                    Err(klaxon_device::Error::UnknownAlert(_)) => Some(format!(
+                        "cannot {} {alert:?}: not an alert this device knows; nothing was queued",
+                        action.verb()
+                    )),
+                    Err(e) => Some(format!("cannot {} {alert}: {e}", action.verb())),
+                }
+            }
         }
     }
 

@@ -13,6 +13,7 @@ use crossterm::style::Stylize;
 use crossterm::{cursor, execute, queue, style, terminal};
 use klaxon_device::device::{AlertEntry, Device};
 use klaxon_domain::alert::{Action, AlertStatus};
+use klaxon_domain::notify::PageAction;
 use klaxon_domain::Priority;
 use std::collections::{HashSet, VecDeque};
 use std::io::Write;
@@ -228,14 +229,30 @@ impl Screen {
             lines.push(fit.plain(line.clone()).dim());
         }
         lines.push(fit.plain(String::new()));
-        lines.push(
-            fit.text(format!(
-                "[a] acknowledge  [e] escalate  [r] resolve  [s] snooze {}h  [d] decline  [↑/↓] select  [q] quit",
-                KEY_SNOOZE.num_hours()
-            ))
-            .bold(),
-        );
+        lines.push(fit.text(self.keys(selected.as_deref())).bold());
         lines
+    }
+
+    /// The key legend: the keys of the actions core offers on the selected
+    /// alert (`Device::offered_actions`, the phones' buttons), in its order,
+    /// then selection and quit.
+    fn keys(&self, selected: Option<&str>) -> String {
+        let offered = selected
+            .and_then(|id| self.device.offered_actions(id).ok())
+            .unwrap_or_default();
+        let mut keys: Vec<String> = offered
+            .iter()
+            .map(|o| match o.action {
+                PageAction::Acknowledge => "[a] acknowledge".to_string(),
+                PageAction::Escalate => "[e] escalate".to_string(),
+                PageAction::Resolve => "[r] resolve".to_string(),
+                PageAction::Snooze => format!("[s] snooze {}h", KEY_SNOOZE.num_hours()),
+                PageAction::Decline => "[d] decline".to_string(),
+            })
+            .collect();
+        keys.push("[↑/↓] select".into());
+        keys.push("[q] quit".into());
+        keys.join("  ")
     }
 
     /// Who this device is, the link to the relay and the clock; who is on

@@ -8,7 +8,7 @@ use klaxon_device::client::{Credentials, RelayClient};
 use klaxon_device::device::{Device, Shell, SyncReport};
 use klaxon_device::outbox::QueuedAction;
 use klaxon_domain::alert::{Action, AlertStatus};
-use klaxon_domain::notify::{NotificationPlan, RingLoop, Sound};
+use klaxon_domain::notify::{NotificationPlan, PageAction, RingLoop, Sound};
 use klaxon_domain::wire::StreamEvent;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -204,6 +204,51 @@ pub fn on_call_now(device: &Device) -> Option<Vec<ScheduleOnCall>> {
             })
             .collect(),
     )
+}
+
+/// The button an [`Action`] stands for.
+pub fn page_action(action: &Action) -> PageAction {
+    match action {
+        Action::Acknowledge => PageAction::Acknowledge,
+        Action::Escalate => PageAction::Escalate,
+        Action::Decline => PageAction::Decline,
+        Action::Resolve => PageAction::Resolve,
+        Action::Snooze { .. } => PageAction::Snooze,
+    }
+}
+
+/// A page action's verb, as `--json-events` spells it (`acknowledge`).
+pub fn page_action_verb(action: PageAction) -> String {
+    serde_json::to_value(action)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Why `action` on `alert` may not be taken now, in words; `None` when core
+/// offers it to this person (`Device::offered_actions`: the same rule that
+/// decides the phones' buttons — no decline of someone else's step, nothing
+/// on a resolved alert, no second acknowledgement).
+pub fn not_offered(device: &Device, alert: &str, action: &Action) -> Option<String> {
+    let verb = action.verb();
+    match device.offered_actions(alert) {
+        Ok(offered) if offered.iter().any(|o| o.action == page_action(action)) => None,
+        Ok(offered) if offered.is_empty() => Some(format!(
+            "cannot {verb} {alert}: nothing is offered for it now (it is resolved)"
+        )),
+        Ok(offered) => Some(format!(
+            "cannot {verb} {alert}: not offered for this alert now (offered: {}); nothing was queued",
+            offered
+                .iter()
+                .map(|o| page_action_verb(o.action))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        Err(klaxon_device::Error::UnknownAlert(_)) => Some(format!(
+            "cannot {verb} {alert:?}: not an alert this device knows; nothing was queued"
+        )),
+        Err(e) => Some(format!("cannot {verb} {alert}: {e}")),
+    }
 }
 
 /// An action event for a queued action, at its current status.

@@ -911,6 +911,23 @@ fn actions_on_unknown_alerts_are_refused_and_snooze_and_decline_work() {
     let second = a.iter().find(|a| a["id"] == id2.as_str()).unwrap();
     assert_eq!(second["status"], "acknowledged", "{second}");
 
+    // Core's rule decides what the pager offers: an acknowledged alert
+    // offers resolve, escalate and snooze, not decline; nothing is queued.
+    let before = queued_keys(&alice_dir).len();
+    alice.command(&format!("decline {id2}"));
+    let refused = alice.wait_for("decline refused", |e| is(e, "error"));
+    let message = refused["message"].as_str().unwrap();
+    assert!(
+        message.contains("not offered for this alert now"),
+        "{refused}"
+    );
+    let offered = message.split("offered: ").nth(1).unwrap_or_default();
+    for verb in ["resolve", "escalate", "snooze"] {
+        assert!(offered.contains(verb), "{refused}");
+    }
+    assert!(!offered.contains("decline"), "{refused}");
+    assert_eq!(queued_keys(&alice_dir).len(), before, "nothing was queued");
+
     // Offline: a known alert queues, and the hint it prints works as printed.
     send_critical(&base, "cli-3", "Certificate expires in 1 h");
     let page = alice.wait_for("third page", |e| {

@@ -17,6 +17,7 @@ pub mod health;
 pub mod hub;
 pub mod ingest;
 pub mod metrics;
+pub mod overrides;
 pub mod push;
 pub mod rota;
 pub mod routing;
@@ -227,6 +228,8 @@ impl Relay {
             push_wake: Notify::new(),
             request_timeout: self.request_timeout,
         });
+        // The live overrides survive restarts: run them before serving.
+        rota::refresh_overrides(&state).await?;
         let addr = listener.local_addr()?;
         let (stop_tx, stop_rx) = watch::channel(false);
         let escalator = tokio::spawn(escalator::run(state.clone(), stop_rx.clone()));
@@ -267,6 +270,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/stream", get(devices::stream::stream))
         .route("/v1/actions", post(devices::actions::batch))
         .route("/v1/alerts/{id}/actions", post(devices::actions::single))
+        .route(
+            "/v1/overrides",
+            get(overrides::device_list).post(overrides::device_add),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             devices::auth::verify,
@@ -283,6 +290,16 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/admin/invites", post(admin::create_invite))
         .route("/v1/admin/alerts", get(admin::list_alerts))
         .route("/v1/admin/alerts/{id}", get(admin::get_alert))
+        .route(
+            "/v1/admin/overrides",
+            get(overrides::admin_list).post(overrides::admin_add),
+        )
+        .route(
+            "/v1/admin/overrides/{id}",
+            axum::routing::delete(overrides::admin_remove),
+        )
+        .route("/v1/admin/schedules/{id}", get(overrides::admin_schedule))
+        .route("/v1/admin/audit", get(overrides::admin_audit))
         .merge(signed)
         // Bounds receiving each request (a stream's too: its GET has no
         // body, so it is received at once); never the answer, so the event

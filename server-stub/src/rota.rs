@@ -49,6 +49,9 @@ pub struct RosterHolder {
     /// The file `--config` named, read again by [`RosterHolder::reload`].
     path: Option<PathBuf>,
     inner: RwLock<Inner>,
+    /// Serialises [`refresh_overrides`]: the last to set read after every
+    /// commit before it, so a stale list never wins.
+    refreshing: tokio::sync::Mutex<()>,
 }
 
 impl RosterHolder {
@@ -63,6 +66,7 @@ impl RosterHolder {
                 overrides: Arc::default(),
                 error: None,
             }),
+            refreshing: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -131,7 +135,8 @@ impl RosterHolder {
         }
     }
 
-    /// Replaces the live overrides (after the store changed them).
+    /// Replaces the live overrides (after the store changed them); see
+    /// [`refresh_overrides`].
     pub fn set_overrides(&self, overrides: Vec<LiveOverride>) {
         let mut inner = self.write();
         let live = Arc::new(Live::of(inner.file.with_live_overrides(&overrides)));
@@ -147,6 +152,22 @@ impl RosterHolder {
 pub async fn reload(state: &crate::AppState) -> Result<(), RosterError> {
     let result = state.rota.reload();
     state.metrics.roster_reloaded(result.is_ok());
+    let what = match &result {
+        Ok(roster) => format!("roster reloaded: version {}", roster.version),
+        Err(e) => format!(
+            "roster reload failed: {}",
+            e.to_string().replace('\n', "; ")
+        ),
+    };
+    let audit = crate::store::rota::AuditRecord {
+        at: state.clock.now(),
+        who: "signal:SIGHUP".into(),
+        action: "roster.reload".into(),
+        what,
+    };
+    if let Err(e) = state.store.record_audit(audit).await {
+        tracing::error!(error = %e, "roster reload not recorded in the audit log");
+    }
     match &result {
         Ok(roster) => tracing::info!(
             version = %roster.version,
@@ -162,4 +183,13 @@ pub async fn reload(state: &crate::AppState) -> Result<(), RosterError> {
         }
     }
     result.map(|_| ())
+}
+
+/// Reads the live overrides in force from the store and runs them (after
+/// one was added or removed, and at start).
+pub async fn refresh_overrides(state: &crate::AppState) -> Result<(), crate::errors::StoreError> {
+    let _one_at_a_time = state.rota.refreshing.lock().await;
+    let overrides = state.store.live_overrides(state.clock.now()).await?;
+    state.rota.set_overrides(overrides);
+    Ok(())
 }

@@ -6,6 +6,7 @@
 //! A write's decisions are [`crate::routing`]'s plans and its order is
 //! [`write`]'s: a backend supplies only the SQL ([`write::WriteTx`]).
 
+pub mod rota;
 mod sqlite;
 pub mod write;
 
@@ -187,7 +188,7 @@ pub struct Changes {
 /// Everything the relay stores. Each method is one transaction; writes
 /// return only after their commit is durable, so a 2xx sent after one
 /// means the data is on disk.
-pub trait RelayStore: Send + Sync + 'static {
+pub trait RelayStore: rota::RotaStore + Send + Sync + 'static {
     /// Ingests events in order in one transaction: one outcome per event.
     fn ingest(
         &self,

@@ -181,12 +181,16 @@ fn subtract(
     pieces
 }
 
+/// An override, the stretches where it decides, and the newer ids that
+/// took the rest.
+type Pieces<'a> = (&'a LiveOverride, Vec<Stretch>, Vec<i64>);
+
+/// `[start, end)`.
+type Stretch = (DateTime<Utc>, DateTime<Utc>);
+
 /// The live overrides of one schedule, oldest first, each with the
 /// stretches where it decides (newer ones removed) and who took the rest.
-fn pieces<'a>(
-    schedule: &str,
-    live: &'a [LiveOverride],
-) -> Vec<(&'a LiveOverride, Vec<(DateTime<Utc>, DateTime<Utc>)>, Vec<i64>)> {
+fn pieces<'a>(schedule: &str, live: &'a [LiveOverride]) -> Vec<Pieces<'a>> {
     let mut mine: Vec<&LiveOverride> = live
         .iter()
         .filter(|o| o.schedule == schedule && o.start < o.end)
@@ -276,8 +280,7 @@ impl Schedule {
                             .into_iter()
                             .map(|s| s.person)
                             .filter(|p| {
-                                *p != o.person
-                                    && o.replacing.as_ref().is_none_or(|q| q == p)
+                                *p != o.person && o.replacing.as_ref().is_none_or(|q| q == p)
                             })
                             .collect();
                         instead_of.sort();

@@ -10,6 +10,7 @@
 //! commits is exactly the plans routing made.
 
 mod ops;
+mod rota;
 mod tx;
 
 use super::{
@@ -38,6 +39,7 @@ const MIGRATIONS: klaxon_migrate::Migrations = klaxon_migrate::Migrations(&[
     include_str!("migrations/0001_relay.sql"),
     include_str!("migrations/0002_push_outbox.sql"),
     include_str!("migrations/0003_status_pushes.sql"),
+    include_str!("migrations/0005_rota.sql"),
 ]);
 
 /// Most writes committed in one transaction. Large enough that an alert

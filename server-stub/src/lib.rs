@@ -78,6 +78,8 @@ pub struct AppState {
     pub push_wake: Notify,
     /// How long a client has to send a request body ([`body::REQUEST_TIMEOUT`]).
     pub request_timeout: Duration,
+    /// The free space `/healthz` requires of the database's filesystem.
+    pub disk: health::DiskCheck,
 }
 
 impl AppState {
@@ -117,6 +119,7 @@ pub struct Relay {
     tls: Option<Arc<tls::Certificates>>,
     body_budget: usize,
     per_peer: usize,
+    min_free_disk: u64,
 }
 
 impl Relay {
@@ -135,6 +138,7 @@ impl Relay {
             tls: None,
             body_budget: serve::BODY_BUDGET,
             per_peer: serve::CONNECTIONS_PER_PEER,
+            min_free_disk: health::MIN_FREE_DISK,
         }
     }
 
@@ -201,6 +205,13 @@ impl Relay {
         self
     }
 
+    /// Free space the database's filesystem needs for `/healthz` to say
+    /// 200 (default [`health::MIN_FREE_DISK`]).
+    pub fn min_free_disk(mut self, bytes: u64) -> Relay {
+        self.min_free_disk = bytes;
+        self
+    }
+
     /// Serves HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with these certificates
     /// instead of plain HTTP; [`tls::Certificates::reload`] swaps them
     /// while it runs.
@@ -227,6 +238,10 @@ impl Relay {
             pusher: self.pusher,
             push_wake: Notify::new(),
             request_timeout: self.request_timeout,
+            disk: health::DiskCheck {
+                path: self.db.clone(),
+                min_free: self.min_free_disk,
+            },
         });
         // The live overrides survive restarts: run them before serving.
         rota::refresh_overrides(&state).await?;

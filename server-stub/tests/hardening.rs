@@ -251,3 +251,22 @@ async fn bodies_in_flight_and_connections_per_peer_are_bounded() {
     );
     relay.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn healthz_needs_room_on_the_disk_for_an_ingest() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, base) = start(dir.path(), None).await;
+    let r = http().get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    relay.shutdown().await.unwrap();
+    // The same disk, with a margin it cannot have: a nearly full disk, as
+    // far as the relay knows. The tiny probe write would still commit.
+    let (relay, base) = start_built(dir.path(), |r| r.min_free_disk(u64::MAX)).await;
+    let r = http().get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 503);
+    let body: Value = r.json().await.unwrap();
+    assert_refusal_shape(&body);
+    let error = body["errors"][0].as_str().unwrap();
+    assert!(error.starts_with("disk: ") && error.contains("bytes free"), "{body}");
+    relay.shutdown().await.unwrap();
+}

@@ -11,7 +11,7 @@ use crate::phone::{PagerEvent, Phone};
 use crate::relay_client::client;
 use clap::Args;
 use klaxon_device::device::Device;
-use klaxon_domain::alert::{Action, Event, TimelineEntry};
+use klaxon_domain::alert::Action;
 use klaxon_domain::{Roster, SystemClock};
 use klaxon_relay::Relay;
 use serde_json::json;
@@ -440,7 +440,12 @@ async fn print_timeline(bob: &Phone, id: &str) -> Result<(), String> {
     let entry = bob.device.alert(id).map_err(|e| e.to_string())?;
     println!("\nTimeline of alert {id} (as bob's phone synced it from the relay):");
     let start = entry.view.timeline.first().map(|e| e.at);
-    for line in entry.view.timeline.iter().map(|e| timeline_line(e, start)) {
+    for line in entry
+        .view
+        .timeline
+        .iter()
+        .map(|e| crate::timeline::line(e, start))
+    {
         println!("  {line}");
     }
     Ok(())
@@ -488,41 +493,6 @@ fn page_text(event: &PagerEvent) -> String {
         text.push_str(&format!("\nrunbook: {runbook}"));
     }
     text
-}
-
-/// `+3.0s  notified      bob (step 2)`.
-fn timeline_line(entry: &TimelineEntry, start: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    let offset = start
-        .map(|s| (entry.at - s).num_milliseconds() as f64 / 1000.0)
-        .unwrap_or(0.0);
-    let by = format!("{} ({})", entry.actor.who, entry.actor.source.as_str());
-    let (kind, detail) = match &entry.event {
-        Event::Triggered { summary } => ("triggered", format!("by {by}: \"{summary}\"")),
-        Event::Deduplicated { summary } => ("deduplicated", format!("\"{summary}\"")),
-        Event::Notified {
-            step, people, pass, ..
-        } => (
-            "notified",
-            format!(
-                "{} (step {}, pass {})",
-                if people.is_empty() {
-                    "nobody (gap)".to_string()
-                } else {
-                    people.join(", ")
-                },
-                step + 1,
-                pass + 1
-            ),
-        ),
-        Event::Acknowledged => ("acknowledged", format!("by {by}")),
-        Event::Escalated => ("escalated", format!("by {by}")),
-        Event::Declined => ("declined", format!("by {by}")),
-        Event::Snoozed { until } => ("snoozed", format!("by {by} until {until}")),
-        Event::SnoozeExpired => ("snooze ended", String::new()),
-        Event::Resolved => ("resolved", format!("by {by}")),
-        Event::PolicyExhausted => ("exhausted", "nobody acknowledged".to_string()),
-    };
-    format!("+{offset:5.2}s  {kind:<13} {detail}")
 }
 
 /// A random-enough token for the demo relay's admin API (loopback only,

@@ -6,9 +6,11 @@
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 mod action_cmd;
+mod alert_cmd;
 mod alerts_cmd;
 mod demo_cmd;
 mod invite_cmd;
+mod maintenance_cmd;
 mod outcome;
 mod pager_cmd;
 mod pager_tui;
@@ -18,6 +20,7 @@ mod ring;
 mod roster_cmd;
 mod send_cmd;
 mod serve_cmd;
+mod timeline;
 mod when;
 
 use clap::{Parser, Subcommand};
@@ -46,6 +49,12 @@ enum Command {
     Invite(invite_cmd::InviteArgs),
     /// List the relay's alerts (needs KLAXON_ADMIN_TOKEN).
     Alerts(alerts_cmd::AlertsArgs),
+    /// One alert, readable: its timeline, who was paged, when and how, and the answers (needs KLAXON_ADMIN_TOKEN).
+    #[command(subcommand)]
+    Alert(alert_cmd::AlertCommand),
+    /// Maintenance windows: a service's alerts page nobody while one lasts (needs KLAXON_ADMIN_TOKEN).
+    #[command(subcommand)]
+    Maintenance(maintenance_cmd::MaintenanceCommand),
     /// The terminal pager: enroll once, then receive pages, ring, and act.
     Pager(pager_cmd::PagerArgs),
     /// Acknowledge an alert from a pager's state directory (works offline).
@@ -72,6 +81,8 @@ fn main() -> ExitCode {
         Command::Send(args) => send_cmd::run(args),
         Command::Invite(args) => invite_cmd::run(args),
         Command::Alerts(args) => alerts_cmd::run(args),
+        Command::Alert(command) => alert_cmd::run(command),
+        Command::Maintenance(command) => maintenance_cmd::run(command),
         Command::Pager(args) => pager_cmd::run(args),
         Command::Ack(args) => action_cmd::run(args, Action::Acknowledge),
         Command::Escalate(args) => action_cmd::run(args, Action::Escalate),

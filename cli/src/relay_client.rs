@@ -131,6 +131,33 @@ pub async fn refusal(relay: &RelayUrl, response: reqwest::Response) -> BadInput 
     BadInput::new(format!("{relay} answered HTTP {status}: {detail}"))
 }
 
+/// Sends an admin request (`KLAXON_ADMIN_TOKEN`) with an optional JSON
+/// body and reads the JSON answer; a refusal or no answer is bad input
+/// naming the relay.
+pub fn admin_json<T: serde::de::DeserializeOwned>(
+    relay: &RelayUrl,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> Result<T, BadInput> {
+    let token = admin_token()?;
+    let client = client()?;
+    runtime()?.block_on(async {
+        let mut request = client.request(method, relay.join(path)).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.map_err(|e| unreachable(relay, e))?;
+        if !response.status().is_success() {
+            return Err(refusal(relay, response).await);
+        }
+        response
+            .json()
+            .await
+            .map_err(|e| BadInput::new(format!("the relay's answer is not what {path} gives: {e}")))
+    })
+}
+
 /// A line for a request that got no answer.
 pub fn unreachable(relay: &RelayUrl, e: reqwest::Error) -> BadInput {
     BadInput::new(format!("cannot reach the relay at {relay}: {e}"))

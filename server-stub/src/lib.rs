@@ -14,8 +14,10 @@ pub mod devices;
 pub mod errors;
 pub mod escalator;
 pub mod health;
+pub mod heartbeats;
 pub mod hub;
 pub mod ingest;
+pub mod maintenance;
 pub mod metrics;
 pub mod overrides;
 pub mod push;
@@ -248,6 +250,7 @@ impl Relay {
         let addr = listener.local_addr()?;
         let (stop_tx, stop_rx) = watch::channel(false);
         let escalator = tokio::spawn(escalator::run(state.clone(), stop_rx.clone()));
+        let heartbeats = tokio::spawn(heartbeats::run(state.clone(), stop_rx.clone()));
         let pushes = state
             .pusher
             .clone()
@@ -272,6 +275,7 @@ impl Relay {
             stop: stop_tx,
             server,
             escalator,
+            heartbeats,
             pushes,
         })
     }
@@ -299,12 +303,24 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/v1/alertmanager/{routing_key}",
             post(ingest::alertmanager::webhook),
         )
+        .route(
+            "/v1/heartbeats/{key}",
+            get(heartbeats::beat).post(heartbeats::beat),
+        )
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
         .route("/v1/devices/enroll", post(devices::enroll::enroll))
         .route("/v1/admin/invites", post(admin::create_invite))
         .route("/v1/admin/alerts", get(admin::list_alerts))
         .route("/v1/admin/alerts/{id}", get(admin::get_alert))
+        .route(
+            "/v1/admin/maintenance",
+            post(maintenance::start).get(maintenance::list),
+        )
+        .route(
+            "/v1/admin/maintenance/{id}",
+            axum::routing::delete(maintenance::end),
+        )
         .route(
             "/v1/admin/overrides",
             get(overrides::admin_list).post(overrides::admin_add),
@@ -370,6 +386,7 @@ pub struct RunningRelay {
     stop: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
     escalator: JoinHandle<()>,
+    heartbeats: JoinHandle<()>,
     pushes: Option<JoinHandle<()>>,
 }
 
@@ -413,6 +430,7 @@ impl RunningRelay {
         let _ = self.stop.send(true);
         let served = self.server.await;
         let _ = self.escalator.await;
+        let _ = self.heartbeats.await;
         if let Some(pushes) = self.pushes {
             let _ = pushes.await;
         }

@@ -9,8 +9,9 @@
 //! the relay acts on it after the commit, so every backend shares these
 //! rules and a new one implements SQL alone.
 
+use crate::maintenance::MaintenanceWindow;
 use chrono::{DateTime, Utc};
-use klaxon_domain::alert::{Command, Event, Outcome, Tick, Trigger, TriggerOutcome};
+use klaxon_domain::alert::{Command, Event, Maintenance, Outcome, Tick, Trigger, TriggerOutcome};
 use klaxon_domain::escalation::{EscalationPolicy, Reachable};
 use klaxon_domain::wire::{AlertDetails, Page};
 use klaxon_domain::{Alert, AlertStatus, Roster};
@@ -26,6 +27,9 @@ pub struct PlanContext<'a> {
     /// Whether a pusher is configured: without one the relay keeps no push
     /// rows, so a relay without APNs/FCM never accumulates them.
     pub push: bool,
+    /// The maintenance windows that have not ended: an alert of a service
+    /// one covers at `now` pages nobody.
+    pub maintenance: &'a [MaintenanceWindow],
 }
 
 /// A page to send: one fired step of an alert (or its re-notification,
@@ -127,10 +131,20 @@ static NO_POLICY: EscalationPolicy = EscalationPolicy {
     renotify: None,
 };
 
-/// Runs the alert's timers to `now`, reaching whom `reachable` says.
+/// Runs the alert's timers to `now`, reaching whom `reachable` says, held
+/// back by a maintenance window that covers its service.
 fn tick(alert: Alert, ctx: &PlanContext<'_>, reachable: Reachable<'_>) -> Tick {
     let policy = policy_for(ctx.roster, &alert.service).unwrap_or(&NO_POLICY);
-    alert.tick_reaching(policy, ctx.roster, ctx.now, reachable)
+    let window = ctx
+        .maintenance
+        .iter()
+        .filter(|w| w.covers(&alert.service, ctx.now))
+        .max_by_key(|w| w.end)
+        .map(|w| Maintenance {
+            id: w.id.clone(),
+            until: w.end,
+        });
+    alert.tick_in(policy, ctx.roster, ctx.now, reachable, window.as_ref())
 }
 
 /// Plans a trigger: opens an alert (id `new_id`) or updates `open`, the
@@ -361,6 +375,7 @@ mod tests {
             roster,
             now: at(secs),
             push,
+            maintenance: &[],
         }
     }
 

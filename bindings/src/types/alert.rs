@@ -45,6 +45,8 @@ pub enum TimelineEventKind {
     Resolved,
     /// The escalation policy ran out with nobody acknowledging.
     PolicyExhausted,
+    /// A step was due during a maintenance window (until `until`): nobody paged.
+    Suppressed,
 }
 
 /// One entry of an alert's timeline.
@@ -64,7 +66,7 @@ pub struct TimelineEntry {
     pub people: Vec<String>,
     /// For `Triggered`/`Deduplicated`: the summary.
     pub summary: Option<String>,
-    /// For `Snoozed`: until when.
+    /// For `Snoozed` and `Suppressed`: until when.
     pub until: Option<SystemTime>,
 }
 
@@ -89,6 +91,12 @@ impl From<CoreEntry> for TimelineEntry {
             Event::SnoozeExpired => (TimelineEventKind::SnoozeExpired, vec![], None, None),
             Event::Resolved => (TimelineEventKind::Resolved, vec![], None, None),
             Event::PolicyExhausted => (TimelineEventKind::PolicyExhausted, vec![], None, None),
+            Event::Suppressed { until, .. } => (
+                TimelineEventKind::Suppressed,
+                vec![],
+                None,
+                Some(time(until)),
+            ),
         };
         TimelineEntry {
             seq: e.seq,

@@ -573,6 +573,7 @@ mod tests {
                 schedules: vec![schedule],
                 policies: vec![],
                 services: vec![],
+                heartbeats: vec![],
                 warnings: vec![],
                 version: String::new(),
             }

@@ -14,6 +14,7 @@ pub mod alert;
 pub mod clock;
 pub mod duration;
 pub mod escalation;
+pub mod heartbeat;
 pub mod ical;
 pub mod notify;
 pub mod priority;

@@ -137,6 +137,11 @@ enum TimelineText {
         case .snoozeExpired: return "Snooze ended"
         case .resolved: return "Resolved"
         case .policyExhausted: return "Nobody acknowledged: the escalation policy ran out"
+        case .suppressed:
+            if let until = entry.until {
+                return "Maintenance: nobody paged until \(until.formatted(date: .omitted, time: .shortened))"
+            }
+            return "Maintenance: nobody paged"
         }
     }
 }

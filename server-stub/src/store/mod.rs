@@ -71,6 +71,17 @@ pub enum IngestOutcome {
     Ignored,
 }
 
+/// A heartbeat's stored state (see [`RelayStore::fire_heartbeats`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeartbeatRow {
+    /// The roster heartbeat's id.
+    pub id: String,
+    /// Its latest beat, if one arrived since it was added.
+    pub last_beat: Option<DateTime<Utc>>,
+    /// When it is (was) overdue.
+    pub due: DateTime<Utc>,
+}
+
 /// A device's action on an alert, checked against what it may see.
 #[derive(Debug, Clone)]
 pub struct DeviceAction {
@@ -215,6 +226,60 @@ pub trait RelayStore: rota::RotaStore + Send + Sync + 'static {
         now: DateTime<Utc>,
         limit: usize,
     ) -> StoreFuture<Committed>;
+
+    /// Arms each heartbeat to be overdue at its instant: creates the rows
+    /// of heartbeats never seen; with `reset` (the relay starting) also
+    /// moves every row that is not overdue to its instant (no beat can
+    /// arrive while the relay is down).
+    fn arm_heartbeats(&self, due: Vec<(String, DateTime<Utc>)>, reset: bool) -> StoreFuture<()>;
+
+    /// Records a beat of `heartbeat` at `now`, overdue next at `due`, and
+    /// ingests `resolve` (its silence alert, if open) in the same
+    /// transaction.
+    fn beat(
+        &self,
+        heartbeat: String,
+        due: DateTime<Utc>,
+        resolve: IngestEvent,
+        roster: Arc<Roster>,
+        now: DateTime<Utc>,
+    ) -> StoreFuture<Committed>;
+
+    /// Claims up to `limit` heartbeats overdue at `now`, opens each one's
+    /// silence alert and marks it overdue until its next beat.
+    fn fire_heartbeats(
+        &self,
+        roster: Arc<Roster>,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreFuture<Committed>;
+
+    /// When the next heartbeat that is not overdue yet will be.
+    fn next_heartbeat_due(&self) -> StoreFuture<Option<DateTime<Utc>>>;
+
+    /// Stores a maintenance window and its audit entry together.
+    fn start_maintenance(
+        &self,
+        window: crate::maintenance::MaintenanceWindow,
+        audit: rota::AuditRecord,
+    ) -> StoreFuture<()>;
+
+    /// Ends the window `id` at `now` if it has not ended, and makes the
+    /// deadlines of its service's triggered alerts due at `now` (they page
+    /// at once), recording `audit` when it did end it; the window as it
+    /// then stands, `None` for an unknown id.
+    fn end_maintenance(
+        &self,
+        id: String,
+        now: DateTime<Utc>,
+        audit: rota::AuditRecord,
+    ) -> StoreFuture<Option<crate::maintenance::MaintenanceWindow>>;
+
+    /// The windows ending after `ending_after`, newest start first.
+    fn maintenance_windows(
+        &self,
+        ending_after: DateTime<Utc>,
+    ) -> StoreFuture<Vec<crate::maintenance::MaintenanceWindow>>;
 
     /// The earliest pending deadline.
     fn next_deadline(&self) -> StoreFuture<Option<DateTime<Utc>>>;

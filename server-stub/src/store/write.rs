@@ -6,7 +6,9 @@
 //! open transaction and runs these functions inside it; it makes no
 //! decisions of its own.
 
-use super::{DeviceAction, DeviceActionResult, IngestEvent, IngestOutcome, StoredAlert};
+use super::{
+    DeviceAction, DeviceActionResult, HeartbeatRow, IngestEvent, IngestOutcome, StoredAlert,
+};
 use crate::errors::StoreError;
 use crate::routing::{self, Plan, PlanContext, TickPlan};
 use klaxon_domain::alert::{Action, Actor, Command, Outcome, TriggerOutcome};
@@ -38,6 +40,24 @@ pub trait WriteTx {
 
     /// Sets an alert's deadline row to `due_ms`, or deletes it.
     fn set_deadline(&mut self, alert: &str, due_ms: Option<i64>) -> Result<(), StoreError>;
+
+    /// Claims up to `limit` heartbeats overdue at `now_ms` and not yet
+    /// marked overdue, earliest first.
+    fn claim_overdue_heartbeats(
+        &mut self,
+        now_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<HeartbeatRow>, StoreError>;
+
+    /// Records a beat at `at_ms`: the heartbeat is overdue next at
+    /// `due_ms`, and no longer overdue (creates its row if needed).
+    fn record_beat(&mut self, id: &str, at_ms: i64, due_ms: i64) -> Result<(), StoreError>;
+
+    /// Marks a heartbeat overdue (its alert opened) until its next beat.
+    fn mark_overdue(&mut self, id: &str) -> Result<(), StoreError>;
+
+    /// Deletes the row of a heartbeat no longer in the roster.
+    fn forget_heartbeat(&mut self, id: &str) -> Result<(), StoreError>;
 
     /// Persists a plan exactly: the alert and its details under a new
     /// change cursor, its deadline row, its push rows and status pushes.
@@ -248,4 +268,42 @@ pub fn fire_due(
         }
     }
     Ok(committed)
+}
+
+/// Records a beat and resolves the heartbeat's silence alert, if open
+/// (see [`super::RelayStore::beat`]).
+pub fn beat(
+    tx: &mut impl WriteTx,
+    heartbeat: &str,
+    due: chrono::DateTime<chrono::Utc>,
+    resolve: IngestEvent,
+    ctx: &PlanContext<'_>,
+) -> Result<Committed, StoreError> {
+    tx.record_beat(
+        heartbeat,
+        ctx.now.timestamp_millis(),
+        due.timestamp_millis(),
+    )?;
+    Ok(ingest(tx, vec![resolve], ctx)?.1)
+}
+
+/// Opens the silence alert of every heartbeat overdue now (see
+/// [`super::RelayStore::fire_heartbeats`]); a row whose heartbeat left the
+/// roster is deleted.
+pub fn fire_heartbeats(
+    tx: &mut impl WriteTx,
+    ctx: &PlanContext<'_>,
+    limit: usize,
+) -> Result<Committed, StoreError> {
+    let mut events = Vec::new();
+    for row in tx.claim_overdue_heartbeats(ctx.now.timestamp_millis(), limit)? {
+        match crate::heartbeats::silence_alert(ctx.roster, &row, ctx.now) {
+            Some(event) => {
+                tx.mark_overdue(&row.id)?;
+                events.push(event);
+            }
+            None => tx.forget_heartbeat(&row.id)?,
+        }
+    }
+    Ok(ingest(tx, events, ctx)?.1)
 }

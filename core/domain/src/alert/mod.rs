@@ -63,6 +63,17 @@ impl fmt::Display for AlertStatus {
     }
 }
 
+/// A maintenance window its service is in: while it lasts, a triggered
+/// alert is recorded (`suppressed`) but pages nobody, and its escalation
+/// goes on from where it stood when the window ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Maintenance {
+    /// The window's id.
+    pub id: String,
+    /// When it ends.
+    pub until: DateTime<Utc>,
+}
+
 /// An incoming "something is wrong" from an integration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Trigger {

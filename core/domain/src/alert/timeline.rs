@@ -65,6 +65,14 @@ pub enum Event {
     Resolved,
     /// The escalation policy ran out and nobody acknowledged.
     PolicyExhausted,
+    /// A step was due while the alert's service was in a maintenance
+    /// window: recorded, nobody paged; escalation goes on when it ends.
+    Suppressed {
+        /// The maintenance window's id.
+        window: String,
+        /// When the window ends (as it stood then).
+        until: DateTime<Utc>,
+    },
 }
 
 /// Serde's test for leaving a zero count out.

@@ -5,7 +5,7 @@
 
 use super::action::{Action, Actor, Command, Outcome, Rejection, MAX_SNOOZE};
 use super::timeline::Event;
-use super::{Alert, AlertStatus};
+use super::{Alert, AlertStatus, Maintenance};
 use crate::escalation::{self, EscalationPolicy, Reachable, StepPage};
 use crate::roster::Roster;
 use crate::Priority;
@@ -146,11 +146,28 @@ impl Alert {
     /// every policy `renotify` after its last ring, until someone
     /// acknowledges or the step moves on ([`Tick::renotified`]).
     pub fn tick_reaching(
+        self,
+        policy: &EscalationPolicy,
+        roster: &Roster,
+        now: DateTime<Utc>,
+        reachable: Reachable<'_>,
+    ) -> Tick {
+        self.tick_in(policy, roster, now, reachable, None)
+    }
+
+    /// [`Alert::tick_reaching`], with the service perhaps in a maintenance
+    /// window: while `maintenance` lasts (`until` after `now`), a triggered
+    /// alert pages nobody and re-notifies nobody; the first time a window
+    /// holds it back, the timeline records `suppressed` with the window.
+    /// Its next evaluation is the window's end at the latest, when the step
+    /// that was due (or is due then) fires at once.
+    pub fn tick_in(
         mut self,
         policy: &EscalationPolicy,
         roster: &Roster,
         now: DateTime<Utc>,
         reachable: Reachable<'_>,
+        maintenance: Option<&Maintenance>,
     ) -> Tick {
         if self.status == AlertStatus::Acknowledged {
             match self.snoozed_until {
@@ -179,6 +196,9 @@ impl Alert {
                 renotified: None,
                 next_deadline: None,
             };
+        }
+        if let Some(window) = maintenance.filter(|m| m.until > now) {
+            return self.suppress(policy, now, window);
         }
         let decision =
             escalation::advance_reaching(policy, &self.escalation, roster, now, reachable);
@@ -225,11 +245,64 @@ impl Alert {
         }
     }
 
+    /// A triggered alert held back by a maintenance window: nothing fires;
+    /// `suppressed` is recorded once per window, when something (a step
+    /// or a re-notification) would have gone out; the next evaluation is
+    /// what was due, or the window's end, whichever is later.
+    fn suppress(
+        mut self,
+        policy: &EscalationPolicy,
+        now: DateTime<Utc>,
+        window: &Maintenance,
+    ) -> Tick {
+        let step_due = if self.escalation.exhausted {
+            None
+        } else {
+            match self.escalation.fired_at {
+                None => Some(self.escalation.due),
+                Some(fired) => policy
+                    .steps
+                    .get(self.escalation.step as usize)
+                    .and_then(|s| chrono::Duration::from_std(s.delay).ok())
+                    .and_then(|d| fired.checked_add_signed(d)),
+            }
+        };
+        let due = match (step_due, self.next_renotify(policy)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let recorded =
+            self.timeline.entries().iter().any(
+                |e| matches!(&e.event, Event::Suppressed { window: w, .. } if *w == window.id),
+            );
+        if !recorded && due.is_some_and(|d| d <= now) {
+            self.timeline.push(
+                now,
+                Actor::relay(),
+                Event::Suppressed {
+                    window: window.id.clone(),
+                    until: window.until,
+                },
+                None,
+            );
+        }
+        let next_deadline = due.map(|d| d.max(window.until));
+        Tick {
+            alert: self,
+            pages: Vec::new(),
+            renotified: None,
+            next_deadline,
+        }
+    }
+
     /// The current step's ring, when the alert is one that is re-notified:
     /// critical, triggered, its policy's `renotify` set, the current step
     /// fired and rang somebody. Its `step_seq`, when it (or its latest
     /// re-notification) went out, and the people it rang.
-    fn ring_to_repeat(&self, policy: &EscalationPolicy) -> Option<(u32, DateTime<Utc>, Vec<String>)> {
+    fn ring_to_repeat(
+        &self,
+        policy: &EscalationPolicy,
+    ) -> Option<(u32, DateTime<Utc>, Vec<String>)> {
         let esc = &self.escalation;
         if self.priority != Priority::Critical
             || self.status != AlertStatus::Triggered

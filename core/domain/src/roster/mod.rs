@@ -5,6 +5,7 @@
 mod parse;
 
 use crate::escalation::EscalationPolicy;
+pub use crate::heartbeat::Heartbeat;
 use crate::schedule::Schedule;
 use crate::Priority;
 use chrono::{DateTime, Utc};
@@ -101,6 +102,8 @@ pub struct Roster {
     pub policies: Vec<EscalationPolicy>,
     /// Services, in file order.
     pub services: Vec<Service>,
+    /// Heartbeats (dead-man switches), in file order.
+    pub heartbeats: Vec<Heartbeat>,
     /// What loads but is probably a mistake (an override naming someone not
     /// in `[[people]]`), each with its field path; `roster check` warns.
     pub warnings: Vec<Problem>,
@@ -171,6 +174,11 @@ impl Roster {
     /// The service senders address with this routing key.
     pub fn service_by_routing_key(&self, key: &str) -> Option<&Service> {
         self.services.iter().find(|s| s.routing_key == key)
+    }
+
+    /// The heartbeat jobs beat with this key.
+    pub fn heartbeat_by_key(&self, key: &str) -> Option<&Heartbeat> {
+        self.heartbeats.iter().find(|h| h.key == key)
     }
 
     /// One person's final shifts in `[from, to)` across every schedule,

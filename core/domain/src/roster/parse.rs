@@ -5,7 +5,7 @@
 //! at once, each with its field path and a fix, and unknown keys (typos) are
 //! caught instead of silently ignored.
 
-use super::{Person, Problem, Roster, Service};
+use super::{Heartbeat, Person, Problem, Roster, Service};
 use crate::duration::parse_duration;
 use crate::escalation::{EscalationPolicy, EscalationStep, Target, DEFAULT_RENOTIFY};
 use crate::schedule::{Layer, Override, Restriction, Rotation, Schedule};
@@ -66,6 +66,7 @@ struct Validator {
     schedules: HashSet<String>,
     policies: HashSet<String>,
     services: HashSet<String>,
+    heartbeats: HashSet<String>,
 }
 
 impl Validator {
@@ -102,7 +103,11 @@ impl Validator {
     }
 
     fn roster(&mut self, t: &Table) -> Roster {
-        self.unknown_keys(t, "", &["people", "schedules", "policies", "services"]);
+        self.unknown_keys(
+            t,
+            "",
+            &["people", "schedules", "policies", "services", "heartbeats"],
+        );
         let people_tables = self.tables(t, "people", "");
         if people_tables.is_empty() && !self.problems.iter().any(|p| p.path == "people") {
             self.problem(
@@ -130,11 +135,17 @@ impl Validator {
             .iter()
             .filter_map(|(p, t)| self.service(p, t, &mut routing_keys))
             .collect();
+        let heartbeats: Vec<Heartbeat> = self
+            .tables(t, "heartbeats", "")
+            .iter()
+            .filter_map(|(p, t)| self.heartbeat(p, t, &mut routing_keys))
+            .collect();
         Roster {
             people,
             schedules,
             policies,
             services,
+            heartbeats,
             warnings: std::mem::take(&mut self.warnings),
             version: String::new(),
         }
@@ -548,32 +559,9 @@ impl Validator {
                 None
             }
         });
-        let routing_key = self.req_str(t, path, "routing_key").and_then(|k| {
-            if let Some(bad) = k.chars().find(|c| !c.is_ascii_alphanumeric()) {
-                self.problem(
-                    &format!("{path}.routing_key"),
-                    format!("has {bad:?}, which is not a letter or digit; a routing key is exactly 32 letters or digits"),
-                );
-                None
-            } else if k.len() != 32 {
-                self.problem(
-                    &format!("{path}.routing_key"),
-                    format!(
-                        "must be exactly 32 letters or digits (got {} characters)",
-                        k.len()
-                    ),
-                );
-                None
-            } else if !routing_keys.insert(k.clone()) {
-                self.problem(
-                    &format!("{path}.routing_key"),
-                    "is used by another service; every service needs its own key",
-                );
-                None
-            } else {
-                Some(k)
-            }
-        });
+        let routing_key = self
+            .req_str(t, path, "routing_key")
+            .and_then(|k| self.key(path, "routing_key", k, routing_keys));
         let runbook = self.opt_str(t, path, "runbook");
         if let Some(r) = &runbook {
             if !(r.starts_with("https://") || r.starts_with("http://")) {
@@ -602,6 +590,126 @@ impl Validator {
             runbook,
             priority: priority?,
         })
+    }
+
+    /// A `[[heartbeats]]` entry: its service must exist, its key is a
+    /// routing key (32 letters or digits) unique among every key of the
+    /// roster, `grace` defaults to the interval.
+    fn heartbeat(
+        &mut self,
+        path: &str,
+        t: &Table,
+        keys: &mut HashSet<String>,
+    ) -> Option<Heartbeat> {
+        self.unknown_keys(t, path, &["id", "service", "interval", "grace", "key"]);
+        let id = self.id(t, path, "heartbeat");
+        if let Some(id) = &id {
+            self.claim_id(|v| &mut v.heartbeats, path, id, "heartbeat");
+        }
+        let service = self.req_str(t, path, "service").and_then(|s| {
+            if self.services.contains(&s) {
+                Some(s)
+            } else {
+                let known = sorted(&self.services);
+                self.problem(
+                    &format!("{path}.service"),
+                    format!("unknown service {s:?}; known services: {known}"),
+                );
+                None
+            }
+        });
+        let interval = self.req_str(t, path, "interval").and_then(|d| {
+            self.beat_duration(
+                path,
+                "interval",
+                &d,
+                "it is how often the job calls the relay",
+            )
+        });
+        let grace = match self.opt_str(t, path, "grace") {
+            None => interval,
+            Some(d) => self.beat_duration(
+                path,
+                "grace",
+                &d,
+                "it is how late a beat may be before the relay pages",
+            ),
+        };
+        let key = self
+            .req_str(t, path, "key")
+            .and_then(|k| self.key(path, "key", k, keys));
+        Some(Heartbeat {
+            id: id?,
+            service: service?,
+            interval: interval?,
+            grace: grace?,
+            key: key?,
+        })
+    }
+
+    /// A heartbeat's `interval` or `grace`: a duration of at least 1s.
+    fn beat_duration(
+        &mut self,
+        path: &str,
+        field: &str,
+        text: &str,
+        hint: &str,
+    ) -> Option<std::time::Duration> {
+        match parse_duration(text) {
+            Ok(d) if d.as_secs() >= 1 => Some(d),
+            Ok(_) => {
+                self.problem(
+                    &format!("{path}.{field}"),
+                    format!("must be at least 1s; {hint}"),
+                );
+                None
+            }
+            Err(e) => {
+                self.problem(&format!("{path}.{field}"), e);
+                None
+            }
+        }
+    }
+
+    /// A key senders use (a service's `routing_key`, a heartbeat's `key`):
+    /// exactly 32 ASCII letters or digits, and no other key of the roster.
+    fn key(
+        &mut self,
+        path: &str,
+        field: &str,
+        k: String,
+        keys: &mut HashSet<String>,
+    ) -> Option<String> {
+        let at = format!("{path}.{field}");
+        if let Some(bad) = k.chars().find(|c| !c.is_ascii_alphanumeric()) {
+            self.problem(
+                &at,
+                format!("has {bad:?}, which is not a letter or digit; a routing key is exactly 32 letters or digits"),
+            );
+            None
+        } else if k.len() != 32 {
+            self.problem(
+                &at,
+                format!(
+                    "must be exactly 32 letters or digits (got {} characters)",
+                    k.len()
+                ),
+            );
+            None
+        } else if !keys.insert(k.clone()) {
+            let whose = if field == "key" {
+                "heartbeat"
+            } else {
+                "service"
+            };
+            self.problem(
+                &at,
+                format!("is used by another service or heartbeat; every {whose} needs its own key"),
+            );
+            None
+        } else {
+            Some(k)
+        }
     }
 
     // ---- field readers --------------------------------------------------

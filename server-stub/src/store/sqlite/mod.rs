@@ -19,7 +19,9 @@ use super::{
     StoredAlert,
 };
 use crate::errors::StoreError;
+use crate::maintenance::MaintenanceWindow;
 use crate::routing::PlanContext;
+use crate::store::rota::AuditRecord;
 use chrono::{DateTime, Utc};
 use klaxon_domain::wire::PushPlatform;
 use klaxon_domain::{AlertStatus, Roster};
@@ -40,6 +42,8 @@ const MIGRATIONS: klaxon_migrate::Migrations = klaxon_migrate::Migrations(&[
     include_str!("migrations/0002_push_outbox.sql"),
     include_str!("migrations/0003_status_pushes.sql"),
     include_str!("migrations/0005_rota.sql"),
+    include_str!("migrations/0006_heartbeats.sql"),
+    include_str!("migrations/0007_maintenance.sql"),
 ]);
 
 /// Most writes committed in one transaction. Large enough that an alert
@@ -189,10 +193,12 @@ impl SqliteStore {
         // Read once per write, not per plan: it is set at start and stays.
         let push = self.push_enabled.load(Ordering::Relaxed);
         self.write(move |conn, state| {
+            let maintenance = ops::maintenance_windows(conn, now)?;
             let ctx = PlanContext {
                 roster: &roster,
                 now,
                 push,
+                maintenance: &maintenance,
             };
             f(&mut tx::SqliteTx { conn, state }, &ctx)
         })
@@ -332,6 +338,74 @@ impl RelayStore for SqliteStore {
         limit: usize,
     ) -> StoreFuture<Committed> {
         self.write_path(roster, now, move |tx, ctx| write::fire_due(tx, ctx, limit))
+    }
+
+    fn arm_heartbeats(&self, due: Vec<(String, DateTime<Utc>)>, reset: bool) -> StoreFuture<()> {
+        self.write(move |conn, _| ops::arm_heartbeats(conn, &due, reset))
+    }
+
+    fn beat(
+        &self,
+        heartbeat: String,
+        due: DateTime<Utc>,
+        resolve: IngestEvent,
+        roster: Arc<Roster>,
+        now: DateTime<Utc>,
+    ) -> StoreFuture<Committed> {
+        self.write_path(roster, now, move |tx, ctx| {
+            write::beat(tx, &heartbeat, due, resolve, ctx)
+        })
+    }
+
+    fn fire_heartbeats(
+        &self,
+        roster: Arc<Roster>,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreFuture<Committed> {
+        self.write_path(roster, now, move |tx, ctx| {
+            write::fire_heartbeats(tx, ctx, limit)
+        })
+    }
+
+    fn next_heartbeat_due(&self) -> StoreFuture<Option<DateTime<Utc>>> {
+        self.read(|conn| {
+            let ms: Option<i64> = conn.query_row(
+                "SELECT MIN(due_ms) FROM heartbeats WHERE overdue = 0",
+                [],
+                |r| r.get(0),
+            )?;
+            Ok(ms.and_then(DateTime::from_timestamp_millis))
+        })
+    }
+
+    fn start_maintenance(&self, window: MaintenanceWindow, audit: AuditRecord) -> StoreFuture<()> {
+        self.write(move |conn, _| {
+            ops::start_maintenance(conn, &window)?;
+            rota::insert_audit(conn, &audit)
+        })
+    }
+
+    fn end_maintenance(
+        &self,
+        id: String,
+        now: DateTime<Utc>,
+        audit: AuditRecord,
+    ) -> StoreFuture<Option<MaintenanceWindow>> {
+        self.write(move |conn, _| {
+            let (window, ended) = ops::end_maintenance(conn, &id, now)?;
+            if ended {
+                rota::insert_audit(conn, &audit)?;
+            }
+            Ok(window)
+        })
+    }
+
+    fn maintenance_windows(
+        &self,
+        ending_after: DateTime<Utc>,
+    ) -> StoreFuture<Vec<MaintenanceWindow>> {
+        self.read(move |conn| ops::maintenance_windows(conn, ending_after))
     }
 
     fn next_deadline(&self) -> StoreFuture<Option<DateTime<Utc>>> {

@@ -3,6 +3,7 @@
 //! the push outbox. The write path's SQL is in `tx.rs`.
 
 use crate::errors::StoreError;
+use crate::maintenance::MaintenanceWindow;
 use crate::store::{Changes, Device, Invite, PendingPush, PushKey, PushSettlement, StoredAlert};
 use chrono::{DateTime, Utc};
 use klaxon_domain::wire::PushPlatform;
@@ -347,4 +348,134 @@ pub(super) fn alerts(
         .query_map([status.map(AlertStatus::as_str)], alert_from_row)?
         .collect::<Result<_, _>>()?;
     rows.into_iter().map(decode).collect()
+}
+
+/// Creates a row per heartbeat not seen before, due at its instant; with
+/// `reset`, also re-arms every row that is not overdue.
+pub(super) fn arm_heartbeats(
+    conn: &Connection,
+    due: &[(String, DateTime<Utc>)],
+    reset: bool,
+) -> Result<(), StoreError> {
+    let sql = if reset {
+        "INSERT INTO heartbeats (id, due_ms) VALUES (?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET due_ms = excluded.due_ms WHERE overdue = 0"
+    } else {
+        "INSERT OR IGNORE INTO heartbeats (id, due_ms) VALUES (?1, ?2)"
+    };
+    let mut arm = conn.prepare_cached(sql)?;
+    for (id, at) in due {
+        arm.execute(params![id, ms(*at)])?;
+    }
+    Ok(())
+}
+
+/// The raw columns of a maintenance row.
+type WindowRow = (String, String, i64, i64, Option<String>, String, bool);
+
+/// A maintenance row decoded.
+fn window_of(
+    (id, service, start, end, reason, created_by, ended_early): WindowRow,
+) -> Result<MaintenanceWindow, StoreError> {
+    Ok(MaintenanceWindow {
+        id,
+        service,
+        start: DateTime::from_timestamp_millis(start)
+            .ok_or(StoreError::Corrupt("maintenance.start_ms"))?,
+        end: DateTime::from_timestamp_millis(end)
+            .ok_or(StoreError::Corrupt("maintenance.end_ms"))?,
+        reason,
+        created_by,
+        ended_early,
+    })
+}
+
+/// The maintenance windows ending after `after`, newest start first.
+pub(super) fn maintenance_windows(
+    conn: &Connection,
+    after: DateTime<Utc>,
+) -> Result<Vec<MaintenanceWindow>, StoreError> {
+    let rows: Vec<WindowRow> = conn
+        .prepare_cached(
+            "SELECT id, service, start_ms, end_ms, reason, created_by, ended_early
+             FROM maintenance WHERE end_ms > ?1 ORDER BY start_ms DESC, id",
+        )?
+        .query_map([ms(after)], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    rows.into_iter().map(window_of).collect()
+}
+
+/// Stores a new maintenance window.
+pub(super) fn start_maintenance(
+    conn: &Connection,
+    w: &MaintenanceWindow,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO maintenance (id, service, start_ms, end_ms, reason, created_by, ended_early)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        w.id,
+        w.service,
+        ms(w.start),
+        ms(w.end),
+        w.reason,
+        w.created_by,
+        w.ended_early
+    ])?;
+    Ok(())
+}
+
+/// Ends a window at `now` (if still in force) and makes its service's
+/// triggered alerts due now; the window as it stands after, and whether
+/// this call ended it.
+pub(super) fn end_maintenance(
+    conn: &Connection,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<(Option<MaintenanceWindow>, bool), StoreError> {
+    let ended = conn
+        .prepare_cached(
+            "UPDATE maintenance SET end_ms = ?2, ended_early = 1 WHERE id = ?1 AND end_ms > ?2",
+        )?
+        .execute(params![id, ms(now)])?
+        > 0;
+    let row: Option<WindowRow> = conn
+        .prepare_cached(
+            "SELECT id, service, start_ms, end_ms, reason, created_by, ended_early
+             FROM maintenance WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })
+        .optional()?;
+    let Some(window) = row.map(window_of).transpose()? else {
+        return Ok((None, false));
+    };
+    if ended {
+        conn.prepare_cached(
+            "UPDATE deadlines SET due_ms = MIN(due_ms, ?2) WHERE alert_id IN
+             (SELECT id FROM alerts WHERE service = ?1 AND open = 1 AND status = 'triggered')",
+        )?
+        .execute(params![window.service, ms(now)])?;
+    }
+    Ok((Some(window), ended))
 }

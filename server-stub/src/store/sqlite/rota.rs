@@ -50,7 +50,7 @@ fn decode(row: OverrideRow) -> Result<LiveOverride, StoreError> {
     })
 }
 
-fn insert_audit(conn: &Connection, record: &AuditRecord) -> Result<(), StoreError> {
+pub(super) fn insert_audit(conn: &Connection, record: &AuditRecord) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO audit_log (at_ms, who, action, what) VALUES (?1, ?2, ?3, ?4)",
     )?

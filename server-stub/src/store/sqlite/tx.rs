@@ -8,7 +8,8 @@ use super::WriterState;
 use crate::errors::StoreError;
 use crate::routing::{Plan, PlannedPage, StatusPushes};
 use crate::store::write::{Persisted, WriteTx};
-use crate::store::StoredAlert;
+use crate::store::{HeartbeatRow, StoredAlert};
+use chrono::DateTime;
 use klaxon_domain::wire::AlertDetails;
 use klaxon_domain::Alert;
 use rusqlite::{params, Connection};
@@ -75,6 +76,65 @@ impl WriteTx for SqliteTx<'_> {
                 .prepare_cached("DELETE FROM deadlines WHERE alert_id = ?1")?
                 .execute([alert])?,
         };
+        Ok(())
+    }
+
+    fn claim_overdue_heartbeats(
+        &mut self,
+        now_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<HeartbeatRow>, StoreError> {
+        let rows: Vec<(String, Option<i64>, i64)> = self
+            .conn
+            .prepare_cached(
+                "SELECT id, last_beat_ms, due_ms FROM heartbeats
+                 WHERE overdue = 0 AND due_ms <= ?1 ORDER BY due_ms LIMIT ?2",
+            )?
+            .query_map(
+                params![now_ms, i64::try_from(limit).unwrap_or(i64::MAX)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?
+            .collect::<Result<_, _>>()?;
+        rows.into_iter()
+            .map(|(id, last, due)| {
+                Ok(HeartbeatRow {
+                    id,
+                    last_beat: match last {
+                        Some(ms) => Some(
+                            DateTime::from_timestamp_millis(ms)
+                                .ok_or(StoreError::Corrupt("heartbeats.last_beat_ms"))?,
+                        ),
+                        None => None,
+                    },
+                    due: DateTime::from_timestamp_millis(due)
+                        .ok_or(StoreError::Corrupt("heartbeats.due_ms"))?,
+                })
+            })
+            .collect()
+    }
+
+    fn record_beat(&mut self, id: &str, at_ms: i64, due_ms: i64) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO heartbeats (id, last_beat_ms, due_ms, overdue) VALUES (?1, ?2, ?3, 0)
+                 ON CONFLICT (id) DO UPDATE SET last_beat_ms = excluded.last_beat_ms,
+                     due_ms = excluded.due_ms, overdue = 0",
+            )?
+            .execute(params![id, at_ms, due_ms])?;
+        Ok(())
+    }
+
+    fn mark_overdue(&mut self, id: &str) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("UPDATE heartbeats SET overdue = 1 WHERE id = ?1")?
+            .execute([id])?;
+        Ok(())
+    }
+
+    fn forget_heartbeat(&mut self, id: &str) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("DELETE FROM heartbeats WHERE id = ?1")?
+            .execute([id])?;
         Ok(())
     }
 

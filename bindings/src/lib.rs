@@ -197,11 +197,22 @@ impl Pager {
         Ok(self.device.set_settings(&settings)?)
     }
 
-    /// Reports what the platform allows (permissions, push token); call at
-    /// start and whenever one changes. A new token reaches the relay at the
-    /// next `sync`.
+    /// Reports what the platform allows (permissions, the page channels as
+    /// the system holds them, background restriction, push token and its
+    /// state); call at start and whenever one changes. `health()` turns it
+    /// into findings. A new token reaches the relay at the next `sync`.
     pub fn report_capabilities(&self, capabilities: Capabilities) -> Result<()> {
         Ok(self.device.report_capabilities(capabilities.into())?)
+    }
+
+    /// The plans of the alerts ringing now, longest-ringing first: call it
+    /// when the OS restarted the app (Android: the sticky ring service, or
+    /// boot) and start each plan's ring again. The set is durable: a ring
+    /// lasts until its alert is acknowledged, resolved, moved on by a status
+    /// push or settled by a sync — not until the process dies. Rings the
+    /// store shows settled are stopped through the sink first and left out.
+    pub fn ringing_alerts(&self) -> Result<Vec<NotificationPlan>> {
+        Ok(self.device.ringing_alerts()?)
     }
 
     /// Actions the relay has not confirmed yet, oldest first.

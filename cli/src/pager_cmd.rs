@@ -11,7 +11,7 @@ use crate::relay_client::RelayUrl;
 use crate::ring::Alarm;
 use chrono::{DateTime, Utc};
 use clap::Args;
-use klaxon_device::device::{Capabilities, Device};
+use klaxon_device::device::{Capabilities, Device, PushTokenState};
 use klaxon_domain::alert::{Action, AlertStatus};
 use klaxon_domain::wire::PushPlatform;
 use klaxon_domain::SystemClock;
@@ -257,6 +257,10 @@ fn report_terminal_capabilities(device: &Device) {
         push_token: None,
         push_token_issued_at: None,
         reported_at: Utc::now(),
+        // A terminal has no notification channels and no background limits.
+        channels: Vec::new(),
+        background_restricted: None,
+        push_token_state: Some(PushTokenState::NotUsed),
     });
 }
 

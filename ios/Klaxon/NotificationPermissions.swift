@@ -61,7 +61,11 @@ struct PermissionSnapshot {
             batteryOptimisationExempt: backgroundRefreshAvailable && !lowPowerMode,
             pushPlatform: pushToken == nil ? .none : .apns,
             pushToken: pushToken?.value,
-            pushTokenIssuedAt: pushToken?.issuedAt
+            pushTokenIssuedAt: pushToken?.issuedAt,
+            // Not read back yet: core treats these as "not reported".
+            channels: [],
+            backgroundRestricted: nil,
+            pushTokenState: nil
         )
     }
 

@@ -565,6 +565,9 @@ async fn core_phone(
             push_token: Some(token.to_string()),
             push_token_issued_at: None,
             reported_at: chrono::Utc::now(),
+            channels: Vec::new(),
+            background_restricted: None,
+            push_token_state: None,
         })
         .unwrap();
     let device = Arc::new(device);

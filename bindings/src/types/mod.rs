@@ -20,14 +20,17 @@ mod settings;
 pub use action::QueuedActionInfo;
 pub use alert::{Alert, AlertStatus, Link, TimelineEntry, TimelineEventKind};
 pub use enrollment::Enrollment;
-pub use health::{Health, HealthItem, HealthLevel};
+pub use health::{Health, HealthFix, HealthItem, HealthLevel};
 pub use plan::{
     LockScreenText, NotificationChannelInfo, NotificationPlan, OfferedAction, PageAction, Priority,
     RingLoop, Sound,
 };
 pub use reports::{ListenReport, PushResult, SyncReport};
 pub use roster::{Handoff, MyShift, OnCallPerson, Person, ScheduleInfo, Shift};
-pub use settings::{Capabilities, NotificationSettings, PushPlatform};
+pub use settings::{
+    Capabilities, ChannelImportance, ChannelState, NotificationSettings, PushPlatform,
+    PushTokenState,
+};
 
 use std::time::SystemTime;
 

@@ -58,7 +58,11 @@ impl Device {
             )?;
             (queued, view)
         };
-        self.stop_ring(alert);
+        // The action is committed: failing the call now would tell the
+        // person it was not. The shell stopped the ring already; a row left
+        // in the ringing set is settled by the next sync (the action is
+        // pending) or by `ringing_alerts`.
+        let _ = self.stop_ring(alert);
         match action {
             Action::Acknowledge | Action::Snooze { .. } => {
                 let plan = self.plan_for(&view, AlertStatus::Acknowledged)?;

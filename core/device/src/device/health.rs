@@ -4,6 +4,7 @@
 //! over plain values, so they are tested without a device.
 
 use super::actions::pending_of;
+use super::settings::{ChannelImportance, ChannelState, PushTokenState};
 use super::sync::LastSync;
 use super::{Capabilities, Device};
 use crate::client::{lock, Enrollment};
@@ -11,8 +12,9 @@ use crate::error::Result;
 use crate::keys;
 use crate::outbox::QueuedAction;
 use chrono::{DateTime, Duration, Utc};
-use klaxon_domain::notify::NotificationSettings;
+use klaxon_domain::notify::{self, NotificationSettings};
 use klaxon_domain::wire::PushPlatform;
+use klaxon_domain::Priority;
 use serde::{Deserialize, Serialize};
 
 /// A push token older than this is probably stale: FCM and APNs rotate
@@ -37,13 +39,54 @@ pub enum HealthLevel {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HealthItem {
     /// Stable id of the check (`enrollment`, `notifications`, `dnd`,
-    /// `full_screen`, `battery`, `push_token`, `last_push`, `sync`,
-    /// `outbox`, `shell`, `settings`), for the shell to attach a fix-it button.
+    /// `channel`, `channel_dnd`, `background`, `full_screen`, `battery`,
+    /// `push_token`, `last_push`, `sync`, `outbox`, `shell`, `settings`).
     pub check: String,
     /// How bad.
     pub level: HealthLevel,
     /// In words, for the person.
     pub message: String,
+    /// What would fix it, for the shell to map onto a settings screen or a
+    /// call; `None` when fine or when nothing on the phone fixes it.
+    #[serde(default)]
+    pub fix: Option<HealthFix>,
+}
+
+/// The fix a finding offers. Core names it; the shell maps it onto its
+/// platform (Android intents named below; iOS opens its app settings for
+/// the settings screens).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthFix {
+    /// Enroll with a one-time code from `klaxon invite`.
+    Enroll,
+    /// The app's notification settings (Android
+    /// `Settings.ACTION_APP_NOTIFICATION_SETTINGS`).
+    NotificationSettings,
+    /// One channel's settings (Android
+    /// `Settings.ACTION_CHANNEL_NOTIFICATION_SETTINGS` with `EXTRA_CHANNEL_ID`).
+    ChannelSettings {
+        /// The channel to open.
+        channel_id: String,
+    },
+    /// Do-Not-Disturb access (Android
+    /// `Settings.ACTION_NOTIFICATION_POLICY_ACCESS_SETTINGS`; iOS: ask for
+    /// Critical Alerts).
+    DndAccess,
+    /// Full-screen notifications (Android 14+
+    /// `Settings.ACTION_MANAGE_APP_USE_FULL_SCREEN_INTENT`).
+    FullScreenPermission,
+    /// Battery-optimisation exemption (Android
+    /// `Settings.ACTION_REQUEST_IGNORE_BATTERY_OPTIMIZATIONS`).
+    BatteryOptimisation,
+    /// Lift the background restriction (Android
+    /// `Settings.ACTION_APPLICATION_DETAILS_SETTINGS`, "Battery" → "Unrestricted").
+    BackgroundRestriction,
+    /// Ask the push service for a token again (Android
+    /// `FirebaseMessaging.getToken`, iOS `registerForRemoteNotifications`).
+    PushRegistration,
+    /// Sync with the relay now (`sync()`).
+    Sync,
 }
 
 /// The self-check: everything that will stop a page from ringing.
@@ -146,6 +189,9 @@ fn check_health(input: &HealthInput<'_>) -> Health {
         Some(caps) => {
             items.push(check_notifications(caps));
             items.push(check_dnd(caps, input.settings));
+            items.extend(caps.channels.iter().filter_map(check_channel));
+            items.extend(check_channel_dnd(caps, input.settings));
+            items.extend(check_background(caps));
             items.push(check_full_screen(caps));
             items.push(check_battery(caps));
             items.push(check_push_token(caps, input));
@@ -172,23 +218,42 @@ fn check_health(input: &HealthInput<'_>) -> Health {
     }
 }
 
-/// One finding.
+/// One finding, with no fix to offer.
 fn item(check: &str, level: HealthLevel, message: impl Into<String>) -> HealthItem {
     HealthItem {
         check: check.to_string(),
         level,
         message: message.into(),
+        fix: None,
     }
 }
+
+/// One finding with the fix to offer — when it is not fine.
+fn fixable(
+    check: &str,
+    level: HealthLevel,
+    message: impl Into<String>,
+    fix: HealthFix,
+) -> HealthItem {
+    HealthItem {
+        fix: (level != HealthLevel::Ok).then_some(fix),
+        ..item(check, level, message)
+    }
+}
+
+/// What every finding that means a critical page stays silent says, so
+/// the person cannot miss it among the warnings.
+const WILL_NOT_RING: &str = "critical pages will not ring";
 
 /// Whether the device is enrolled with a relay at all.
 fn check_enrollment(input: &HealthInput<'_>) -> HealthItem {
     match input.enrolled {
-        None => item(
+        None => fixable(
             "enrollment",
             HealthLevel::Problem,
             "This device is not enrolled with a relay: no page can reach it. Enroll it with a \
              one-time code from `klaxon invite`.",
+            HealthFix::Enroll,
         ),
         Some(e) => item(
             "enrollment",
@@ -207,10 +272,14 @@ fn check_notifications(caps: &Capabilities) -> HealthItem {
             "Notifications are allowed.",
         )
     } else {
-        item(
+        fixable(
             "notifications",
             HealthLevel::Problem,
-            "Notifications are turned off for Klaxon: pages will neither show nor ring.",
+            format!(
+                "Notifications are turned off for Klaxon: pages will not show, and {WILL_NOT_RING}. \
+                 Turn notifications on."
+            ),
+            HealthFix::NotificationSettings,
         )
     }
 }
@@ -224,11 +293,14 @@ fn check_dnd(caps: &Capabilities, settings: &NotificationSettings) -> HealthItem
             HealthLevel::Ok,
             "Critical pages can ring through Do-Not-Disturb and silent mode.",
         ),
-        (false, true) => item(
+        (false, true) => fixable(
             "dnd",
             HealthLevel::Problem,
-            "Klaxon may not override Do-Not-Disturb: a critical page stays silent while \
-             Do-Not-Disturb or silent mode is on. Grant Do-Not-Disturb access.",
+            format!(
+                "Klaxon may not override Do-Not-Disturb: while Do-Not-Disturb or silent mode is \
+                 on, {WILL_NOT_RING}. Grant Do-Not-Disturb access."
+            ),
+            HealthFix::DndAccess,
         ),
         (_, false) => item(
             "dnd",
@@ -237,6 +309,121 @@ fn check_dnd(caps: &Capabilities, settings: &NotificationSettings) -> HealthItem
              Do-Not-Disturb is on.",
         ),
     }
+}
+
+/// Whether a page channel, as the system holds it, still shows and sounds
+/// the way its priority needs. The critical channel blocked or muted is a
+/// problem; the high one a warning (its pages still show, or are quiet by
+/// the user's choice); the low one is silent by design, so only blocking it
+/// is worth a word. A channel core does not know adds nothing.
+fn check_channel(channel: &ChannelState) -> Option<HealthItem> {
+    let priority = notify::channels()
+        .into_iter()
+        .find(|c| c.channel_id == channel.channel_id)?
+        .priority;
+    let fix = HealthFix::ChannelSettings {
+        channel_id: channel.channel_id.clone(),
+    };
+    let blocked = channel.importance == ChannelImportance::Blocked;
+    let muted = !channel.sound
+        || matches!(
+            channel.importance,
+            ChannelImportance::Min | ChannelImportance::Low
+        );
+    let finding = |level, message: String| Some(fixable("channel", level, message, fix.clone()));
+    match priority {
+        Priority::Critical if blocked => finding(
+            HealthLevel::Problem,
+            format!(
+                "The \"Critical pages\" notification channel is blocked: {WILL_NOT_RING} or even \
+                 show. Turn the channel back on."
+            ),
+        ),
+        Priority::Critical if muted => finding(
+            HealthLevel::Problem,
+            format!(
+                "The \"Critical pages\" notification channel is silenced (no sound, or set to \
+                 silent): {WILL_NOT_RING}. Set it to alert with a sound."
+            ),
+        ),
+        Priority::Critical => finding(
+            HealthLevel::Ok,
+            "The \"Critical pages\" channel alerts with a sound.".into(),
+        ),
+        Priority::High if blocked || muted => {
+            finding(
+                HealthLevel::Warning,
+                format!(
+                "The \"Pages\" notification channel is {}: high-priority pages will {}. Set it \
+                 to alert with a sound.",
+                if blocked { "blocked" } else { "silenced" },
+                if blocked { "not show" } else { "show without a sound" },
+            ),
+            )
+        }
+        Priority::Low if blocked => finding(
+            HealthLevel::Warning,
+            "The \"Low-priority pages\" notification channel is blocked: low-priority pages \
+             will not show."
+                .into(),
+        ),
+        Priority::High | Priority::Low => None,
+    }
+}
+
+/// Whether the critical channel the system holds may still break through
+/// Do-Not-Disturb. Android ignores `setBypassDnd` on a channel created
+/// before the app had Do-Not-Disturb access, and the user may turn it off
+/// later, so the permission alone proves nothing. Only said once access is
+/// granted and wanted ([`check_dnd`] covers the rest).
+fn check_channel_dnd(caps: &Capabilities, settings: &NotificationSettings) -> Option<HealthItem> {
+    if !caps.dnd_access || !settings.allow_override_dnd {
+        return None;
+    }
+    let critical = notify::channel_id(Priority::Critical);
+    let channel = caps.channels.iter().find(|c| c.channel_id == critical)?;
+    let fix = HealthFix::ChannelSettings {
+        channel_id: critical.to_string(),
+    };
+    Some(if channel.bypass_dnd {
+        item(
+            "channel_dnd",
+            HealthLevel::Ok,
+            "The \"Critical pages\" channel overrides Do-Not-Disturb.",
+        )
+    } else {
+        fixable(
+            "channel_dnd",
+            HealthLevel::Problem,
+            format!(
+                "The \"Critical pages\" channel may not override Do-Not-Disturb (the system \
+                 dropped it or it was turned off): while Do-Not-Disturb is on, {WILL_NOT_RING}. \
+                 Turn on \"Override Do Not Disturb\" for the channel."
+            ),
+            fix,
+        )
+    })
+}
+
+/// Whether the system lets the app work in the background: a restricted
+/// app cannot start its ring from a push while it is closed.
+fn check_background(caps: &Capabilities) -> Option<HealthItem> {
+    Some(match caps.background_restricted? {
+        false => item(
+            "background",
+            HealthLevel::Ok,
+            "Klaxon may work in the background.",
+        ),
+        true => fixable(
+            "background",
+            HealthLevel::Problem,
+            format!(
+                "The system restricts Klaxon in the background: while Klaxon is closed, \
+                 {WILL_NOT_RING}. Set its battery use to \"Unrestricted\"."
+            ),
+            HealthFix::BackgroundRestriction,
+        ),
+    })
 }
 
 /// Whether a critical page may take over the lock screen.
@@ -248,11 +435,12 @@ fn check_full_screen(caps: &Capabilities) -> HealthItem {
             "Critical pages can show full screen over the lock screen.",
         )
     } else {
-        item(
+        fixable(
             "full_screen",
             HealthLevel::Warning,
             "Klaxon may not show full screen over the lock screen: a critical page shows \
              only as a notification. Allow full-screen notifications.",
+            HealthFix::FullScreenPermission,
         )
     }
 }
@@ -266,11 +454,12 @@ fn check_battery(caps: &Capabilities) -> HealthItem {
             "Battery optimisation will not delay pages.",
         )
     } else {
-        item(
+        fixable(
             "battery",
             HealthLevel::Warning,
             "Battery optimisation is on for Klaxon: the system may delay pushes and stop \
              the ring loop. Exempt Klaxon from battery optimisation.",
+            HealthFix::BatteryOptimisation,
         )
     }
 }
@@ -292,21 +481,36 @@ fn push_token_age(input: &HealthInput<'_>) -> Option<std::time::Duration> {
 /// Whether pages can reach the device while the app is closed: a push
 /// service, a token, registered with the relay, and not stale.
 fn check_push_token(caps: &Capabilities, input: &HealthInput<'_>) -> HealthItem {
-    if caps.push_platform == PushPlatform::None {
-        return item(
-            "push_token",
-            HealthLevel::Warning,
-            "This device has no push service: pages arrive only while Klaxon is running \
-             and connected.",
-        );
-    }
-    let Some(issued) = push_token_issued(caps) else {
-        return item(
+    let no_token = |why: &str| {
+        fixable(
             "push_token",
             HealthLevel::Problem,
-            "There is no push token: pages cannot reach this device while the app is \
-             closed.",
-        );
+            format!(
+                "There is no push token{why}: pages cannot reach this device while Klaxon is \
+                 closed, and {WILL_NOT_RING}. Open Klaxon with a network connection to get one."
+            ),
+            HealthFix::PushRegistration,
+        )
+    };
+    match caps.push_token_state {
+        Some(PushTokenState::Waiting) => {
+            return no_token(" yet (the push service has not answered)")
+        }
+        Some(PushTokenState::Failed) => return no_token(" (the push service refused)"),
+        // Pages by the stream only, by design (the terminal pager); and
+        // shells that do not report the state, which say "no token" so.
+        Some(PushTokenState::NotUsed) | None if caps.push_platform == PushPlatform::None => {
+            return item(
+                "push_token",
+                HealthLevel::Warning,
+                "This device has no push service: pages arrive only while Klaxon is running \
+                 and connected.",
+            );
+        }
+        Some(PushTokenState::NotUsed | PushTokenState::Available) | None => {}
+    }
+    let Some(issued) = push_token_issued(caps) else {
+        return no_token("");
     };
     let age = (input.now - issued).max(Duration::zero());
     if !input.push_registered {
@@ -357,10 +561,11 @@ fn check_last_push(input: &HealthInput<'_>) -> HealthItem {
 fn check_sync(input: &HealthInput<'_>) -> HealthItem {
     let now = input.now;
     match (input.last_sync.ok_at, &input.last_sync.error) {
-        (_, Some(error)) => item(
+        (_, Some(error)) => fixable(
             "sync",
             HealthLevel::Warning,
             format!("The last sync failed: {error}."),
+            HealthFix::Sync,
         ),
         (None, None) => item(
             "sync",
@@ -442,7 +647,203 @@ mod tests {
             push_token: Some("tok".into()),
             push_token_issued_at: Some(now),
             reported_at: now,
+            channels: Vec::new(),
+            background_restricted: None,
+            push_token_state: None,
         }
+    }
+
+    /// The critical channel as a healthy phone reports it.
+    fn critical_channel() -> ChannelState {
+        ChannelState {
+            channel_id: "klaxon.critical".into(),
+            importance: ChannelImportance::High,
+            sound: true,
+            bypass_dnd: true,
+        }
+    }
+
+    /// The finding of `check`, if there is one.
+    fn finding<'h>(h: &'h Health, check: &str) -> Option<&'h HealthItem> {
+        h.items.iter().find(|i| i.check == check)
+    }
+
+    /// The self-check of an enrolled, synced, otherwise healthy phone
+    /// reporting `c`.
+    fn health_of(c: &Capabilities) -> Health {
+        let sync = LastSync {
+            at: Some(t0()),
+            ok_at: Some(t0()),
+            error: None,
+        };
+        let settings = NotificationSettings::default();
+        let alice = Enrollment {
+            relay_url: "http://127.0.0.1:9".into(),
+            device_id: "d1".into(),
+            person: "alice".into(),
+            enrolled_at: t0(),
+            identity: String::new(),
+        };
+        check_health(&input(Some(c), &sync, &settings, Some(&alice)))
+    }
+
+    /// Asserts the finding is a problem that says critical pages will not
+    /// ring and offers `fix`.
+    fn assert_will_not_ring(h: &Health, check: &str, fix: HealthFix) {
+        let f = finding(h, check).unwrap_or_else(|| panic!("no {check} finding: {h:?}"));
+        assert_eq!(f.level, HealthLevel::Problem, "{f:?}");
+        assert!(f.message.contains("critical pages will not ring"), "{f:?}");
+        assert_eq!(f.fix.as_ref(), Some(&fix));
+        assert!(!h.ok);
+    }
+
+    #[test]
+    fn a_blocked_or_silenced_critical_channel_is_a_problem_with_its_settings_as_the_fix() {
+        let fix = HealthFix::ChannelSettings {
+            channel_id: "klaxon.critical".into(),
+        };
+        let mut c = caps(t0());
+        c.channels = vec![critical_channel()];
+        let h = health_of(&c);
+        assert_eq!(level(&h, "channel"), Some(HealthLevel::Ok));
+        assert_eq!(finding(&h, "channel").unwrap().fix, None, "nothing to fix");
+
+        for broken in [
+            ChannelState {
+                importance: ChannelImportance::Blocked,
+                ..critical_channel()
+            },
+            ChannelState {
+                importance: ChannelImportance::Low,
+                ..critical_channel()
+            },
+            ChannelState {
+                sound: false,
+                ..critical_channel()
+            },
+        ] {
+            c.channels = vec![broken];
+            assert_will_not_ring(&health_of(&c), "channel", fix.clone());
+        }
+
+        // The high channel silenced is a warning; a channel core does not
+        // know (the shell's own status channel) says nothing.
+        c.channels = vec![
+            critical_channel(),
+            ChannelState {
+                channel_id: "klaxon.high".into(),
+                sound: false,
+                ..critical_channel()
+            },
+            ChannelState {
+                channel_id: "klaxon.service".into(),
+                importance: ChannelImportance::Blocked,
+                ..critical_channel()
+            },
+        ];
+        let h = health_of(&c);
+        assert!(h.ok);
+        let levels: Vec<HealthLevel> = h
+            .items
+            .iter()
+            .filter(|i| i.check == "channel")
+            .map(|i| i.level)
+            .collect();
+        assert_eq!(levels, [HealthLevel::Warning, HealthLevel::Ok]);
+    }
+
+    #[test]
+    fn a_dnd_bypass_the_system_dropped_is_a_problem_even_with_dnd_access() {
+        let mut c = caps(t0());
+        c.channels = vec![ChannelState {
+            bypass_dnd: false,
+            ..critical_channel()
+        }];
+        // Access granted, but the channel was created before: Android kept
+        // it without the bypass. Today's check saw only the permission.
+        let h = health_of(&c);
+        assert_eq!(level(&h, "dnd"), Some(HealthLevel::Ok));
+        assert_will_not_ring(
+            &h,
+            "channel_dnd",
+            HealthFix::ChannelSettings {
+                channel_id: "klaxon.critical".into(),
+            },
+        );
+        // Without access, the dnd finding says it (once) and asks for access.
+        c.dnd_access = false;
+        let h = health_of(&c);
+        assert_eq!(finding(&h, "channel_dnd"), None);
+        assert_will_not_ring(&h, "dnd", HealthFix::DndAccess);
+        // The person chose not to override DND: not a problem.
+        c.dnd_access = true;
+        let sync = LastSync::default();
+        let quiet = NotificationSettings {
+            allow_override_dnd: false,
+            ..NotificationSettings::default()
+        };
+        let h = check_health(&input(Some(&c), &sync, &quiet, None));
+        assert_eq!(finding(&h, "channel_dnd"), None);
+    }
+
+    #[test]
+    fn no_push_token_is_a_problem_whatever_the_shell_calls_its_platform() {
+        let mut c = caps(t0());
+        c.push_token = None;
+        c.push_token_issued_at = None;
+        // A phone still waiting for its token (Android used to report this
+        // as "no push service", a warning).
+        c.push_platform = PushPlatform::None;
+        c.push_token_state = Some(PushTokenState::Waiting);
+        assert_will_not_ring(&health_of(&c), "push_token", HealthFix::PushRegistration);
+        c.push_token_state = Some(PushTokenState::Failed);
+        assert_will_not_ring(&health_of(&c), "push_token", HealthFix::PushRegistration);
+        c.push_platform = PushPlatform::Fcm;
+        c.push_token_state = None;
+        assert_will_not_ring(&health_of(&c), "push_token", HealthFix::PushRegistration);
+        // The terminal pager takes pages over its stream by design.
+        c.push_platform = PushPlatform::None;
+        c.push_token_state = Some(PushTokenState::NotUsed);
+        assert_eq!(
+            level(&health_of(&c), "push_token"),
+            Some(HealthLevel::Warning)
+        );
+    }
+
+    #[test]
+    fn background_restriction_is_a_problem_and_unknown_says_nothing() {
+        let mut c = caps(t0());
+        assert_eq!(finding(&health_of(&c), "background"), None);
+        c.background_restricted = Some(false);
+        assert_eq!(level(&health_of(&c), "background"), Some(HealthLevel::Ok));
+        c.background_restricted = Some(true);
+        assert_will_not_ring(
+            &health_of(&c),
+            "background",
+            HealthFix::BackgroundRestriction,
+        );
+    }
+
+    #[test]
+    fn every_problem_offers_a_fix_and_a_report_from_an_older_shell_still_reads() {
+        let mut c = caps(t0());
+        c.notifications_allowed = false;
+        let h = health_of(&c);
+        assert_will_not_ring(&h, "notifications", HealthFix::NotificationSettings);
+        assert!(h
+            .items
+            .iter()
+            .filter(|i| i.level == HealthLevel::Problem)
+            .all(|i| i.fix.is_some()));
+        // Stored by a build before the channel, background and token-state
+        // fields: they read as "not reported".
+        let old = r#"{"notifications_allowed":true,"dnd_access":true,"full_screen_allowed":true,
+            "battery_optimisation_exempt":true,"push_platform":"fcm","push_token":"t",
+            "push_token_issued_at":null,"reported_at":"2026-03-02T09:00:00Z"}"#;
+        let read: Capabilities = serde_json::from_str(old).unwrap();
+        assert!(read.channels.is_empty());
+        assert_eq!(read.background_restricted, None);
+        assert_eq!(read.push_token_state, None);
     }
 
     fn input<'a>(

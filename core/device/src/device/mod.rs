@@ -24,10 +24,10 @@ mod state_dir;
 mod sync;
 
 pub use alerts::AlertEntry;
-pub use health::{Health, HealthItem, HealthLevel};
+pub use health::{Health, HealthFix, HealthItem, HealthLevel};
 pub use push::PushOutcome;
 pub use roster::{MyShift, NamedShift, NextHandoff, OnCall, ScheduleInfo};
-pub use settings::Capabilities;
+pub use settings::{Capabilities, ChannelImportance, ChannelState, PushTokenState};
 pub use sync::{Listened, SyncReport};
 
 use crate::client::{self, lock, Credentials, Enrollment, RelayClient};
@@ -39,7 +39,6 @@ use base64::Engine as _;
 use klaxon_domain::clock::Clock;
 use klaxon_domain::notify::{NotificationPlan, RingLoop};
 use klaxon_domain::wire::RosterView;
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -78,8 +77,6 @@ pub struct Device {
     relay: RelayClient,
     clock: Arc<dyn Clock>,
     shell: RwLock<Option<Arc<dyn Shell>>>,
-    /// Alerts whose ring loop this process started and has not stopped.
-    ringing: Mutex<HashSet<String>>,
     /// The roster view, parsed once (who-is-on-call is called per frame).
     roster: RwLock<Option<Arc<RosterView>>>,
     /// The enrollment's parsed keys (parsing a PKCS#8 key per push is waste).
@@ -119,7 +116,6 @@ impl Device {
             relay,
             clock,
             shell: RwLock::new(None),
-            ringing: Mutex::new(HashSet::new()),
             roster: RwLock::new(roster.map(Arc::new)),
             creds: RwLock::new(creds),
             shell_error: Mutex::new(None),

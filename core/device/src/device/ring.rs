@@ -1,6 +1,7 @@
-//! What the shell is told to show and ring, and when a ring stops: the set
-//! of alerts this process rings, the plan for an alert in a given state,
-//! and the decisions after a page, a refused action or a sync.
+//! What the shell is told to show and ring, and when a ring stops: the
+//! durable set of alerts ringing now (resumed by a restarted shell), the
+//! plan for an alert in a given state, and the decisions after a page, a
+//! refused action or a sync.
 
 use super::alerts::paged_at_current_step;
 use super::sync::missed_page;
@@ -12,7 +13,6 @@ use crate::page::{Delivery, Page};
 use klaxon_domain::alert::{Action, AlertStatus};
 use klaxon_domain::notify::{self, NotificationPlan, PageContent};
 use klaxon_domain::wire::AlertView;
-use std::collections::HashSet;
 
 impl Device {
     /// Tells the shell what a received page means and returns the plan
@@ -35,8 +35,8 @@ impl Device {
             Delivery::Duplicate => {
                 // A repeat changes nothing; but if this process still
                 // rings the alert, a repeated "it moved on" stops it.
-                if (quiet || newer.is_some()) && self.is_ringing(&page.alert) {
-                    self.stop_ring(&page.alert);
+                if (quiet || newer.is_some()) && self.is_ringing(&page.alert)? {
+                    self.stop_ring(&page.alert)?;
                 }
                 return Ok(None);
             }
@@ -44,7 +44,7 @@ impl Device {
         };
         if let Some(view) = newer {
             let plan = self.plan_for(&view, view.status)?;
-            self.stop_ring(&page.alert);
+            self.stop_ring(&page.alert)?;
             if view.status == AlertStatus::Resolved {
                 self.tell(|s| s.cancel(&page.alert));
             } else {
@@ -53,15 +53,15 @@ impl Device {
             return Ok(Some(plan));
         }
         match page.status {
-            AlertStatus::Triggered if !page.status_update => self.present_and_ring(&plan),
+            AlertStatus::Triggered if !page.status_update => self.present_and_ring(&plan)?,
             // Escalated to other people (still triggered, the plan is
             // silenced) or acknowledged: stop, and show it quietly.
             AlertStatus::Triggered | AlertStatus::Acknowledged => {
-                self.stop_ring(&plan.alert);
+                self.stop_ring(&plan.alert)?;
                 self.tell(|s| s.update(&plan));
             }
             AlertStatus::Resolved => {
-                self.stop_ring(&plan.alert);
+                self.stop_ring(&plan.alert)?;
                 self.tell(|s| s.cancel(&plan.alert));
             }
         }
@@ -79,7 +79,7 @@ impl Device {
         pending: &[QueuedAction],
         creds: &Credentials,
     ) -> Result<Option<NotificationPlan>> {
-        if pending.iter().any(|a| a.alert == alert) || self.is_ringing(alert) {
+        if pending.iter().any(|a| a.alert == alert) || self.is_ringing(alert)? {
             return Ok(None);
         }
         let Some(view) = lock(&self.store).synced_alert(alert)? else {
@@ -89,17 +89,34 @@ impl Device {
             return Ok(None);
         }
         let plan = self.plan_for(&view, AlertStatus::Triggered)?;
-        self.present_and_ring(&plan);
+        self.present_and_ring(&plan)?;
         Ok(Some(plan))
     }
 
-    /// Shows a triggered page and starts its ring loop, if it has one.
-    pub(super) fn present_and_ring(&self, plan: &NotificationPlan) {
+    /// Shows a triggered page and starts its ring loop, if it has one,
+    /// recording it in the durable ringing set ([`Device::ringing_alerts`]).
+    /// The shell is told first: a store that fails must not keep a page
+    /// from ringing.
+    pub(super) fn present_and_ring(&self, plan: &NotificationPlan) -> Result<()> {
         self.tell(|s| s.present(plan));
         if let Some(ring) = &plan.ring {
-            self.ringing_set().insert(plan.alert.clone());
             self.tell(|s| s.start_ringing(&plan.alert, ring));
+            lock(&self.store).start_ringing(plan, self.clock.now())?;
         }
+        Ok(())
+    }
+
+    /// The plans of the alerts ringing now, longest-ringing first, for a
+    /// shell the OS restarted to resume their ring (Android: a sticky
+    /// service or boot). The set is durable: a ring lasts until its alert
+    /// is acknowledged, resolved, moved on by a status update, or settled
+    /// by a sync — not until the process dies. Rings whose alert the store
+    /// shows settled (another process on the state directory synced or
+    /// acted) are stopped first, through the sink, and left out.
+    pub fn ringing_alerts(&self) -> Result<Vec<NotificationPlan>> {
+        let pending = self.pending_actions()?;
+        self.stop_rings_the_store_has_settled(&pending)?;
+        lock(&self.store).ringing()
     }
 
     /// Stops every ring of this process whose alert, as stored now, is no
@@ -108,7 +125,11 @@ impl Device {
     /// share the cursor, so the other one's sync (or its queued
     /// acknowledgement) may be the only trace of the change.
     pub(super) fn stop_rings_the_store_has_settled(&self, pending: &[QueuedAction]) -> Result<()> {
-        let ringing: Vec<String> = self.ringing_set().iter().cloned().collect();
+        let ringing: Vec<String> = lock(&self.store)
+            .ringing()?
+            .into_iter()
+            .map(|plan| plan.alert)
+            .collect();
         for alert in ringing {
             let view = lock(&self.store).synced_alert(&alert)?;
             let queued = pending.iter().rev().find(|a| a.alert == alert);
@@ -120,7 +141,7 @@ impl Device {
                 },
                 _ => continue,
             };
-            self.stop_ring(&alert);
+            self.stop_ring(&alert)?;
             match (&view, status) {
                 (Some(view), AlertStatus::Acknowledged) => {
                     let plan = self.plan_for(view, status)?;
@@ -158,22 +179,21 @@ impl Device {
         ))
     }
 
-    /// The alerts this process rings (a poisoned lock still holds a valid set).
-    pub(super) fn ringing_set(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
-        self.ringing.lock().unwrap_or_else(|p| p.into_inner())
+    /// Whether `alert` is in the durable ringing set: its ring started (in
+    /// this process or one before it on the state directory) and has not
+    /// stopped.
+    pub(super) fn is_ringing(&self, alert: &str) -> Result<bool> {
+        lock(&self.store).is_ringing(alert)
     }
 
-    /// Whether this process started `alert`'s ring loop and has not stopped it.
-    pub(super) fn is_ringing(&self, alert: &str) -> bool {
-        self.ringing_set().contains(alert)
-    }
-
-    /// Stops the ring loop. Always told to the shell, even when this
-    /// process did not start it: a ring started before an app restart must
-    /// stop too, and stopping a silent alert is harmless.
-    pub(super) fn stop_ring(&self, alert: &str) {
-        self.ringing_set().remove(alert);
+    /// Stops the ring loop and removes the alert from the ringing set.
+    /// Always told to the shell, even when the set did not hold it: a ring
+    /// the shell started on its own must stop too, and stopping a silent
+    /// alert is harmless. The shell is told before the store is written, so
+    /// a failing store never keeps a phone ringing.
+    pub(super) fn stop_ring(&self, alert: &str) -> Result<()> {
         self.tell(|s| s.stop_ringing(alert));
+        lock(&self.store).stop_ringing(alert).map(|_| ())
     }
 
     /// Calls the shell, if one is set; its failure is kept for the
@@ -187,5 +207,85 @@ impl Device {
                 *last = Some(e);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::device::test_support::*;
+    use crate::page::Page;
+    use klaxon_domain::alert::{Action, AlertStatus};
+
+    /// The alerts a restarted shell would resume ringing.
+    fn resumed(dir: &std::path::Path) -> Vec<String> {
+        let (device, _shell) = recorded_device(dir);
+        let plans = device.ringing_alerts().unwrap();
+        assert!(
+            plans.iter().all(|p| p.ring.is_some()),
+            "only plans that ring"
+        );
+        plans.into_iter().map(|p| p.alert).collect()
+    }
+
+    #[test]
+    fn a_ring_survives_reopening_the_device_until_it_is_acknowledged() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let (device, _shell) = recorded_device(dir.path());
+            enroll_as(&device, "alice");
+            device.handle_page(&critical_page("a1", 1, 2)).unwrap();
+            // A high page shows but never rings: nothing to resume.
+            let high = Page {
+                priority: klaxon_domain::Priority::High,
+                ..critical_page("a2", 1, 2)
+            };
+            device.handle_page(&high).unwrap();
+        } // The OS kills the process while a1 rings.
+        assert_eq!(resumed(dir.path()), ["a1"]);
+        assert_eq!(resumed(dir.path()), ["a1"], "asking changes nothing");
+
+        let (device, shell) = recorded_device(dir.path());
+        device.act("a1", Action::Acknowledge).unwrap();
+        assert!(shell.calls().contains(&"stop a1".to_string()));
+        drop(device);
+        assert_eq!(resumed(dir.path()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_status_update_or_a_settled_store_ends_a_ring_across_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let (device, _shell) = recorded_device(dir.path());
+            device.handle_page(&critical_page("a1", 1, 2)).unwrap();
+            device.handle_page(&critical_page("a2", 1, 2)).unwrap();
+            // Resolved elsewhere: the relay's status push.
+            let resolved = Page {
+                status: AlertStatus::Resolved,
+                revision: 3,
+                status_update: true,
+                ..critical_page("a1", 1, 2)
+            };
+            device.handle_page(&resolved).unwrap();
+        }
+        assert_eq!(resumed(dir.path()), ["a2"]);
+
+        // Another process on the state directory stored a2 acknowledged
+        // (its sync) while this one was dead: the restarted shell is told
+        // to stop it rather than to ring it again.
+        {
+            let (device, _shell) = recorded_device(dir.path());
+            let mut view = crate::client::lock(&device.store)
+                .synced_alert("a2")
+                .unwrap()
+                .unwrap();
+            view.status = AlertStatus::Acknowledged;
+            view.revision += 1;
+            crate::client::lock(&device.store)
+                .save_synced_alerts(&[view])
+                .unwrap();
+        }
+        let (device, shell) = recorded_device(dir.path());
+        assert!(device.ringing_alerts().unwrap().is_empty());
+        assert_eq!(shell.calls(), ["stop a2", "update a2 Silent"]);
     }
 }

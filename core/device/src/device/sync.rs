@@ -144,8 +144,8 @@ impl Device {
                     plans.push(plan);
                 }
             }
-            if view.status != AlertStatus::Triggered && self.is_ringing(&view.id) {
-                self.stop_ring(&view.id);
+            if view.status != AlertStatus::Triggered && self.is_ringing(&view.id)? {
+                self.stop_ring(&view.id)?;
                 if view.status == AlertStatus::Resolved {
                     self.tell(|s| s.cancel(&view.id));
                 } else {

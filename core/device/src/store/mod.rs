@@ -1,10 +1,12 @@
 //! The embedded SQLite store: the alerts synced from the relay, the outbox,
-//! received pages and settings. WAL, one writer, numbered migrations under
+//! received pages, the alerts ringing now, and settings. WAL, one writer,
+//! numbered migrations under
 //! `PRAGMA user_version`; every pragma below says why it is set.
 
 mod migrate;
 mod outbox;
 mod pages;
+mod ringing;
 mod settings;
 mod synced_alerts;
 

@@ -31,6 +31,9 @@ pub enum ApiError {
     NotFound(String),
     /// 405: the path exists, the method is not one it takes.
     MethodNotAllowed(String),
+    /// 409: the request clashes with what is stored (a signing key that is
+    /// already enrolled).
+    Conflict(String),
     /// 429: over the rate limit; retry after this many seconds.
     RateLimited {
         /// Seconds until a retry can succeed.
@@ -70,6 +73,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -112,6 +116,7 @@ impl IntoResponse for ApiError {
             ApiError::Forbidden(m) => ("forbidden", m.clone(), vec![m.clone()]),
             ApiError::NotFound(m) => ("not found", m.clone(), vec![m.clone()]),
             ApiError::MethodNotAllowed(m) => ("method not allowed", m.clone(), vec![m.clone()]),
+            ApiError::Conflict(m) => ("conflict", m.clone(), vec![m.clone()]),
             ApiError::RateLimited { .. } => (
                 "throttle event",
                 "Requests for this routing key exceed its rate limit".to_string(),
@@ -181,6 +186,7 @@ pub async fn json_refusals(response: Response) -> Response {
         StatusCode::FORBIDDEN => "forbidden",
         StatusCode::NOT_FOUND => "not found",
         StatusCode::METHOD_NOT_ALLOWED => "method not allowed",
+        StatusCode::CONFLICT => "conflict",
         StatusCode::REQUEST_TIMEOUT => "request timeout",
         StatusCode::TOO_MANY_REQUESTS => "throttle event",
         s if s.is_server_error() => "unavailable",

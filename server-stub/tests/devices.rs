@@ -102,7 +102,10 @@ async fn an_invite_code_enrolls_once() {
     let code = json!(invite(&base, "alice").await);
     let body = enrollment(&code, &DeviceIdentity::generate().unwrap());
     assert_eq!(post(&base, "/v1/devices/enroll", &body).await.0, 201);
-    let (status, answer) = post(&base, "/v1/devices/enroll", &body).await;
+    // The same code again, with a fresh key (the same key is a 409:
+    // tests/signatures.rs).
+    let again = enrollment(&code, &DeviceIdentity::generate().unwrap());
+    let (status, answer) = post(&base, "/v1/devices/enroll", &again).await;
     assert_eq!(status, 401, "{answer}");
     // Bad keys are a 400 naming the field.
     let mut bad = body.clone();
@@ -165,7 +168,7 @@ async fn signed_request_failures_are_401() {
     let other = DeviceIdentity::generate().unwrap();
     let nonce = crypto::new_nonce();
     let mut h = alice.headers("GET", "/v1/sync", b"", now, &nonce);
-    h[3].1 = other.sign_request("GET", "/v1/sync", now.timestamp(), &nonce, b"");
+    h[3].1 = other.sign_request(&alice.id, "GET", "/v1/sync", now.timestamp(), &nonce, b"");
     assert_eq!(get_sync(&base, h).await.0, 401);
     // Garbage signature, unknown device, missing headers.
     let mut h = sync_headers(&alice, now);
@@ -380,11 +383,11 @@ async fn a_nonce_that_is_not_visible_ascii_or_is_too_long_is_401_naming_it() {
     );
     assert_eq!(
         refusal("n".repeat(100_000)).await,
-        json!(["x-klaxon-nonce: 100000 characters, more than the 128 allowed"])
+        json!(["x-klaxon-nonce: 100000 bytes, more than the 128 allowed"])
     );
     assert_eq!(
         refusal("n".repeat(129)).await,
-        json!(["x-klaxon-nonce: 129 characters, more than the 128 allowed"])
+        json!(["x-klaxon-nonce: 129 bytes, more than the 128 allowed"])
     );
     // A missing header says so, by its name first.
     let mut h = sync_headers(&alice, now);

@@ -119,16 +119,19 @@ impl DeviceIdentity {
     }
 
     /// Signs one request; the result goes in the `x-klaxon-signature` header
-    /// (base64url, no padding). See [`canonical_request`] for what is covered.
+    /// (base64url, no padding). `device_id` is the id the relay gave this
+    /// device at enrollment (sent as `x-klaxon-device`). See
+    /// [`canonical_request`] for what is covered.
     pub fn sign_request(
         &self,
+        device_id: &str,
         method: &str,
         path_and_query: &str,
         timestamp: i64,
         nonce: &str,
         body: &[u8],
     ) -> String {
-        let message = canonical_request(method, path_and_query, timestamp, nonce, body);
+        let message = canonical_request(device_id, method, path_and_query, timestamp, nonce, body);
         b64url(self.sign_raw(message.as_bytes()).as_ref())
     }
 

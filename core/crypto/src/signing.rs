@@ -1,5 +1,6 @@
 //! Request signing: the canonical string a device signs with Ed25519 and the
-//! relay verifies, so a request cannot be altered or replayed on another path.
+//! relay verifies, so a request cannot be altered, replayed on another
+//! path, or presented as another device's.
 
 use super::{b64url, b64url_decode, CryptoError};
 use ring::rand::{SecureRandom, SystemRandom};
@@ -8,17 +9,24 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// First line of every canonical request; bumping it invalidates old
-/// signatures on purpose if the canonical form ever changes.
-pub const SIGNING_SCHEME: &str = "KLAXON-V1";
+/// signatures on purpose when the canonical form changes. `KLAXON-V2`
+/// added the device id (`KLAXON-V1` signed no device: a signing key
+/// enrolled twice made one device's requests valid as the other's); a
+/// `KLAXON-V1` signature never verifies as a `KLAXON-V2` one, since the
+/// first line differs.
+pub const SIGNING_SCHEME: &str = "KLAXON-V2";
 
 /// The exact text a device signs for one request:
-/// `KLAXON-V1\n{METHOD}\n{path_and_query}\n{timestamp}\n{nonce}\n{hex sha256(body)}`.
+/// `KLAXON-V2\n{device_id}\n{METHOD}\n{path_and_query}\n{timestamp}\n{nonce}\n{hex sha256(body)}`.
 ///
+/// The device id is the one the relay gave at enrollment and the request
+/// names in `x-klaxon-device`: a signature binds the request to it.
 /// The method is upper-cased (HTTP stacks spell it upper-case anyway, and a
 /// relay comparing against `Method::as_str()` must not fail on `post`); the
 /// path and query are signed exactly as sent, and the body as raw bytes, so
 /// the relay must hash the body it received before any parsing.
 pub fn canonical_request(
+    device_id: &str,
     method: &str,
     path_and_query: &str,
     timestamp: i64,
@@ -26,7 +34,7 @@ pub fn canonical_request(
     body: &[u8],
 ) -> String {
     format!(
-        "{SIGNING_SCHEME}\n{}\n{path_and_query}\n{timestamp}\n{nonce}\n{}",
+        "{SIGNING_SCHEME}\n{device_id}\n{}\n{path_and_query}\n{timestamp}\n{nonce}\n{}",
         method.to_ascii_uppercase(),
         sha256_hex(body)
     )
@@ -49,8 +57,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// Fields containing a newline are rejected: they could shift text between
 /// fields of the canonical string. Freshness of `timestamp` and uniqueness of
 /// `nonce` are the caller's job (the relay keeps the replay window).
+#[allow(clippy::too_many_arguments)]
 pub fn verify_request(
     signing_public_key: &[u8; 32],
+    device_id: &str,
     method: &str,
     path_and_query: &str,
     timestamp: i64,
@@ -58,7 +68,7 @@ pub fn verify_request(
     body: &[u8],
     signature: &str,
 ) -> Result<(), CryptoError> {
-    if [method, path_and_query, nonce]
+    if [device_id, method, path_and_query, nonce]
         .iter()
         .any(|field| field.contains('\n'))
     {
@@ -68,7 +78,7 @@ pub fn verify_request(
     if sig.len() != 64 {
         return Err(CryptoError::BadSignature);
     }
-    let message = canonical_request(method, path_and_query, timestamp, nonce, body);
+    let message = canonical_request(device_id, method, path_and_query, timestamp, nonce, body);
     verify_raw(signing_public_key, message.as_bytes(), &sig)
 }
 

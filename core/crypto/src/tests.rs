@@ -38,10 +38,11 @@ const BODY: &[u8] = br#"{"actions":[{"alert":"a1","action":"acknowledge"}]}"#;
 fn signature_round_trips() {
     let id = identity();
     let nonce = new_nonce();
-    let sig = id.sign_request("POST", "/v1/actions?x=1", 1_767_000_000, &nonce, BODY);
+    let sig = id.sign_request("d1", "POST", "/v1/actions?x=1", 1_767_000_000, &nonce, BODY);
     assert!(!sig.contains('='), "no padding");
     verify_request(
         &id.signing_public_key(),
+        "d1",
         "POST",
         "/v1/actions?x=1",
         1_767_000_000,
@@ -56,43 +57,44 @@ fn signature_round_trips() {
 fn signature_over_changed_fields_fails() {
     let id = identity();
     let key = id.signing_public_key();
-    let sig = id.sign_request("POST", "/v1/actions", 100, "n1", BODY);
-    let bad = |method: &str, path: &str, ts: i64, nonce: &str, body: &[u8]| {
-        verify_request(&key, method, path, ts, nonce, body, &sig)
+    let sig = id.sign_request("d1", "POST", "/v1/actions", 100, "n1", BODY);
+    let bad = |device: &str, method: &str, path: &str, ts: i64, nonce: &str, body: &[u8]| {
+        verify_request(&key, device, method, path, ts, nonce, body, &sig)
     };
-    // Each field changed in turn: (method, path, timestamp, nonce, body).
-    let changed: [(&str, &str, i64, &str, &[u8]); 6] = [
-        ("PUT", "/v1/actions", 100, "n1", BODY),
-        ("POST", "/v1/action", 100, "n1", BODY),
-        ("POST", "/v1/actions?a=1", 100, "n1", BODY),
-        ("POST", "/v1/actions", 101, "n1", BODY),
-        ("POST", "/v1/actions", 100, "n2", BODY),
-        ("POST", "/v1/actions", 100, "n1", b"{}"),
+    // Each field changed in turn: (device, method, path, timestamp, nonce, body).
+    let changed: [(&str, &str, &str, i64, &str, &[u8]); 7] = [
+        ("d2", "POST", "/v1/actions", 100, "n1", BODY),
+        ("d1", "PUT", "/v1/actions", 100, "n1", BODY),
+        ("d1", "POST", "/v1/action", 100, "n1", BODY),
+        ("d1", "POST", "/v1/actions?a=1", 100, "n1", BODY),
+        ("d1", "POST", "/v1/actions", 101, "n1", BODY),
+        ("d1", "POST", "/v1/actions", 100, "n2", BODY),
+        ("d1", "POST", "/v1/actions", 100, "n1", b"{}"),
     ];
-    for (method, path, ts, nonce, body) in changed {
+    for (device, method, path, ts, nonce, body) in changed {
         assert_eq!(
-            bad(method, path, ts, nonce, body),
+            bad(device, method, path, ts, nonce, body),
             Err(CryptoError::BadSignature),
-            "{method} {path} {ts} {nonce}"
+            "{device} {method} {path} {ts} {nonce}"
         );
     }
-    assert_eq!(bad("POST", "/v1/actions", 100, "n1", BODY), Ok(()));
+    assert_eq!(bad("d1", "POST", "/v1/actions", 100, "n1", BODY), Ok(()));
 }
 
 #[test]
 fn signature_from_another_device_or_malformed_fails() {
     let id = identity();
     let other = identity();
-    let sig = id.sign_request("GET", "/v1/sync", 5, "n", b"");
+    let sig = id.sign_request("d", "GET", "/v1/sync", 5, "n", b"");
     let other_key = other.signing_public_key();
     assert_eq!(
-        verify_request(&other_key, "GET", "/v1/sync", 5, "n", b"", &sig),
+        verify_request(&other_key, "d", "GET", "/v1/sync", 5, "n", b"", &sig),
         Err(CryptoError::BadSignature)
     );
     let key = id.signing_public_key();
     for garbage in ["", "!!!", "AAAA", &sig[..sig.len() - 2]] {
         assert_eq!(
-            verify_request(&key, "GET", "/v1/sync", 5, "n", b"", garbage),
+            verify_request(&key, "d", "GET", "/v1/sync", 5, "n", b"", garbage),
             Err(CryptoError::BadSignature)
         );
     }
@@ -102,9 +104,15 @@ fn signature_from_another_device_or_malformed_fails() {
 fn fields_with_newlines_are_refused() {
     let id = identity();
     let key = id.signing_public_key();
-    let sig = id.sign_request("GET", "/v1/sync\n5", 5, "n", b"");
+    let sig = id.sign_request("d", "GET", "/v1/sync\n5", 5, "n", b"");
     assert_eq!(
-        verify_request(&key, "GET", "/v1/sync\n5", 5, "n", b"", &sig),
+        verify_request(&key, "d", "GET", "/v1/sync\n5", 5, "n", b"", &sig),
+        Err(CryptoError::BadSignature)
+    );
+    // A device id that could shift the method into its line.
+    let sig = id.sign_request("d\nGET", "GET", "/v1/sync", 5, "n", b"");
+    assert_eq!(
+        verify_request(&key, "d\nGET", "GET", "/v1/sync", 5, "n", b"", &sig),
         Err(CryptoError::BadSignature)
     );
 }
@@ -112,8 +120,8 @@ fn fields_with_newlines_are_refused() {
 #[test]
 fn canonical_request_is_exactly_the_documented_text() {
     assert_eq!(
-        canonical_request("post", "/v1/actions?b=2", -3, "abc", b""),
-        "KLAXON-V1\nPOST\n/v1/actions?b=2\n-3\nabc\n\
+        canonical_request("dev1", "post", "/v1/actions?b=2", -3, "abc", b""),
+        "KLAXON-V2\ndev1\nPOST\n/v1/actions?b=2\n-3\nabc\n\
          e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     );
     assert_eq!(
@@ -277,9 +285,10 @@ fn identity_survives_its_storage_format() {
     // Both secrets came back, not only the public halves.
     let sealed = seal(&id.sealing_public_key(), b"page").unwrap();
     assert_eq!(restored.open(&sealed).unwrap(), b"page");
-    let sig = restored.sign_request("GET", "/v1/sync", 1, "n", b"");
+    let sig = restored.sign_request("d", "GET", "/v1/sync", 1, "n", b"");
     verify_request(
         &id.signing_public_key(),
+        "d",
         "GET",
         "/v1/sync",
         1,

@@ -176,6 +176,7 @@ impl RelayClient {
             let timestamp = Utc::now().timestamp();
             let nonce = crypto::new_nonce();
             let signature = creds.identity.sign_request(
+                &creds.enrollment.device_id,
                 method.as_str(),
                 &signed_path,
                 timestamp,
@@ -294,9 +295,14 @@ impl RelayClient {
         let url = self.url("/v1/stream")?;
         let timestamp = Utc::now().timestamp();
         let nonce = crypto::new_nonce();
-        let signature = creds
-            .identity
-            .sign_request("GET", url.path(), timestamp, &nonce, b"");
+        let signature = creds.identity.sign_request(
+            &creds.enrollment.device_id,
+            "GET",
+            url.path(),
+            timestamp,
+            &nonce,
+            b"",
+        );
         // No overall timeout: the stream stays open; keep-alives arrive
         // every 15 s and the caller bounds how long it listens.
         let http = reqwest::Client::builder()

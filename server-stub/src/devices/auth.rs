@@ -1,7 +1,8 @@
 //! Request signatures: every device request carries its device id, a Unix
-//! timestamp, a single-use nonce and an Ed25519 signature over method,
-//! path and query, timestamp, nonce and the body's hash (core's
-//! `crypto::verify_request`). Timestamps more than 5 minutes off, reused
+//! timestamp, a single-use nonce and an Ed25519 signature over the device
+//! id, method, path and query, timestamp, nonce and the body's hash (core's
+//! `crypto::verify_request`, scheme `KLAXON-V2`; the relay accepts no
+//! other). Timestamps more than 5 minutes off, reused
 //! nonces and bad signatures are 401s.
 
 use crate::errors::ApiError;
@@ -27,8 +28,10 @@ pub const MAX_NONCE: usize = 128;
 #[derive(Debug, Clone)]
 pub struct AuthenticatedDevice(pub Device);
 
-/// Nonces seen within the skew window, per device. A nonce only needs
-/// remembering while its timestamp would still be accepted.
+/// Nonces seen within the skew window, per device, in this process: the
+/// fast path in front of the store's table of nonces, which outlives a
+/// restart. A nonce only needs remembering while its timestamp would
+/// still be accepted.
 #[derive(Debug, Default)]
 pub struct NonceCache {
     /// (device, nonce) → the request's timestamp (seconds).
@@ -110,6 +113,7 @@ pub async fn verify(
         .map_or_else(|| parts.uri.path().to_string(), |p| p.as_str().to_string());
     crypto::verify_request(
         &device.signing_key,
+        &device_id,
         parts.method.as_str(),
         &path,
         timestamp,
@@ -118,7 +122,20 @@ pub async fn verify(
         &signature,
     )
     .map_err(|_| ApiError::Unauthorized("x-klaxon-signature: does not verify".into()))?;
-    if !state.nonces.first_use(&device_id, &nonce, timestamp, now) {
+    // The memory cache refuses a replay to this process at once; the
+    // table, committed before the request is acted on, refuses one after a
+    // restart too.
+    let replayed = !state.nonces.first_use(&device_id, &nonce, timestamp, now)
+        || !state
+            .store
+            .first_use_of_nonce(
+                device_id.clone(),
+                nonce.clone(),
+                timestamp.saturating_add(MAX_SKEW_SECONDS),
+                now,
+            )
+            .await?;
+    if replayed {
         return Err(ApiError::Unauthorized(
             "x-klaxon-nonce: already used (a replayed request)".into(),
         ));

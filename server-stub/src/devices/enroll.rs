@@ -38,6 +38,19 @@ pub async fn enroll(
     if req.name.chars().count() > 200 {
         return Err(ApiError::invalid("name: longer than 200 characters"));
     }
+    // One signing key, one device: a signature names its device, and a key
+    // enrolled twice would make it answerable for both. Checked before the
+    // code is used, so the person can enroll again with a fresh key.
+    if state
+        .store
+        .device_with_signing_key(signing_key)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::Conflict(
+            "signing_key: already enrolled for another device; generate a new identity".into(),
+        ));
+    }
     let device = Device {
         id: uuid::Uuid::new_v4().simple().to_string(),
         person: String::new(),

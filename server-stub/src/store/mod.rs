@@ -302,6 +302,21 @@ pub trait RelayStore: rota::RotaStore + Send + Sync + 'static {
     /// The device with this id.
     fn device(&self, id: String) -> StoreFuture<Option<Device>>;
 
+    /// The id of the device enrolled with this Ed25519 signing key, if any
+    /// (enrollment refuses a key already enrolled).
+    fn device_with_signing_key(&self, key: [u8; 32]) -> StoreFuture<Option<String>>;
+
+    /// Records a device request's nonce, committed before it answers, until
+    /// `expires_s`; false when it was already used and has not expired (a
+    /// replay, even across a restart). Prunes expired nonces.
+    fn first_use_of_nonce(
+        &self,
+        device: String,
+        nonce: String,
+        expires_s: i64,
+        now_s: i64,
+    ) -> StoreFuture<bool>;
+
     /// Sets (or with `None`, clears) a device's push registration.
     fn set_push_token(
         &self,

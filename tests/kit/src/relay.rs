@@ -271,7 +271,9 @@ impl TestDevice {
         nonce: &str,
     ) -> Vec<(&'static str, String)> {
         let ts = at.timestamp();
-        let sig = self.identity.sign_request(method, path, ts, nonce, body);
+        let sig = self
+            .identity
+            .sign_request(&self.id, method, path, ts, nonce, body);
         vec![
             (crypto::HEADER_DEVICE, self.id.clone()),
             (crypto::HEADER_TIMESTAMP, ts.to_string()),

@@ -9,6 +9,7 @@
 //! ([`crate::store::write`]) over this backend's SQL (`tx.rs`), so what it
 //! commits is exactly the plans routing made.
 
+mod nonces;
 mod ops;
 mod rota;
 mod tx;
@@ -42,6 +43,7 @@ const MIGRATIONS: klaxon_migrate::Migrations = klaxon_migrate::Migrations(&[
     include_str!("migrations/0002_push_outbox.sql"),
     include_str!("migrations/0003_status_pushes.sql"),
     include_str!("migrations/0005_rota.sql"),
+    include_str!("migrations/0006_nonces.sql"),
     include_str!("migrations/0006_heartbeats.sql"),
     include_str!("migrations/0007_maintenance.sql"),
 ]);
@@ -438,6 +440,20 @@ impl RelayStore for SqliteStore {
 
     fn device(&self, id: String) -> StoreFuture<Option<Device>> {
         self.read(move |conn| ops::device(conn, &id))
+    }
+
+    fn device_with_signing_key(&self, key: [u8; 32]) -> StoreFuture<Option<String>> {
+        self.read(move |conn| nonces::device_with_signing_key(conn, &key))
+    }
+
+    fn first_use_of_nonce(
+        &self,
+        device: String,
+        nonce: String,
+        expires_s: i64,
+        now_s: i64,
+    ) -> StoreFuture<bool> {
+        self.write(move |conn, _| nonces::first_use(conn, &device, &nonce, expires_s, now_s))
     }
 
     fn set_push_token(

@@ -199,6 +199,88 @@ class ShellTest {
         settle("page closed") { page.isFinishing }
     }
 
+    private fun buttons(activity: android.app.Activity): List<String> {
+        val out = mutableListOf<String>()
+        fun walk(v: android.view.View) {
+            if (v is android.widget.Button) out += v.text.toString()
+            if (v is android.view.ViewGroup) for (i in 0 until v.childCount) walk(v.getChildAt(i))
+        }
+        walk(activity.window.decorView)
+        return out
+    }
+
+    private val labels = mapOf(
+        org.klaxon.core.PageAction.ACKNOWLEDGE to "Acknowledge", org.klaxon.core.PageAction.ESCALATE to "Escalate",
+        org.klaxon.core.PageAction.DECLINE to "Decline", org.klaxon.core.PageAction.RESOLVE to "Resolve",
+        org.klaxon.core.PageAction.SNOOZE to "Snooze",
+    )
+
+    @Test fun theNotificationOffersCoresActionsAndLocksThoseThatNeedUnlocking() {
+        push("act-1", "critical")
+        val offered = pager.offeredActions("act-1")
+        assertEquals("core's offer for a page that paged me",
+            listOf("Acknowledge", "Escalate", "Decline", "Resolve", "Snooze"), offered.map { labels.getValue(it.action) })
+        val n = posted("act-1")
+        assertEquals(offered.map { labels.getValue(it.action) }, n.actions.map { it.title.toString() })
+        for ((button, want) in n.actions.zip(offered)) {
+            assertEquals("${button.title} needs unlocking", want.needsUnlock, button.isAuthenticationRequired)
+        }
+        assertFalse(action(n, "Acknowledge").isAuthenticationRequired)
+        assertTrue(action(n, "Decline").isAuthenticationRequired)
+        // Snooze opens the page screen, where its length is picked.
+        val snooze = shadowOf(action(n, "Snooze").actionIntent)
+        assertTrue(snooze.isActivityIntent)
+        assertEquals(org.klaxon.android.ui.PageDetailActivity::class.java.name, snooze.savedIntent.component?.className)
+        // Decline: a broadcast to the receiver, queued in core, the ring stopped.
+        tap(action(n, "Decline"))
+        assertEquals(listOf("decline"), pager.pendingActions().map { it.action })
+        assertFalse(Ringing.isRinging("act-1"))
+    }
+
+    @Test fun anAcknowledgedPageOffersWhatCoreSaysNoMore() {
+        push("act-2", "critical")
+        tap(action(posted("act-2"), "Acknowledge"))
+        val labelsAfter = posted("act-2").actions.map { it.title.toString() }
+        assertEquals(pager.offeredActions("act-2").map { labels.getValue(it.action) }, labelsAfter)
+        assertFalse("no Acknowledge", "Acknowledge" in labelsAfter)
+        assertFalse("no Decline once acknowledged", "Decline" in labelsAfter)
+    }
+
+    @Test fun thePageScreenOffersCoresActionsAndSnoozesForTheChosenLength() {
+        push("act-3", "critical", summary = "cache stampede")
+        // Tapping the notification (or its Snooze button): the page screen.
+        val open: Intent = shadowOf(posted("act-3").contentIntent).savedIntent
+        val screen = Robolectric.buildActivity(org.klaxon.android.ui.PageDetailActivity::class.java, open).setup().get()
+        settle("the page screen") { "cache stampede" in texts(screen) }
+        assertEquals(pager.offeredActions("act-3").map { labels.getValue(it.action) }, buttons(screen) - "Open runbook")
+
+        button(screen, "Snooze").performClick()
+        assertEquals("the lengths, the default first",
+            listOf("for 30 min (default)", "for 15 min", "for 1 h", "for 2 h", "for 4 h"),
+            buttons(screen).filter { it.startsWith("for ") })
+        button(screen, "for 1 h").performClick()
+        settle("the snooze queued") { pager.pendingActions().any { it.action == "snooze" } }
+        assertEquals(listOf("snooze" to "act-3"), pager.pendingActions().map { it.action to it.alert })
+        assertFalse("the ring stopped", Ringing.isRinging("act-3"))
+    }
+
+    @Test fun theFullScreenPageOffersCoresActionsAndUnlocksBeforeThoseThatNeedIt() {
+        push("act-4", "critical", summary = "disk almost full")
+        val keyguard = shadowOf(app.getSystemService(android.app.KeyguardManager::class.java))
+        keyguard.setKeyguardLocked(true)
+        val page = Robolectric.buildActivity(FullScreenPageActivity::class.java, fullScreenIntent("act-4")).setup().get()
+        settle("page on screen") { "disk almost full" in texts(page) }
+        assertEquals(pager.offeredActions("act-4").map { labels.getValue(it.action) }, buttons(page))
+
+        val before = shadowOf(app).broadcastIntents.size
+        button(page, "Resolve").performClick()
+        assertEquals("nothing sent while locked", before, shadowOf(app).broadcastIntents.size)
+        keyguard.setKeyguardLocked(false) // the user unlocked
+        val sent = shadowOf(app).broadcastIntents.last()
+        assertEquals(org.klaxon.android.notify.PageIntents.RESOLVE, sent.action)
+        assertEquals("act-4", sent.getStringExtra(org.klaxon.android.notify.PageIntents.EXTRA_ALERT))
+    }
+
     @Test fun aCriticalPageRingsOnTheCriticalChannelThroughDndFullScreenWithItsActions() {
         push("crit-1", "critical")
         val n = posted("crit-1")

@@ -19,5 +19,9 @@ object Words {
         "only with \"Do Not Disturb access\", which you grant on the next screen. Klaxon never changes your " +
         "Do Not Disturb settings; it only lets its critical channel through."
 
+    /** "for 30 min", "for 2 h": a snooze length. */
+    fun snoozeFor(length: java.time.Duration): String =
+        if (length.toMinutes() < 60 || length.toMinutes() % 60 != 0L) "for ${length.toMinutes()} min" else "for ${length.toHours()} h"
+
     fun ringing(count: Int) = if (count == 1) "A critical page is ringing" else "$count critical pages are ringing"
 }

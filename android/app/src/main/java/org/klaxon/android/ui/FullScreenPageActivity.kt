@@ -1,6 +1,7 @@
 package org.klaxon.android.ui
 
 import android.app.Activity
+import android.app.KeyguardManager
 import android.content.Intent
 import android.graphics.Color
 import android.os.Build
@@ -8,15 +9,17 @@ import android.os.Bundle
 import android.view.WindowManager
 import org.klaxon.android.Background
 import org.klaxon.android.Core
-import org.klaxon.android.Words
 import org.klaxon.android.notify.PageIntents
 import org.klaxon.android.ring.Ringing
 import org.klaxon.core.AlertStatus
+import org.klaxon.core.OfferedAction
+import org.klaxon.core.PageAction
 
 /**
  * A critical page over the lock screen: turns the screen on, shows the page
- * without unlocking, and offers Acknowledge and Escalate — the same
- * broadcasts as the notification's buttons, so both paths behave alike.
+ * without unlocking, and offers the actions core decides for it (the same
+ * broadcasts as the notification's buttons, so both paths behave alike);
+ * those core says need unlocking ask for the unlock first.
  *
  * One instance (`singleInstance`) shows one alert at a time: a later page's
  * full-screen intent arrives in [onNewIntent] and replaces what is shown,
@@ -64,27 +67,58 @@ class FullScreenPageActivity : Activity() {
     private fun show(alert: String) {
         shown = alert
         column.clear()
-        Background.load({ Core.pager(this).alert(alert) }) { result ->
+        Background.load({
+            val pager = Core.pager(this)
+            val page = runCatching { pager.alert(alert) }.getOrNull()
+            // Core decides the buttons; an alert core cannot read still gets the two that work locked.
+            val actions = runCatching { pager.offeredActions(alert) }.getOrElse { LOCKED_FALLBACK }
+            page to actions
+        }) { result ->
             // A newer page took the screen while this one loaded.
             if (alert != shown) return@load
             column.clear()
-            val page = result.getOrNull()
+            val (page, actions) = result.getOrElse { null to LOCKED_FALLBACK }
             column.heading(page?.serviceName ?: "Critical page", 28f).setTextColor(Color.WHITE)
             column.text(page?.summary ?: alert, 22f).setTextColor(Color.WHITE)
             page?.nextEscalation?.let { column.text(it).setTextColor(Color.WHITE) }
             page?.runbook?.let { column.text("Runbook: $it").setTextColor(Color.WHITE) }
-            if (page == null || page.status == AlertStatus.TRIGGERED) {
-                column.button(Words.ACKNOWLEDGE) { act(alert, PageIntents.ACKNOWLEDGE) }
-                column.button(Words.ESCALATE) { act(alert, PageIntents.ESCALATE) }
-            } else {
+            if (page != null && page.status != AlertStatus.TRIGGERED) {
                 column.text(page.status.name.lowercase()).setTextColor(Color.WHITE)
             }
+            for (offered in actions) {
+                column.button(PageIntents.labelOf(offered.action)) { tap(alert, offered) }
+            }
         }
+    }
+
+    /**
+     * A button over the lock screen: Acknowledge and Escalate act at once;
+     * an action core says needs unlocking asks for the unlock first and acts
+     * only once it succeeded. Snooze opens the page screen, where its length is picked.
+     */
+    private fun tap(alert: String, offered: OfferedAction) {
+        val keyguard = getSystemService(KeyguardManager::class.java)
+        val go = {
+            if (offered.action == PageAction.SNOOZE) {
+                startActivity(Intent(this, PageDetailActivity::class.java).putExtra(PageIntents.EXTRA_ALERT, alert))
+            } else {
+                act(alert, PageIntents.verbOf(offered.action))
+            }
+        }
+        if (!offered.needsUnlock || !keyguard.isKeyguardLocked) return go()
+        keyguard.requestDismissKeyguard(this, object : KeyguardManager.KeyguardDismissCallback() {
+            override fun onDismissSucceeded() = go()
+        })
     }
 
     private fun act(alert: String, verb: String) {
         sendBroadcast(PageIntents.actionIntent(this, alert, verb))
         moveOnFrom(alert)
+    }
+
+    private companion object {
+        /** The buttons that work on a locked phone, when core cannot be asked. */
+        val LOCKED_FALLBACK = listOf(OfferedAction(PageAction.ACKNOWLEDGE, false), OfferedAction(PageAction.ESCALATE, false))
     }
 
     /** [alert] is answered: show another alert that still rings, else close. */

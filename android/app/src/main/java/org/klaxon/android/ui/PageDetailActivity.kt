@@ -4,13 +4,16 @@ import android.app.Activity
 import android.content.Intent
 import android.net.Uri
 import android.os.Bundle
+import android.widget.Button
+import android.widget.LinearLayout
 import org.klaxon.android.Background
 import org.klaxon.android.Core
 import org.klaxon.android.Words
 import org.klaxon.android.notify.PageActions
 import org.klaxon.android.notify.PageIntents
 import org.klaxon.core.Alert
-import org.klaxon.core.AlertStatus
+import org.klaxon.core.OfferedAction
+import org.klaxon.core.PageAction
 import org.klaxon.core.TimelineEntry
 
 /** One page: what is wrong, its runbook and links, its timeline, and its actions. */
@@ -27,13 +30,13 @@ class PageDetailActivity : Activity() {
 
     override fun onResume() {
         super.onResume()
-        Background.load({ Core.pager(this).alert(alertId) }) { result ->
+        Background.load({ Core.pager(this).let { it.alert(alertId) to it.offeredActions(alertId) } }) { result ->
             column.clear()
-            result.fold(::render) { column.text("This page could not be loaded: ${it.message}") }
+            result.fold({ (alert, actions) -> render(alert, actions) }) { column.text("This page could not be loaded: ${it.message}") }
         }
     }
 
-    private fun render(alert: Alert) {
+    private fun render(alert: Alert, actions: List<OfferedAction>) {
         column.heading(alert.summary)
         column.text("${alert.serviceName} · ${alert.priority.name.lowercase()} · ${alert.status.name.lowercase()}")
         alert.acknowledgedBy?.let { column.text("Acknowledged by $it") }
@@ -44,12 +47,15 @@ class PageDetailActivity : Activity() {
         if (alert.pendingActions.isNotEmpty()) {
             column.text("Not yet confirmed by the relay: " + alert.pendingActions.joinToString { it.action })
         }
-        if (alert.status != AlertStatus.RESOLVED) {
-            if (alert.status == AlertStatus.TRIGGERED) column.button(Words.ACKNOWLEDGE) { act(PageIntents.ACKNOWLEDGE) }
-            column.button(Words.ESCALATE) { act(PageIntents.ESCALATE) }
-            column.button(Words.DECLINE) { act(PageIntents.DECLINE) }
-            column.button(Words.RESOLVE) { act(PageIntents.RESOLVE) }
+        // Core decides which actions this page offers this person now (this screen is unlocked).
+        for (offered in actions) {
+            if (offered.action == PageAction.SNOOZE) {
+                column.button(PageIntents.labelOf(offered.action)) { chooseSnooze() }
+            } else {
+                column.button(PageIntents.labelOf(offered.action)) { act(PageIntents.verbOf(offered.action)) }
+            }
         }
+        snoozeChoices = column.add(LinearLayout(this).apply { orientation = LinearLayout.VERTICAL })
         column.heading("Timeline", 18f)
         if (alert.timeline.isEmpty()) column.text("Arrives with the next sync.")
         for (entry in alert.timeline) column.text(line(entry))
@@ -62,6 +68,22 @@ class PageDetailActivity : Activity() {
             else -> e.kind.name.lowercase()
         }
         return "${Times.local(e.at)}  $what — ${e.who} (${e.source})"
+    }
+
+    /** Where the snooze lengths appear once Snooze is tapped. */
+    private var snoozeChoices: LinearLayout? = null
+
+    /** Snooze: how long, the default first. */
+    private fun chooseSnooze() {
+        val choices = snoozeChoices ?: return
+        choices.removeAllViews()
+        for (length in PageActions.SNOOZE_CHOICES) {
+            val label = Words.snoozeFor(length) + if (length == PageActions.SNOOZE_DEFAULT) " (default)" else ""
+            choices.addView(Button(this).apply {
+                text = label
+                setOnClickListener { Background.load({ PageActions.snooze(this@PageDetailActivity, alertId, length) }) { onResume() } }
+            })
+        }
     }
 
     private fun act(verb: String) {

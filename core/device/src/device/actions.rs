@@ -121,3 +121,32 @@ pub(super) fn refused_alerts(delivered: &[QueuedAction]) -> Vec<&str> {
     alerts.dedup();
     alerts
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{critical_page, device_at_t0, enroll_as};
+    use crate::error::Error;
+    use klaxon_domain::alert::Action;
+
+    #[test]
+    fn an_alert_the_device_never_saw_is_refused_and_nothing_is_queued() {
+        let dir = tempfile::tempdir().unwrap();
+        let device = device_at_t0(dir.path());
+        enroll_as(&device, "alice");
+        for action in [Action::Acknowledge, Action::Decline, Action::Resolve] {
+            let refused = device.act("a1b2-typo", action);
+            assert!(
+                matches!(&refused, Err(Error::UnknownAlert(id)) if id == "a1b2-typo"),
+                "{refused:?}"
+            );
+        }
+        assert!(
+            device.pending_actions().unwrap().is_empty(),
+            "nothing queued"
+        );
+        // A page makes the alert known; then the action is queued.
+        device.handle_page(&critical_page("a1", 1, 1)).unwrap();
+        device.act("a1", Action::Acknowledge).unwrap();
+        assert_eq!(device.pending_actions().unwrap().len(), 1);
+    }
+}

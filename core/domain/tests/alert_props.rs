@@ -243,7 +243,10 @@ fn check_reachable(alert: &Alert) -> Result<(), TestCaseError> {
                     "only a triggered alert pages"
                 );
             }
-            Event::Triggered { .. } | Event::Deduplicated { .. } | Event::PolicyExhausted => {}
+            Event::Triggered { .. }
+            | Event::Deduplicated { .. }
+            | Event::PolicyExhausted
+            | Event::Suppressed { .. } => {}
         }
     }
     prop_assert_eq!(status, alert.status);

@@ -1,0 +1,188 @@
+//! `klaxon maintenance start|list|end` and `klaxon alert show` against a
+//! real `klaxon serve` (docs/cli.md): an alert during a window shows its
+//! `suppressed` entry and nobody paged; after `end` it shows step 1 paged;
+//! refusals are one line and exit 2.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use klaxon_testkit::process::{free_port, serve_command, wait_listening, Killed};
+use klaxon_testkit::relay::{ADMIN, API_KEY};
+
+fn serve(dir: &Path) -> (Killed, String) {
+    let port = free_port();
+    let child = serve_command(
+        env!("CARGO_BIN_EXE_klaxon"),
+        &dir.join("cli.db"),
+        port,
+        ADMIN,
+    )
+    .spawn()
+    .unwrap();
+    let child = Killed(child);
+    wait_listening(port);
+    (child, format!("http://127.0.0.1:{port}"))
+}
+
+/// `klaxon <args>` with the admin token.
+fn klaxon(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_klaxon"))
+        .args(args)
+        .env("KLAXON_ADMIN_TOKEN", ADMIN)
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs `klaxon <args>` and asserts exit 0; its stdout.
+fn ok(args: &[&str]) -> String {
+    let o = klaxon(args);
+    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+    stdout(&o)
+}
+
+#[test]
+fn an_alert_in_maintenance_shows_suppressed_then_paged_after_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_relay, base) = serve(dir.path());
+    let id = ok(&[
+        "maintenance",
+        "start",
+        "--relay",
+        &base,
+        "--service",
+        "api",
+        "--for",
+        "1h",
+        "--reason",
+        "db upgrade",
+    ]);
+    let id = id.trim().to_string();
+    assert!(id.starts_with("mw-") && !id.contains(' '), "{id:?}");
+
+    let listed = ok(&["maintenance", "list", "--relay", &base]);
+    assert!(listed.starts_with(&format!("{id}  api")), "{listed}");
+    assert!(
+        listed.contains("active") && listed.contains("(db upgrade)"),
+        "{listed}"
+    );
+    let json: Value =
+        serde_json::from_str(&ok(&["maintenance", "list", "--relay", &base, "--json"])).unwrap();
+    assert_eq!(json[0]["id"], id.as_str());
+    assert_eq!(json[0]["active"], true);
+
+    ok(&[
+        "send",
+        "--relay",
+        &base,
+        "--routing-key",
+        API_KEY,
+        "--summary",
+        "disk full",
+        "--dedup-key",
+        "disk",
+    ]);
+    let alerts: Value = serde_json::from_str(&ok(&["alerts", "--relay", &base, "--json"])).unwrap();
+    let alert = alerts[0]["id"].as_str().unwrap().to_string();
+    let shown = ok(&["alert", "show", "--relay", &base, &alert]);
+    assert!(
+        shown.starts_with(&format!("alert {alert}  triggered  critical  service api")),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("suppressed    maintenance window {id} until")),
+        "{shown}"
+    );
+    assert!(shown.contains("paged:\n  nobody yet\n"), "{shown}");
+    assert!(shown.contains("answers:\n  none yet\n"), "{shown}");
+
+    let ended = ok(&["maintenance", "end", "--relay", &base, &id]);
+    assert!(
+        ended.starts_with(&format!("{id} on api ended at ")),
+        "{ended}"
+    );
+    // The alert pages at once: step 1, pass 1 (alice, who has no device).
+    let start = Instant::now();
+    let shown = loop {
+        let shown = ok(&["alert", "show", "--relay", &base, &alert]);
+        if shown.contains("(step 1, pass 1)") || start.elapsed() > Duration::from_secs(5) {
+            break shown;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(
+        shown.contains("notified      alice (step 1, pass 1)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("step 1, pass 1: alice (no device: alice)"),
+        "{shown}"
+    );
+    let json: Value =
+        serde_json::from_str(&ok(&["alert", "show", "--relay", &base, &alert, "--json"])).unwrap();
+    let kinds: Vec<&str> = json["timeline"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"]["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(&kinds[..3], ["triggered", "suppressed", "notified"]);
+}
+
+#[test]
+fn refusals_are_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_relay, base) = serve(dir.path());
+    for (args, expected) in [
+        (
+            vec![
+                "maintenance",
+                "start",
+                "--relay",
+                &base,
+                "--service",
+                "api",
+                "--for",
+                "soon",
+            ],
+            "error: --for: \"soon\"",
+        ),
+        (
+            vec![
+                "maintenance",
+                "start",
+                "--relay",
+                &base,
+                "--service",
+                "apj",
+                "--for",
+                "1h",
+            ],
+            "service: unknown service \"apj\"",
+        ),
+        (
+            vec!["maintenance", "end", "--relay", &base, "mw-nope"],
+            "id: no maintenance window \"mw-nope\"",
+        ),
+        (
+            vec!["alert", "show", "--relay", &base, "0123456789abcdef"],
+            "alert: no alert \"0123456789abcdef\"",
+        ),
+    ] {
+        let o = klaxon(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stdout(&o).is_empty(), "{args:?}");
+        let err = stderr(&o);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+}

@@ -62,7 +62,8 @@ fn signature_over_changed_fields_fails() {
         verify_request(&key, device, method, path, ts, nonce, body, &sig)
     };
     // Each field changed in turn: (device, method, path, timestamp, nonce, body).
-    let changed: [(&str, &str, &str, i64, &str, &[u8]); 7] = [
+    type Fields<'a> = (&'a str, &'a str, &'a str, i64, &'a str, &'a [u8]);
+    let changed: [Fields; 7] = [
         ("d2", "POST", "/v1/actions", 100, "n1", BODY),
         ("d1", "PUT", "/v1/actions", 100, "n1", BODY),
         ("d1", "POST", "/v1/action", 100, "n1", BODY),

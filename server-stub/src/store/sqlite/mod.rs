@@ -42,10 +42,10 @@ const MIGRATIONS: klaxon_migrate::Migrations = klaxon_migrate::Migrations(&[
     include_str!("migrations/0001_relay.sql"),
     include_str!("migrations/0002_push_outbox.sql"),
     include_str!("migrations/0003_status_pushes.sql"),
-    include_str!("migrations/0005_rota.sql"),
-    include_str!("migrations/0006_nonces.sql"),
-    include_str!("migrations/0006_heartbeats.sql"),
-    include_str!("migrations/0007_maintenance.sql"),
+    include_str!("migrations/0004_rota.sql"),
+    include_str!("migrations/0005_heartbeats.sql"),
+    include_str!("migrations/0006_maintenance.sql"),
+    include_str!("migrations/0007_nonces.sql"),
 ]);
 
 /// Most writes committed in one transaction. Large enough that an alert

@@ -1,5 +1,5 @@
 //! The SQL of [`crate::store::rota::RotaStore`]: live overrides, the audit
-//! log and calendar links (migration `0005_rota.sql`).
+//! log and calendar links (migration `0004_rota.sql`).
 
 use super::SqliteStore;
 use crate::errors::StoreError;

@@ -16,7 +16,7 @@ fun main() {
             println(f.trace.lineSequence().take(12).joinToString("\n"))
         }
     })
-    val result = core.run(ManifestTest::class.java, ShellTest::class.java, RingVolumeTest::class.java, AlarmSoundTest::class.java)
+    val result = core.run(ManifestTest::class.java, ShellTest::class.java, RingVolumeTest::class.java, AlarmSoundTest::class.java, SelfCheckTest::class.java)
     val failed = result.failureCount
     println("${result.runCount - failed} passed, $failed failed")
     exitProcess(if (failed == 0 && result.runCount > 0) 0 else 1)

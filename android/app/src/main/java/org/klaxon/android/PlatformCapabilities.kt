@@ -1,7 +1,10 @@
 package org.klaxon.android
 
+import android.app.ActivityManager
+import android.app.NotificationChannel
 import android.app.NotificationManager
 import android.content.Context
+import android.os.Build
 import android.os.PowerManager
 import android.util.Log
 import org.klaxon.android.notify.FullScreen
@@ -9,12 +12,18 @@ import org.klaxon.android.notify.PageChannels
 import org.klaxon.android.push.PushToken
 import org.klaxon.core.ApiException
 import org.klaxon.core.Capabilities
+import org.klaxon.core.ChannelImportance
+import org.klaxon.core.ChannelState
 import org.klaxon.core.PushPlatform
 
 /**
- * Reads what Android currently allows (notifications, DND access, full
- * screen, battery exemption, push token) and reports it to core, whose
- * `health()` turns each missing piece into a warning the user can fix.
+ * Reads what Android holds now and reports it to core, whose `health()`
+ * turns it into findings with their fixes: notification and full-screen
+ * permission, DND access, battery optimisation, background restriction,
+ * the push token and where getting one stands — and every page channel
+ * as `NotificationManager` returns it (importance, sound, bypass-DND),
+ * not as the app created it: the user can block or mute a channel, and
+ * Android drops a bypass requested without DND access.
  */
 object PlatformCapabilities {
     private const val TAG = "Klaxon"
@@ -32,8 +41,31 @@ object PlatformCapabilities {
             pushPlatform = if (token != null) PushPlatform.FCM else PushPlatform.NONE,
             pushToken = token?.value,
             pushTokenIssuedAt = token?.issuedAt,
+            channels = PageChannels.specs.mapNotNull { spec ->
+                notifications.getNotificationChannel(spec.channelId)?.let(::state)
+            },
+            backgroundRestricted = if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.P) {
+                context.getSystemService(ActivityManager::class.java).isBackgroundRestricted
+            } else {
+                null
+            },
+            pushTokenState = PushToken.state(context),
         )
     }
+
+    /** A channel as Android holds it. */
+    fun state(channel: NotificationChannel) = ChannelState(
+        channelId = channel.id,
+        importance = when (channel.importance) {
+            NotificationManager.IMPORTANCE_NONE -> ChannelImportance.BLOCKED
+            NotificationManager.IMPORTANCE_MIN -> ChannelImportance.MIN
+            NotificationManager.IMPORTANCE_LOW -> ChannelImportance.LOW
+            NotificationManager.IMPORTANCE_HIGH, NotificationManager.IMPORTANCE_MAX -> ChannelImportance.HIGH
+            else -> ChannelImportance.DEFAULT
+        },
+        sound = channel.sound != null,
+        bypassDnd = channel.canBypassDnd(),
+    )
 
     /**
      * Reports now, on the calling thread (a quick SQLite write). The page

@@ -16,6 +16,7 @@ import org.klaxon.android.sync.SyncScheduler
 import org.klaxon.core.ApiException
 import org.klaxon.core.Pager
 import org.klaxon.core.PushResult
+import org.klaxon.core.PushTokenState
 
 /**
  * FCM's way in — the only file that knows Firebase. A high-priority data
@@ -76,8 +77,13 @@ class KlaxonMessagingService : FirebaseMessagingService() {
 
         /** Fetches the token; [unavailable] runs when there is no Google Play (or no Firebase). */
         fun requestToken(context: Context, unavailable: () -> Unit) {
-            if (!configured(context)) return unavailable()
             val app = context.applicationContext
+            if (!configured(context)) {
+                // A build without Firebase takes pages over the relay's stream, by design.
+                PushToken.setState(app, PushTokenState.NOT_USED)
+                return unavailable()
+            }
+            if (PushToken.current(app) == null) PushToken.setState(app, PushTokenState.WAITING)
             FirebaseMessaging.getInstance().token
                 .addOnSuccessListener { token ->
                     PushToken.save(app, token)
@@ -85,6 +91,8 @@ class KlaxonMessagingService : FirebaseMessagingService() {
                 }
                 .addOnFailureListener { e ->
                     Log.w(TAG, "no FCM token; using the relay's event stream", e)
+                    PushToken.setState(app, PushTokenState.FAILED)
+                    PlatformCapabilities.reportLater(app)
                     unavailable()
                 }
         }

@@ -4,20 +4,21 @@ import android.app.Activity
 import android.content.ActivityNotFoundException
 import android.graphics.Color
 import android.os.Bundle
-import kotlinx.coroutines.runBlocking
 import org.klaxon.android.Background
 import org.klaxon.android.Core
 import org.klaxon.android.PlatformCapabilities
 import org.klaxon.android.ShellFindings
-import org.klaxon.android.sync.SyncScheduler
 import org.klaxon.core.Health
 import org.klaxon.core.HealthItem
 import org.klaxon.core.HealthLevel
 
 /**
  * The self-check: every finding of core's `health()` in words, problems
- * first, each with a button that goes where it is fixed. Permissions are
- * re-read and reported first, so what is shown is what is true now.
+ * first, each with a button to where it is fixed (core names the fix,
+ * [HealthFixes] maps it to a screen). What Android holds is read back and
+ * reported first — the channels as NotificationManager returns them,
+ * permissions, background restriction, push token — so what is shown is
+ * what is true now; failures the app caught itself come first.
  */
 class SelfCheckActivity : Activity() {
     private lateinit var column: Column
@@ -40,27 +41,26 @@ class SelfCheckActivity : Activity() {
         column.clear()
         column.heading(if (health.ok && shell.isEmpty()) "Pages will ring" else "Some pages will not ring")
         // What the app itself caught and carried on from (core does not see these).
-        val items = shell.map { HealthItem(it.check, HealthLevel.PROBLEM, "${it.message} (${Times.local(it.at)})") } + health.items
-        for (item in items) {
+        val own = shell.map { HealthItem(it.check, HealthLevel.PROBLEM, "${it.message} (${Times.local(it.at)})") to HealthFixes.forShellFinding(it.check) }
+        val core = health.items.map { it to it.fix?.let { fix -> HealthFixes.forFix(this, fix) } }
+        for ((item, fix) in own + core) {
             column.text("${mark(item.level)} ${item.message}").setTextColor(color(item.level))
-            if (item.level == HealthLevel.OK) continue
-            val fix = HealthFixes.forCheck(this, item.check) ?: continue
-            column.button(fix.label) {
-                val intent = fix.intent
-                if (intent == null) {
-                    Background.load({
-                        // Scheduling again clears a refused job's finding once Android accepts it.
-                        SyncScheduler.schedule(this)
-                        Core.pager(this).let { p -> runBlocking { p.sync() } }
-                    }) { onResume() }
-                } else {
-                    try {
-                        startActivity(intent)
-                    } catch (_: ActivityNotFoundException) {
-                        column.text("This phone has no screen for that; look in Settings > Apps > Klaxon.")
-                    }
-                }
+            if (item.level == HealthLevel.OK || fix == null) continue
+            column.button(fix.label) { apply(fix) }
+        }
+    }
+
+    private fun apply(fix: HealthFixes.Fix) {
+        val intent = fix.intent
+        if (intent != null) {
+            try {
+                startActivity(intent)
+            } catch (_: ActivityNotFoundException) {
+                column.text("This phone has no screen for that; look in Settings > Apps > Klaxon.")
             }
+        } else {
+            val work = fix.work ?: return
+            Background.load({ work(this) }) { onResume() }
         }
     }
 

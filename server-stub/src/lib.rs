@@ -16,6 +16,7 @@ pub mod escalator;
 pub mod health;
 pub mod heartbeats;
 pub mod hub;
+pub mod ical_links;
 pub mod ingest;
 pub mod maintenance;
 pub mod metrics;
@@ -331,6 +332,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/v1/admin/schedules/{id}", get(overrides::admin_schedule))
         .route("/v1/admin/audit", get(overrides::admin_audit))
+        .route("/v1/admin/ical-links", post(ical_links::create))
+        .route("/v1/ical/{token}", get(ical_links::feed))
         .merge(signed)
         // Bounds receiving each request (a stream's too: its GET has no
         // body, so it is received at once); never the answer, so the event

@@ -19,8 +19,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::{Extension, Json};
 use chrono::{DateTime, Duration, Utc};
 use klaxon_domain::schedule::{check_live_override, LiveOverride, OverrideChange};
-use klaxon_domain::Shift;
+use klaxon_domain::{Gap, Handoff, Shift};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// `POST /v1/admin/overrides` and `POST /v1/overrides` body.
@@ -312,12 +313,18 @@ pub struct ScheduleAnswer {
     pub at: DateTime<Utc>,
     /// Who is on call at `at`.
     pub on_call: Vec<String>,
+    /// The next change of who is on call after `at` (within a year).
+    pub next_handoff: Option<Handoff>,
     /// Shifts in `[from, to)`.
     pub shifts: Vec<Shift>,
+    /// Times in `[from, to)` with nobody on call.
+    pub gaps: Vec<Gap>,
     /// The window of `shifts`.
     pub from: DateTime<Utc>,
     /// The window's end.
     pub to: DateTime<Utc>,
+    /// Display names of the people named above (id to name).
+    pub names: BTreeMap<String, String>,
 }
 
 /// `GET /v1/admin/schedules/{id}?at=&from=&to=`: `klaxon roster who|shifts --relay`.
@@ -343,14 +350,26 @@ pub async fn admin_schedule(
             "to: must be after from, and at most 400 days later",
         ));
     }
+    let on_call: Vec<String> = schedule.who(at).into_iter().map(str::to_string).collect();
+    let next_handoff = schedule.next_handoff(at);
+    let shifts = schedule.shifts(from, to);
+    let names = on_call
+        .iter()
+        .chain(next_handoff.iter().flat_map(|h| &h.people))
+        .chain(shifts.iter().map(|s| &s.person))
+        .filter_map(|p| roster.person(p).map(|x| (p.clone(), x.name.clone())))
+        .collect();
     Ok(Json(ScheduleAnswer {
         schedule: id.clone(),
         time_zone: schedule.time_zone().name().to_string(),
         at,
-        on_call: schedule.who(at).into_iter().map(str::to_string).collect(),
-        shifts: schedule.shifts(from, to),
+        on_call,
+        next_handoff,
+        gaps: schedule.gaps(from, to),
+        shifts,
         from,
         to,
+        names,
     }))
 }
 

@@ -182,6 +182,27 @@ impl Pager {
         )?))
     }
 
+    /// "I'll cover": puts this device's person on call in `schedule` for
+    /// `[from, to)` (whoever is on call then is off), as a live override on
+    /// the relay, which pages them from the next alert on. Then syncs, so
+    /// `whoIsOnCall`, `schedules` and `roster` show the change. Needs the
+    /// network (nothing is queued): `Network` when the relay cannot be
+    /// reached; `Relay` when it refuses (a schedule outside the person's
+    /// teams, a time in the past, longer than 90 days), naming the field.
+    /// The "Cover" action on the roster screens.
+    pub async fn take_shift(
+        &self,
+        schedule: String,
+        from: SystemTime,
+        to: SystemTime,
+    ) -> Result<TakenShift> {
+        Ok(self
+            .device
+            .take_shift(&schedule, None, from.into(), to.into())
+            .await?
+            .into())
+    }
+
     /// This device's person's shifts in `[from, to)`, across schedules.
     pub fn my_shifts(&self, from: SystemTime, to: SystemTime) -> Result<Vec<MyShift>> {
         Ok(all(self.device.my_shifts(from.into(), to.into())?))

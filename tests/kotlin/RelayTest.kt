@@ -279,4 +279,30 @@ class RelayTest {
         assertTrue(health.items.all { it.message.isNotBlank() })
         assertTrue(pager.alerts().any { it.id == alertId })
     }
+
+    @Test fun t8_takeShiftPutsThisPersonOnCallAndTheRosterShowsIt(): Unit = runBlocking {
+        // A teammate's phone covers the next hour in primary ("I'll cover");
+        // the override replaces whoever is on call, so only they are then.
+        val other = if (Env.person == "alice") "bob" else "alice"
+        val code = klaxon("invite", "--relay", Env.relayUrl, "--person", other).trim()
+        Pager(Env.tempDir("cover").path, Env.relayUrl).use { cover ->
+            cover.enroll(code, "cover-phone")
+            cover.sync()
+            assertNotEquals(listOf(other), cover.whoIsOnCall("primary").map { it.id })
+            val now = Instant.now()
+            val taken = cover.takeShift("primary", now, now.plus(Duration.ofHours(1)))
+            assertEquals(other, taken.person)
+            assertEquals("primary", taken.schedule)
+            assertTrue(taken.id > 0)
+            assertEquals("takeShift refreshes the roster", listOf(other), cover.whoIsOnCall("primary").map { it.id })
+            // The other phone sees the change with its next sync.
+            pager.sync()
+            assertEquals(listOf(other), pager.whoIsOnCall("primary").map { it.id })
+            // A shift in the past is refused, naming the field.
+            val refused = assertThrows(ApiException.Relay::class.java) {
+                runBlocking { cover.takeShift("primary", now.minus(Duration.ofHours(3)), now.minus(Duration.ofHours(2))) }
+            }
+            assertTrue(refused.detail, refused.detail.contains("to: "))
+        }
+    }
 }

@@ -26,7 +26,7 @@ pub use plan::{
     RingLoop, Sound,
 };
 pub use reports::{ListenReport, PushResult, SyncReport};
-pub use roster::{Handoff, MyShift, OnCallPerson, Person, ScheduleInfo, Shift};
+pub use roster::{Handoff, MyShift, OnCallPerson, Person, ScheduleInfo, Shift, TakenShift};
 pub use settings::{
     Capabilities, ChannelImportance, ChannelState, NotificationSettings, PushPlatform,
     PushTokenState,

@@ -133,3 +133,31 @@ impl From<core_device::MyShift> for MyShift {
         }
     }
 }
+
+/// A shift this device's person took with `Pager.takeShift`: a live
+/// override on the relay.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TakenShift {
+    /// The relay's id for the override (`klaxon override remove ID`).
+    pub id: i64,
+    /// Schedule id.
+    pub schedule: String,
+    /// Who is on call: this device's person.
+    pub person: String,
+    /// First instant on call.
+    pub start: SystemTime,
+    /// First instant off call.
+    pub end: SystemTime,
+}
+
+impl From<klaxon_domain::wire::TakenShift> for TakenShift {
+    fn from(t: klaxon_domain::wire::TakenShift) -> TakenShift {
+        TakenShift {
+            id: t.id,
+            schedule: t.schedule,
+            person: t.person,
+            start: time(t.from),
+            end: time(t.to),
+        }
+    }
+}

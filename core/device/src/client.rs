@@ -289,6 +289,41 @@ impl RelayClient {
         self.call(Some(creds), Method::GET, &path, None).await
     }
 
+    /// `POST /v1/overrides`: the device's person takes a shift ("I'll
+    /// cover") in a schedule of their teams; the relay checks and stores it
+    /// as a live override and pages them from now on.
+    pub async fn take_shift(
+        &self,
+        creds: &Credentials,
+        request: &klaxon_domain::wire::TakeShiftRequest,
+    ) -> Result<klaxon_domain::wire::TakenShift> {
+        let body = serde_json::to_vec(request)?;
+        let reply = self
+            .send(Some(creds), Method::POST, "/v1/overrides", Some(body))
+            .await?;
+        if reply.status.is_success() {
+            return Ok(serde_json::from_slice(&reply.body)?);
+        }
+        // A refusal's reasons (`from: is in the past`) are in `errors`.
+        let reasons = serde_json::from_slice::<serde_json::Value>(&reply.body)
+            .ok()
+            .and_then(|v| v.get("errors").cloned())
+            .and_then(|e| serde_json::from_value::<Vec<String>>(e).ok())
+            .unwrap_or_default();
+        match relay_error(&reply) {
+            Error::Relay { status, message } if !reasons.is_empty() => {
+                let extra: Vec<String> = reasons.into_iter().filter(|r| *r != message).collect();
+                let message = if extra.is_empty() {
+                    message
+                } else {
+                    format!("{message}: {}", extra.join("; "))
+                };
+                Err(Error::Relay { status, message })
+            }
+            other => Err(other),
+        }
+    }
+
     /// `GET /v1/stream`: opens the device's event stream (server-sent
     /// events); read it with [`EventStream::next`].
     pub async fn stream(&self, creds: &Credentials) -> Result<EventStream> {

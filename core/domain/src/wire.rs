@@ -221,6 +221,42 @@ pub struct RosterView {
     pub schedules: Vec<ScheduleView>,
 }
 
+/// `POST /v1/overrides` (signed): the device's person takes a shift ("I'll
+/// cover") in a schedule of their teams, as a live override.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TakeShiftRequest {
+    /// The schedule.
+    pub schedule: String,
+    /// Whom they replace, only while that person is on call; absent:
+    /// whoever is on call then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replacing: Option<String>,
+    /// First instant on call.
+    pub from: DateTime<Utc>,
+    /// First instant off call.
+    pub to: DateTime<Utc>,
+}
+
+/// The live override a [`TakeShiftRequest`] made, as the relay answers it
+/// (it also says what the override changes; a device reads the new roster
+/// with its next sync instead).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TakenShift {
+    /// The relay's id for the override (`klaxon override remove ID`).
+    pub id: i64,
+    /// The schedule.
+    pub schedule: String,
+    /// Who is on call: the device's person.
+    pub person: String,
+    /// Whom they replace; absent: whoever was on call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replacing: Option<String>,
+    /// First instant on call.
+    pub from: DateTime<Utc>,
+    /// First instant off call.
+    pub to: DateTime<Utc>,
+}
+
 /// `GET /v1/sync?cursor=C`: what changed since `C` (everything without it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncResponse {

@@ -135,6 +135,42 @@ impl Device {
             .collect())
     }
 
+    /// "I'll cover": puts this device's person on call in `schedule` for
+    /// `[from, to)` (replacing only `replacing`, when given; else whoever is
+    /// on call then), as a live override on the relay, which pages them
+    /// from now on. The relay refuses a schedule outside the person's teams,
+    /// a time in the past or longer than 90 days ([`Error::Relay`] naming
+    /// the field). Then syncs, so the roster queries show the change; when
+    /// that sync fails the shift is still taken and the next sync brings
+    /// it. Needs the network: nothing is queued.
+    pub async fn take_shift(
+        self: &Arc<Self>,
+        schedule: &str,
+        replacing: Option<&str>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<klaxon_domain::wire::TakenShift> {
+        if to <= from {
+            return Err(Error::Invalid(format!(
+                "to: the shift must end after it starts ({} to {})",
+                from.to_rfc3339(),
+                to.to_rfc3339()
+            )));
+        }
+        let creds = self.require_credentials()?;
+        let request = klaxon_domain::wire::TakeShiftRequest {
+            schedule: schedule.to_string(),
+            replacing: replacing.map(str::to_string),
+            from,
+            to,
+        };
+        let taken = self.relay.take_shift(&creds, &request).await?;
+        // The roster view comes with every sync; its failure is the next
+        // sync's business (the shift is taken either way).
+        let _ = self.sync().await;
+        Ok(taken)
+    }
+
     /// The shifts of `schedule` in `[from, to)` with the people's names,
     /// clipped to the window (only as far as the synced window reaches).
     pub fn named_shifts(

@@ -281,6 +281,47 @@ class ShellTest {
         assertEquals("act-4", sent.getStringExtra(org.klaxon.android.notify.PageIntents.EXTRA_ALERT))
     }
 
+    /** The process dies: the shell's memory goes (rings, the open pager); core's store stays. */
+    private fun killTheProcess() {
+        Ringing.stopAll(app)
+        Core.close()
+        shadowOf(app).clearStartedServices()
+    }
+
+    @Test fun aRingKilledWithTheProcessResumesWhenAndroidRestartsTheStickyService() {
+        push("kill-1", "critical")
+        assertTrue(Ringing.isRinging("kill-1"))
+        killTheProcess()
+        assertFalse(Ringing.isRinging("kill-1"))
+
+        // Android restarts a START_STICKY service with a null intent.
+        val service = Robolectric.buildService(RingingService::class.java).create().get()
+        assertEquals(android.app.Service.START_STICKY, service.onStartCommand(null, android.app.Service.START_FLAG_RETRY, 1))
+        assertTrue("ringing again", Ringing.isRinging("kill-1"))
+        assertFalse("and it keeps running", shadowOf(service).isStoppedBySelf)
+        service.onDestroy()
+    }
+
+    @Test fun anAcknowledgedPageDoesNotRingAgainAfterAKill() {
+        push("kill-2", "critical")
+        tap(action(posted("kill-2"), "Acknowledge"))
+        killTheProcess()
+        val service = Robolectric.buildService(RingingService::class.java).create().get()
+        service.onStartCommand(null, android.app.Service.START_FLAG_RETRY, 1)
+        assertFalse(Ringing.isRinging("kill-2"))
+        assertTrue("nothing to ring: the service stops itself", shadowOf(service).isStoppedBySelf)
+        service.onDestroy()
+    }
+
+    @Test fun aPageStillRingingWhenThePhoneWentDownRingsAgainAfterBoot() {
+        push("boot-1", "critical")
+        killTheProcess()
+        org.klaxon.android.sync.BootReceiver().onReceive(app, Intent(Intent.ACTION_BOOT_COMPLETED))
+        assertTrue(Ringing.isRinging("boot-1"))
+        val started = generateSequence { shadowOf(app).nextStartedService }.map { it.component?.className }.toList()
+        assertTrue(started.toString(), RingingService::class.java.name in started)
+    }
+
     @Test fun aCriticalPageRingsOnTheCriticalChannelThroughDndFullScreenWithItsActions() {
         push("crit-1", "critical")
         val n = posted("crit-1")

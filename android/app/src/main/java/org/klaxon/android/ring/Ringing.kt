@@ -4,6 +4,8 @@ import android.content.Context
 import android.content.Intent
 import android.os.SystemClock
 import android.util.Log
+import org.klaxon.android.Core
+import org.klaxon.core.ApiException
 import org.klaxon.core.RingLoop
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.CopyOnWriteArrayList
@@ -69,6 +71,36 @@ object Ringing {
         rings.clear()
         if (stopping.isNotEmpty()) context.stopService(Intent(context, RingingService::class.java))
         stopping.forEach(::stopped)
+    }
+
+    /**
+     * After Android restarted the app (the sticky [RingingService] after a
+     * kill, or boot): ring again what core's durable ringing set says still
+     * rings (`Pager.ringingAlerts`; core stops what settled meanwhile).
+     * Returns how many alerts ring now. A resumed ring's limit counts from now.
+     */
+    fun resume(context: Context): Int {
+        val plans = try {
+            Core.pager(context).ringingAlerts()
+        } catch (e: ApiException) {
+            Log.e(TAG, "could not read the ringing set to resume", e)
+            return rings.size
+        }
+        for (plan in plans) {
+            val loop = plan.ring ?: continue
+            rings.putIfAbsent(plan.alert, Ring(loop, plan.overrideDnd, SystemClock.elapsedRealtime()))
+        }
+        return rings.size
+    }
+
+    /** At boot: resume the rings core still holds and start the ring service for them. */
+    fun resumeAndRing(context: Context) {
+        if (resume(context) == 0) return
+        try {
+            context.startForegroundService(Intent(context, RingingService::class.java))
+        } catch (e: IllegalStateException) {
+            Log.e(TAG, "could not restart the ring loop", e)
+        }
     }
 
     /** Drops an alert whose ring limit ran out (the service noticed); true when none ring any more. */

@@ -62,10 +62,13 @@ class RingingService : Service() {
                 .newWakeLock(PowerManager.PARTIAL_WAKE_LOCK, "klaxon:ring")
                 .apply { acquire(MAX_WAKE_MS) }
         }
+        // Restarted by Android after a kill (a null intent), or started with
+        // nothing in this process's memory: core's durable set says what rings.
+        if (intent == null || Ringing.current().isEmpty()) Ringing.resume(this)
         handler.removeCallbacks(tick)
         tick.run()
         // Sticky: when Android kills the process mid-ring, it restarts the
-        // service (with a null intent) and the ring goes on.
+        // service (with a null intent) and the ring goes on from core's ringing set.
         return START_STICKY
     }
 

@@ -8,16 +8,20 @@
 mod action_cmd;
 mod alert_cmd;
 mod alerts_cmd;
+mod audit_cmd;
 mod demo_cmd;
+mod ical_link_cmd;
 mod invite_cmd;
 mod maintenance_cmd;
 mod outcome;
+mod override_cmd;
 mod pager_cmd;
 mod pager_tui;
 mod phone;
 mod relay_client;
 mod ring;
 mod roster_cmd;
+mod roster_live;
 mod send_cmd;
 mod serve_cmd;
 mod timeline;
@@ -55,6 +59,13 @@ enum Command {
     /// Maintenance windows: a service's alerts page nobody while one lasts (needs KLAXON_ADMIN_TOKEN).
     #[command(subcommand)]
     Maintenance(maintenance_cmd::MaintenanceCommand),
+    /// Live overrides on the relay: put someone on call without editing the roster file.
+    #[command(subcommand)]
+    Override(override_cmd::OverrideCommand),
+    /// The relay's audit log: reloads, overrides, calendar links, … (needs KLAXON_ADMIN_TOKEN).
+    Audit(audit_cmd::AuditArgs),
+    /// Print a secret calendar URL of a person's live shifts (needs KLAXON_ADMIN_TOKEN).
+    IcalLink(ical_link_cmd::IcalLinkArgs),
     /// The terminal pager: enroll once, then receive pages, ring, and act.
     Pager(pager_cmd::PagerArgs),
     /// Acknowledge an alert from a pager's state directory (works offline).
@@ -83,6 +94,9 @@ fn main() -> ExitCode {
         Command::Alerts(args) => alerts_cmd::run(args),
         Command::Alert(command) => alert_cmd::run(command),
         Command::Maintenance(command) => maintenance_cmd::run(command),
+        Command::Override(command) => override_cmd::run(command),
+        Command::Audit(args) => audit_cmd::run(args),
+        Command::IcalLink(args) => ical_link_cmd::run(args),
         Command::Pager(args) => pager_cmd::run(args),
         Command::Ack(args) => action_cmd::run(args, Action::Acknowledge),
         Command::Escalate(args) => action_cmd::run(args, Action::Escalate),

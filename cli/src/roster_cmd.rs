@@ -1,12 +1,15 @@
 //! `klaxon roster check | who | shifts | ical`: validate the roster file and
 //! answer who is on call, the final shifts of a window and the calendar feed,
 //! as specified in docs/cli.md. Times are printed in the schedule's zone.
+//! `who` and `shifts` answer from a relay's live roster instead with
+//! `--relay URL` (`roster_live`), printed by the same code.
 
 use crate::outcome::{BadInput, Report};
 use crate::when::{human_in, human_length, parse_instant, rfc3339_in};
 use chrono::{DateTime, Duration, SubsecRound as _, Utc};
+use chrono_tz::Tz;
 use clap::{Args, Subcommand};
-use klaxon_domain::{ical, Roster, Schedule};
+use klaxon_domain::{ical, Gap, Handoff, Roster, Schedule, Shift};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -38,7 +41,7 @@ pub enum RosterCommand {
     /// Who is on call at an instant (default: now).
     Who {
         #[command(flatten)]
-        file: RosterFile,
+        source: RosterSource,
         /// Schedule id.
         #[arg(long, value_name = "ID")]
         schedule: String,
@@ -52,7 +55,7 @@ pub enum RosterCommand {
     /// The final on-call shifts in [from, to).
     Shifts {
         #[command(flatten)]
-        file: RosterFile,
+        source: RosterSource,
         /// Schedule id.
         #[arg(long, value_name = "ID")]
         schedule: String,
@@ -89,6 +92,19 @@ pub struct RosterFile {
     config: PathBuf,
 }
 
+/// Where `who` and `shifts` read the roster: the file, or a relay's live
+/// roster (reloads and live overrides included; needs KLAXON_ADMIN_TOKEN).
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct RosterSource {
+    /// The roster TOML file.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// A relay's base URL: its live roster, overrides included.
+    #[arg(long, value_name = "URL")]
+    relay: Option<String>,
+}
+
 /// Whose calendar: exactly one of a schedule or a person.
 #[derive(Debug, Args)]
 #[group(required = true, multiple = false)]
@@ -108,7 +124,7 @@ pub fn run(command: RosterCommand) -> Result<Report, BadInput> {
     match command {
         RosterCommand::Check { file } => check(&file, now),
         RosterCommand::Who {
-            file,
+            source,
             schedule,
             at,
             json,
@@ -118,21 +134,50 @@ pub fn run(command: RosterCommand) -> Result<Report, BadInput> {
                 Some(value) => parse_instant("at", &value)?,
                 None => now,
             };
+            let file = match source {
+                RosterSource {
+                    relay: Some(relay), ..
+                } => return crate::roster_live::who(&relay, &schedule, at, json),
+                RosterSource { config, .. } => file_of(config)?,
+            };
             let roster = load(&file)?;
             let schedule = find_schedule(&roster, &file, &schedule)?;
-            who(&roster, schedule, at, json)
+            who(
+                schedule.id(),
+                schedule.time_zone(),
+                at,
+                &schedule.who(at),
+                schedule.next_handoff(at).as_ref(),
+                &|p| person_label(&roster, p),
+                json,
+            )
         }
         RosterCommand::Shifts {
-            file,
+            source,
             schedule,
             from,
             to,
             json,
         } => {
             let (from, to) = window(parse_instant("from", &from)?, parse_instant("to", &to)?)?;
+            let file = match source {
+                RosterSource {
+                    relay: Some(relay), ..
+                } => return crate::roster_live::shifts(&relay, &schedule, from, to, json),
+                RosterSource { config, .. } => file_of(config)?,
+            };
             let roster = load(&file)?;
             let schedule = find_schedule(&roster, &file, &schedule)?;
-            shifts(&roster, schedule, from, to, json)
+            shifts(
+                schedule.id(),
+                schedule.time_zone(),
+                from,
+                to,
+                &schedule.shifts(from, to),
+                &schedule.gaps(from, to),
+                &|p| person_label(&roster, p),
+                json,
+            )
         }
         RosterCommand::Ical { file, of, from, to } => {
             let from = match from {
@@ -233,31 +278,41 @@ struct WhoJson<'a> {
     people: Vec<&'a str>,
 }
 
-/// `roster who`: the people on call at `at`, and the next handoff.
-fn who(
-    roster: &Roster,
-    schedule: &Schedule,
+/// The one `--config` of `who` and `shifts` (clap makes it or `--relay` required).
+fn file_of(config: Option<PathBuf>) -> Result<RosterFile, BadInput> {
+    config
+        .map(|config| RosterFile { config })
+        .ok_or_else(|| BadInput::new("give --config FILE or --relay URL"))
+}
+
+/// `roster who`: the people on call in schedule `id` at `at`, and the next
+/// handoff; `label` names a person (`alice (Alice Chen)`). The same for
+/// the roster file and a relay's live roster.
+pub fn who(
+    id: &str,
+    zone: Tz,
     at: DateTime<Utc>,
+    people: &[&str],
+    next_handoff: Option<&Handoff>,
+    label: &dyn Fn(&str) -> String,
     json: bool,
 ) -> Result<Report, BadInput> {
-    let zone = schedule.time_zone();
-    let people = schedule.who(at);
     if json {
         let body = WhoJson {
-            schedule: schedule.id(),
+            schedule: id,
             at: rfc3339_in(zone, at),
-            people,
+            people: people.to_vec(),
         };
         return to_json(&body).map(Report::output);
     }
-    let mut out = format!("{} ({zone}) at {}:\n", schedule.id(), human_in(zone, at));
+    let mut out = format!("{id} ({zone}) at {}:\n", human_in(zone, at));
     if people.is_empty() {
         out.push_str("  nobody is on call\n");
     }
-    for person in &people {
-        let _ = writeln!(out, "  {}", person_label(roster, person));
+    for person in people {
+        let _ = writeln!(out, "  {}", label(person));
     }
-    match schedule.next_handoff(at) {
+    match next_handoff {
         Some(handoff) if handoff.people.is_empty() => {
             let _ = writeln!(
                 out,
@@ -266,11 +321,7 @@ fn who(
             );
         }
         Some(handoff) => {
-            let to: Vec<String> = handoff
-                .people
-                .iter()
-                .map(|p| person_label(roster, p))
-                .collect();
+            let to: Vec<String> = handoff.people.iter().map(|p| label(p)).collect();
             let _ = writeln!(
                 out,
                 "next handoff: {}, to {}",
@@ -291,16 +342,20 @@ struct ShiftJson<'a> {
     end: String,
 }
 
-/// `roster shifts`: the final shifts of `[from, to)`; people also see the gaps.
-fn shifts(
-    roster: &Roster,
-    schedule: &Schedule,
+/// `roster shifts`: the final shifts of schedule `id` in `[from, to)`;
+/// people also see the gaps. The same for the roster file and a relay's
+/// live roster.
+#[allow(clippy::too_many_arguments)]
+pub fn shifts(
+    id: &str,
+    zone: Tz,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    shifts: &[Shift],
+    gaps: &[Gap],
+    label: &dyn Fn(&str) -> String,
     json: bool,
 ) -> Result<Report, BadInput> {
-    let zone = schedule.time_zone();
-    let shifts = schedule.shifts(from, to);
     if json {
         let body: Vec<ShiftJson> = shifts
             .iter()
@@ -316,19 +371,16 @@ fn shifts(
     // Rows of (start, end, who), gaps included, in time order.
     let mut rows: Vec<(DateTime<Utc>, DateTime<Utc>, String)> = shifts
         .iter()
-        .map(|s| (s.start, s.end, person_label(roster, &s.person)))
+        .map(|s| (s.start, s.end, label(&s.person)))
         .collect();
     rows.extend(
-        schedule
-            .gaps(from, to)
-            .into_iter()
+        gaps.iter()
             .map(|g| (g.start, g.end, "(nobody on call)".to_string())),
     );
     rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
 
     let mut out = format!(
-        "{} ({zone}), {} to {}: {}\n",
-        schedule.id(),
+        "{id} ({zone}), {} to {}: {}\n",
         human_in(zone, from),
         human_in(zone, to),
         count(shifts.len(), "shift"),

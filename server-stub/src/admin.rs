@@ -189,15 +189,36 @@ pub async fn list_alerts(
     Ok(Json(alerts.iter().map(AlertSummary::from).collect()))
 }
 
-/// `GET /v1/admin/alerts/{id}`: one alert with its whole timeline.
+/// `GET /v1/admin/alerts/{id}` answer: the alert as stored, with its
+/// service's changes in the hour before it opened.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AlertDetail {
+    /// The alert with its whole timeline.
+    #[serde(flatten)]
+    pub alert: klaxon_domain::Alert,
+    /// Its service's change events in the hour before it opened, newest
+    /// first ([`crate::ingest::change_events::before`]).
+    pub changes: Vec<crate::ingest::change_events::Change>,
+}
+
+/// `GET /v1/admin/alerts/{id}`: one alert with its whole timeline and the
+/// changes before it.
 pub async fn get_alert(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     axum::extract::Path(id): axum::extract::Path<String>,
-) -> Result<Json<klaxon_domain::Alert>, ApiError> {
+) -> Result<Json<AlertDetail>, ApiError> {
     authorize(&state, &headers)?;
-    match state.store.alert(id.clone()).await? {
-        Some(s) => Ok(Json(s.alert)),
-        None => Err(ApiError::NotFound(format!("alert: no alert {id:?}"))),
-    }
+    let Some(stored) = state.store.alert(id.clone()).await? else {
+        return Err(ApiError::NotFound(format!("alert: no alert {id:?}")));
+    };
+    let alert = stored.alert;
+    let changes = crate::ingest::change_events::before(
+        &state,
+        &alert.service,
+        alert.created_at,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Json(AlertDetail { alert, changes }))
 }

@@ -300,6 +300,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         ));
     let routes = Router::new()
         .route("/v2/enqueue", post(ingest::events_v2::enqueue))
+        .route("/v2/change/enqueue", post(ingest::change_events::enqueue))
         .route(
             "/v1/alertmanager/{routing_key}",
             post(ingest::alertmanager::webhook),

@@ -40,7 +40,7 @@ struct Parsed {
 /// The string field `name` of `obj`: `Ok(None)` when absent or null,
 /// `Err` (reported under `path`) when it is some other type, so each
 /// caller reports only its own rules and a wrong type is reported once.
-fn string_field<'a>(
+pub(super) fn string_field<'a>(
     obj: &'a Map<String, Value>,
     name: &str,
     path: &str,
@@ -65,18 +65,29 @@ fn string_field<'a>(
 /// only text that is no date and time at all is refused: a 400 loses the
 /// page.
 fn is_iso8601(text: &str) -> bool {
+    parse_iso8601(text).is_some()
+}
+
+/// The instant of an [`is_iso8601`] text; one without an offset is taken
+/// as UTC. Change events place themselves in time with it.
+pub(super) fn parse_iso8601(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
     let text = match text.as_bytes().get(10) {
         Some(b' ') => format!("{}T{}", &text[..10], &text[11..]),
         _ => text.to_string(),
     };
-    chrono::DateTime::parse_from_rfc3339(&text).is_ok()
-        || chrono::DateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S%.f%#z").is_ok()
-        || chrono::NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S%.f").is_ok()
+    chrono::DateTime::parse_from_rfc3339(&text)
+        .or_else(|_| chrono::DateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S%.f%#z"))
+        .map(|at| at.with_timezone(&chrono::Utc))
+        .or_else(|_| {
+            chrono::NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S%.f")
+                .map(|at| at.and_utc())
+        })
+        .ok()
 }
 
 /// `links`: an array of `{href, text}`; every entry without an `href`
 /// is reported by its index.
-fn parse_links(obj: &Map<String, Value>, errors: &mut Vec<String>) -> Vec<Link> {
+pub(super) fn parse_links(obj: &Map<String, Value>, errors: &mut Vec<String>) -> Vec<Link> {
     let Some(value) = obj.get("links") else {
         return Vec::new();
     };
@@ -123,7 +134,7 @@ fn parse_images(obj: &Map<String, Value>, errors: &mut Vec<String>) -> Vec<Image
 
 /// `routing_key`: present, a string, and some service's. Returns the
 /// service and the key (both `None` once an error is reported).
-fn routing<'a>(
+pub(super) fn routing<'a>(
     roster: &'a Roster,
     obj: &'a Map<String, Value>,
     errors: &mut Vec<String>,
@@ -232,7 +243,7 @@ fn payload(
 }
 
 /// `payload.summary`: present, at most [`MAX_SUMMARY`] characters.
-fn summary(payload: &Map<String, Value>, errors: &mut Vec<String>) -> Option<String> {
+pub(super) fn summary(payload: &Map<String, Value>, errors: &mut Vec<String>) -> Option<String> {
     match string_field(payload, "summary", "payload.summary", errors) {
         Err(()) => {}
         Ok(None | Some("")) => errors.push("payload.summary: missing".into()),

@@ -3,6 +3,7 @@
 //! steps: read a bounded body, commit, answer, deliver.
 
 pub mod alertmanager;
+pub mod change_events;
 pub mod events_v2;
 
 use crate::errors::ApiError;

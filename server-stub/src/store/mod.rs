@@ -281,6 +281,24 @@ pub trait RelayStore: rota::RotaStore + Send + Sync + 'static {
         ending_after: DateTime<Utc>,
     ) -> StoreFuture<Vec<crate::maintenance::MaintenanceWindow>>;
 
+    /// Stores a change event and deletes those that happened before
+    /// `prune_before` (docs/relay.md, "Storage": kept 7 days).
+    fn record_change(
+        &self,
+        change: crate::ingest::change_events::Change,
+        prune_before: DateTime<Utc>,
+    ) -> StoreFuture<()>;
+
+    /// The changes of `service` that happened from `from` to `to`
+    /// (inclusive), newest first, at most `limit`.
+    fn changes_between(
+        &self,
+        service: String,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreFuture<Vec<crate::ingest::change_events::Change>>;
+
     /// The earliest pending deadline.
     fn next_deadline(&self) -> StoreFuture<Option<DateTime<Utc>>>;
 

@@ -9,6 +9,7 @@
 //! ([`crate::store::write`]) over this backend's SQL (`tx.rs`), so what it
 //! commits is exactly the plans routing made.
 
+mod changes;
 mod nonces;
 mod ops;
 mod rota;
@@ -46,6 +47,7 @@ const MIGRATIONS: klaxon_migrate::Migrations = klaxon_migrate::Migrations(&[
     include_str!("migrations/0005_heartbeats.sql"),
     include_str!("migrations/0006_maintenance.sql"),
     include_str!("migrations/0007_nonces.sql"),
+    include_str!("migrations/0008_changes.sql"),
 ]);
 
 /// Most writes committed in one transaction. Large enough that an alert
@@ -408,6 +410,24 @@ impl RelayStore for SqliteStore {
         ending_after: DateTime<Utc>,
     ) -> StoreFuture<Vec<MaintenanceWindow>> {
         self.read(move |conn| ops::maintenance_windows(conn, ending_after))
+    }
+
+    fn record_change(
+        &self,
+        change: crate::ingest::change_events::Change,
+        prune_before: DateTime<Utc>,
+    ) -> StoreFuture<()> {
+        self.write(move |conn, _| changes::record(conn, &change, prune_before))
+    }
+
+    fn changes_between(
+        &self,
+        service: String,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreFuture<Vec<crate::ingest::change_events::Change>> {
+        self.read(move |conn| changes::between(conn, &service, from, to, limit))
     }
 
     fn next_deadline(&self) -> StoreFuture<Option<DateTime<Utc>>> {

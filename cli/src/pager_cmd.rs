@@ -410,6 +410,17 @@ fn newest_ringing(device: &Device) -> Option<String> {
         .map(|e| e.view.id)
 }
 
+/// "1st time", "2nd time", … for a re-notification's count.
+fn times(count: u32) -> String {
+    let suffix = match (count % 10, count % 100) {
+        (1, n) if n != 11 => "st",
+        (2, n) if n != 12 => "nd",
+        (3, n) if n != 13 => "rd",
+        _ => "th",
+    };
+    format!("{count}{suffix} time")
+}
+
 /// One human line for an event (`None`: not worth a line).
 pub fn describe(device: &Device, event: &PagerEvent) -> Option<String> {
     Some(match event {
@@ -446,6 +457,10 @@ pub fn describe(device: &Device, event: &PagerEvent) -> Option<String> {
             }
             line
         }
+        PagerEvent::Renotified { alert, count } => format!(
+            "{alert} sent again by the relay ({}): nobody has acknowledged it",
+            times(*count)
+        ),
         PagerEvent::RingStart {
             alert, interval_ms, ..
         } => format!(

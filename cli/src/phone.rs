@@ -98,6 +98,16 @@ pub enum PagerEvent {
         /// step among them.
         paged: Vec<String>,
     },
+    /// The relay sent a critical page again because nobody acknowledged it
+    /// (the policy's `renotify`): `count` is its number (1, 2, …). A page
+    /// still ringing here keeps ringing; one whose ring stopped rings again
+    /// (a `page` and `ring_start` follow).
+    Renotified {
+        /// Alert id.
+        alert: String,
+        /// Which re-notification of the step's page this is.
+        count: u32,
+    },
     /// The alert's ring loop started.
     RingStart {
         /// Alert id.
@@ -642,6 +652,12 @@ async fn listen(
                         Err(e) => break e.to_string(),
                         Ok(None) => break "the relay closed the stream".to_string(),
                         Ok(Some(StreamEvent::Page { page })) => {
+                            if page.renotify > 0 {
+                                let _ = events.send(PagerEvent::Renotified {
+                                    alert: page.alert.clone(),
+                                    count: page.renotify,
+                                });
+                            }
                             if let Err(e) = device.handle_page(&page) {
                                 let _ = events.send(PagerEvent::Error {
                                     message: format!("a page could not be handled: {e}"),
@@ -652,6 +668,16 @@ async fn listen(
                             sync_now.notify_one();
                         }
                         Ok(Some(StreamEvent::Changed { .. })) => sync_now.notify_one(),
+                        // A roster version other than the stored one: the
+                        // sync fetches the roster (and `on_call` follows).
+                        Ok(Some(StreamEvent::Hello { roster_version })) => {
+                            if device
+                                .roster_version_announced(&roster_version)
+                                .unwrap_or(true)
+                            {
+                                sync_now.notify_one();
+                            }
+                        }
                     }
                 };
                 connected.store(false, Ordering::SeqCst);

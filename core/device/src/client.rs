@@ -528,37 +528,61 @@ pub struct Pulled {
 
 /// Pulls every change since the stored cursor (several rounds while the
 /// relay says `more`), storing alerts, roster and cursor after each round,
-/// so an interrupted pull resumes where it stopped. The first round asks
-/// for the roster view as well: the relay's roster changes without any
-/// alert changing (a new rotation, an override, a relay restarted on an
-/// edited roster), and a device that only took the roster with its first
-/// sync would show yesterday's "on call now" forever, across restarts.
-/// (Until the relay hands out a roster version to compare, every sync
-/// carries the view; it is the person's teams' next 30 days of shifts.)
+/// so an interrupted pull resumes where it stopped. The roster view (the
+/// person's teams' next 30 days of shifts) is asked for (`roster=1`) only
+/// when it may have changed: the relay sends its `roster_version` with
+/// every sync, and a version other than the stored roster's — or
+/// `announced`, the version the stream's `hello` carried — fetches it, in
+/// this round or one more. Without a stored roster, or from a relay that
+/// sends no version, every pull asks for it (the roster changes without any
+/// alert changing: a new rotation, an override, an edited roster).
 pub async fn pull(
     client: &RelayClient,
     creds: &Credentials,
     store: &Mutex<Store>,
+    announced: Option<&str>,
 ) -> Result<Pulled> {
-    let mut cursor: Option<u64> = lock(store).setting::<Option<u64>>(keys::CURSOR)?.flatten();
+    let (mut cursor, mut held) = {
+        let store = lock(store);
+        let cursor: Option<u64> = store.setting::<Option<u64>>(keys::CURSOR)?.flatten();
+        let has_roster = store.setting::<RosterView>(keys::ROSTER)?.is_some();
+        let version: Option<String> = store
+            .setting::<Option<String>>(keys::ROSTER_VERSION)?
+            .flatten();
+        (cursor, version.filter(|_| has_roster))
+    };
+    let mut want_roster = held.is_none() || announced.is_some_and(|v| Some(v) != held.as_deref());
     let mut pulled = Pulled::default();
-    for round_no in 0..MAX_SYNC_ROUNDS {
-        let round = client.sync_once(creds, cursor, round_no == 0).await?;
+    for _ in 0..MAX_SYNC_ROUNDS {
+        let asked = want_roster;
+        let round = client.sync_once(creds, cursor, asked).await?;
         {
             let mut store = lock(store);
             store.save_synced_alerts(&round.alerts)?;
             if let Some(roster) = &round.roster {
                 store.set_setting(keys::ROSTER, roster, Durability::Normal)?;
+                store.set_setting(
+                    keys::ROSTER_VERSION,
+                    &round.roster_version,
+                    Durability::Normal,
+                )?;
             }
             store.set_setting(keys::CURSOR, &round.cursor, Durability::Normal)?;
         }
         cursor = Some(round.cursor);
         pulled.alerts.extend(round.alerts);
         if round.roster.is_some() {
+            held.clone_from(&round.roster_version);
             pulled.roster = round.roster;
+            want_roster = false;
+        } else {
+            // The roster changed at the relay: fetch it (one more round if
+            // this was the last; a relay that was asked and sent none is
+            // asked again by the next pull, not in a loop).
+            want_roster = !asked && round.roster_version.is_some() && round.roster_version != held;
         }
         pulled.person = Some(round.person);
-        if !round.more {
+        if !round.more && !want_roster {
             break;
         }
     }

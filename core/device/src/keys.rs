@@ -11,6 +11,9 @@ pub const ENROLLMENT: &str = "device.enrollment";
 pub const CURSOR: &str = "device.sync_cursor";
 /// The last [`klaxon_domain::wire::RosterView`] a sync brought.
 pub const ROSTER: &str = "device.roster";
+/// The relay's `roster_version` of the stored [`ROSTER`] (`Option<String>`;
+/// `None` from a relay that sends none: then every sync asks for the roster).
+pub const ROSTER_VERSION: &str = "device.roster_version";
 /// What the platform lets the app do, as the shell last reported it
 /// ([`crate::Capabilities`]).
 pub const CAPABILITIES: &str = "device.capabilities";

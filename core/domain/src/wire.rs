@@ -345,6 +345,12 @@ pub enum StreamEvent {
         /// The newest change's cursor.
         cursor: u64,
     },
+    /// The stream's first event ([`StreamHello`]): the relay's roster
+    /// version; a device holding another one syncs with `roster=1`.
+    Hello {
+        /// As [`SyncResponse::roster_version`].
+        roster_version: String,
+    },
 }
 
 /// The first event on `GET /v1/stream` (`event: hello`), sent as soon as

@@ -36,9 +36,11 @@ use crate::keys;
 use crate::store::{Durability, Store};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use chrono::{DateTime, Utc};
 use klaxon_domain::clock::Clock;
 use klaxon_domain::notify::{NotificationPlan, RingLoop};
 use klaxon_domain::wire::RosterView;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -83,6 +85,14 @@ pub struct Device {
     creds: RwLock<Option<Arc<Credentials>>>,
     /// The shell's last failure, for health.
     shell_error: Mutex<Option<String>>,
+    /// The rings this process's shell runs now, each with when it stops by
+    /// itself (the plan's ring limit; `None`: until answered). The durable
+    /// set says which alerts should ring; this says which ring here and now,
+    /// so a re-notification rings again on a phone whose ring the OS killed.
+    live_rings: Mutex<HashMap<String, Option<DateTime<Utc>>>>,
+    /// The roster version the relay's stream announced (its `hello`), when
+    /// it differs from the stored one: the next sync fetches the roster.
+    roster_hint: Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for Device {
@@ -119,6 +129,8 @@ impl Device {
             roster: RwLock::new(roster.map(Arc::new)),
             creds: RwLock::new(creds),
             shell_error: Mutex::new(None),
+            live_rings: Mutex::new(HashMap::new()),
+            roster_hint: Mutex::new(None),
         })
     }
 

@@ -21,7 +21,9 @@ pub enum PushOutcome {
     /// A new page, or a newer state of one: show it as planned (the shell
     /// was already told to present / ring / update / cancel).
     Show(Box<NotificationPlan>),
-    /// A repeat of a page already handled: show and ring nothing.
+    /// A repeat of a page already handled, or a re-notification of a page
+    /// that still rings here (or that this device answered): show and ring
+    /// nothing.
     Duplicate,
     /// A sync-needed push (docs/push.md): the page was too large for the
     /// push service, which carried only its alert id. Call
@@ -100,7 +102,7 @@ impl Device {
         let person = self.credentials().map(|c| c.enrollment.person.clone());
         let page = Page::from_json(json)
             .map_err(|e| Error::Invalid(format!("the push payload is not a page: {e}")))?;
-        let (delivery, known) = {
+        let (delivery, known, renotified) = {
             let mut store = lock(&self.store);
             let settings = store.notification_settings()?;
             // What the device knew before this page: a sync (or an earlier
@@ -108,11 +110,32 @@ impl Device {
             let known = store.synced_alert(&page.alert)?;
             let delivery = page::receive(&mut store, &settings, json, now)?;
             store.set_setting(keys::LAST_PUSH, &now, Durability::Normal)?;
+            // A re-notification of a step already received is a repeat to
+            // the dedup; whether it rings again is decided below.
+            let renotified = match &delivery {
+                Delivery::Duplicate
+                    if page.renotify > 0
+                        && page.status == AlertStatus::Triggered
+                        && !page.status_update =>
+                {
+                    Some(store.record_renotify(&page)?)
+                }
+                // The step's page itself came as a re-notification (its
+                // first push was lost): its repeats are repeats.
+                Delivery::Show(_) if page.renotify > 0 => {
+                    store.record_renotify(&page)?;
+                    None
+                }
+                _ => None,
+            };
             if let Delivery::Show(_) = &delivery {
                 merge_page_into_view(&mut store, &page, person.as_deref(), now)?;
             }
-            (delivery, known)
+            (delivery, known, renotified)
         };
+        if let Some(step_received) = renotified {
+            return self.ring_for_renotify(&page, step_received, known);
+        }
         // What the device knew before this page decides whether it rings.
         self.ring_for_page(&page, delivery, known)
     }

@@ -8,10 +8,10 @@ use super::sync::missed_page;
 use super::{lock, Device, Shell};
 use crate::client::Credentials;
 use crate::error::Result;
-use crate::outbox::QueuedAction;
+use crate::outbox::{ActionOutcome, QueuedAction};
 use crate::page::{Delivery, Page};
 use klaxon_domain::alert::{Action, AlertStatus};
-use klaxon_domain::notify::{self, NotificationPlan, PageContent};
+use klaxon_domain::notify::{self, NotificationPlan, PageContent, RingLoop};
 use klaxon_domain::wire::AlertView;
 
 impl Device {
@@ -101,9 +101,111 @@ impl Device {
         self.tell(|s| s.present(plan));
         if let Some(ring) = &plan.ring {
             self.tell(|s| s.start_ringing(&plan.alert, ring));
+            if self.has_shell() {
+                self.note_live_ring(&plan.alert, ring);
+            }
             lock(&self.store).start_ringing(plan, self.clock.now())?;
         }
         Ok(())
+    }
+
+    /// A re-notification (`Page::renotify` ≥ 1) of a step whose page this
+    /// device already received (`step_received`: when; `None` when this
+    /// re-notification was handled before, by stream or push, or the step
+    /// was superseded). A phone still ringing for the alert keeps ringing
+    /// and shows nothing new; one whose ring stopped — silenced, its limit
+    /// ran out, the OS killed it, or (iOS) a push's sound that played once —
+    /// presents and rings the page again, unless the alert is settled or
+    /// moved past the step as stored, or this device answered it (an
+    /// action queued, or applied since the step's page arrived).
+    pub(super) fn ring_for_renotify(
+        &self,
+        page: &Page,
+        step_received: Option<chrono::DateTime<chrono::Utc>>,
+        known: Option<AlertView>,
+    ) -> Result<Option<NotificationPlan>> {
+        let Some(step_received) = step_received else {
+            return Ok(None);
+        };
+        if self.rings_now(&page.alert)? {
+            return Ok(None);
+        }
+        if let Some(view) = &known {
+            let settled = view.status != AlertStatus::Triggered && view.revision >= page.revision;
+            let moved_on = view
+                .latest_step()
+                .is_some_and(|(seq, _)| seq > page.step_seq);
+            if settled || moved_on {
+                return Ok(None);
+            }
+        }
+        let answered = lock(&self.store)
+            .queued_actions()?
+            .into_iter()
+            .filter(|a| a.alert == page.alert)
+            .any(|a| match a.outcome {
+                None => true,
+                Some(ActionOutcome::Applied | ActionOutcome::AlreadyDone) => {
+                    a.created_at >= step_received
+                }
+                Some(_) => false,
+            });
+        if answered {
+            return Ok(None);
+        }
+        let settings = self.settings()?;
+        let plan = notify::plan(&page.content(), &settings);
+        self.present_and_ring(&plan)?;
+        Ok(Some(plan))
+    }
+
+    /// Whether this process's shell rings `alert` now: core started its
+    /// ring (or handed it to a restarted shell through
+    /// [`Device::ringing_alerts`]), nothing stopped it, its ring limit has
+    /// not run out, and the durable set still holds it (another process on
+    /// the state directory may have answered it).
+    pub(super) fn rings_now(&self, alert: &str) -> Result<bool> {
+        let until = self.live_rings().get(alert).copied();
+        let live = match until {
+            Some(Some(until)) => until > self.clock.now(),
+            Some(None) => true,
+            None => false,
+        };
+        Ok(live && self.is_ringing(alert)?)
+    }
+
+    /// The shell's ring for `alert` ended without an answer: the person
+    /// silenced it, the OS stopped the sound or the service, the app left
+    /// the foreground. The alert leaves the ringing set (a restarted shell
+    /// does not resume it) and the relay's next re-notification rings it
+    /// again. Acknowledging is [`Device::act`]; this answers nothing.
+    pub fn ring_stopped(&self, alert: &str) -> Result<()> {
+        self.live_rings().remove(alert);
+        lock(&self.store).stop_ringing(alert).map(|_| ())
+    }
+
+    fn note_live_ring(&self, alert: &str, ring: &RingLoop) {
+        let until = ring
+            .max_duration
+            .and_then(|d| chrono::Duration::from_std(d).ok())
+            .map(|d| self.clock.now() + d);
+        self.live_rings().insert(alert.to_string(), until);
+    }
+
+    fn live_rings(
+        &self,
+    ) -> std::sync::MutexGuard<
+        '_,
+        std::collections::HashMap<String, Option<chrono::DateTime<chrono::Utc>>>,
+    > {
+        self.live_rings.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn has_shell(&self) -> bool {
+        self.shell
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
     }
 
     /// The plans of the alerts ringing now, longest-ringing first, for a
@@ -116,7 +218,14 @@ impl Device {
     pub fn ringing_alerts(&self) -> Result<Vec<NotificationPlan>> {
         let pending = self.pending_actions()?;
         self.stop_rings_the_store_has_settled(&pending)?;
-        lock(&self.store).ringing()
+        let plans = lock(&self.store).ringing()?;
+        // The caller starts each again: they ring in this process now.
+        for plan in &plans {
+            if let Some(ring) = &plan.ring {
+                self.note_live_ring(&plan.alert, ring);
+            }
+        }
+        Ok(plans)
     }
 
     /// Stops every ring of this process whose alert, as stored now, is no
@@ -193,6 +302,7 @@ impl Device {
     /// a failing store never keeps a phone ringing.
     pub(super) fn stop_ring(&self, alert: &str) -> Result<()> {
         self.tell(|s| s.stop_ringing(alert));
+        self.live_rings().remove(alert);
         lock(&self.store).stop_ringing(alert).map(|_| ())
     }
 
@@ -215,6 +325,133 @@ mod tests {
     use crate::device::test_support::*;
     use crate::page::Page;
     use klaxon_domain::alert::{Action, AlertStatus};
+
+    /// Re-notification `n` of `page`'s step: the same ring sent again.
+    fn renotified(page: &Page, n: u32) -> Page {
+        Page {
+            renotify: n,
+            ..page.clone()
+        }
+    }
+
+    #[test]
+    fn a_renotification_rings_again_only_where_the_ring_stopped() {
+        let dir = tempfile::tempdir().unwrap();
+        let page = critical_page("a1", 1, 2);
+        {
+            let (device, shell) = recorded_device(dir.path());
+            enroll_as(&device, "alice");
+            assert!(device.handle_page(&page).unwrap().is_some());
+            assert_eq!(shell.calls(), ["present a1", "start a1"]);
+
+            // Still ringing: no second notification, no second ring.
+            assert_eq!(device.handle_page(&renotified(&page, 1)).unwrap(), None);
+            assert_eq!(shell.calls().len(), 2);
+
+            // The person silenced the ring without answering: the next
+            // re-notification presents and rings it again ...
+            device.ring_stopped("a1").unwrap();
+            assert!(!device.is_ringing("a1").unwrap());
+            let plan = device.handle_page(&renotified(&page, 2)).unwrap().unwrap();
+            assert!(plan.ring.is_some() && plan.full_screen);
+            assert_eq!(shell.calls()[2..], ["present a1", "start a1"]);
+            // ... once, however it arrives (stream, then push).
+            assert_eq!(device.handle_page(&renotified(&page, 2)).unwrap(), None);
+            assert_eq!(shell.calls().len(), 4);
+        } // The OS kills the process mid-ring.
+
+        // A new process whose shell did not resume the ring rings again.
+        let (device, shell) = recorded_device(dir.path());
+        let again = device.handle_page(&renotified(&page, 3)).unwrap();
+        assert!(again.is_some_and(|p| p.ring.is_some()));
+        assert_eq!(shell.calls(), ["present a1", "start a1"]);
+
+        // Answered here (queued, not yet delivered): never rings again.
+        device.act("a1", Action::Acknowledge).unwrap();
+        assert_eq!(device.handle_page(&renotified(&page, 4)).unwrap(), None);
+        assert!(!shell.calls()[2..]
+            .iter()
+            .any(|c| c.starts_with("present") || c.starts_with("start")));
+
+        // Settled as stored (a sync brought it acknowledged): nothing.
+        let b1 = critical_page("b1", 1, 2);
+        device.handle_page(&b1).unwrap();
+        device.ring_stopped("b1").unwrap();
+        let acked = Page {
+            status: AlertStatus::Acknowledged,
+            revision: 3,
+            ..b1.clone()
+        };
+        super::super::push::merge_page_into_view(
+            &mut crate::client::lock(&device.store),
+            &acked,
+            None,
+            t0(),
+        )
+        .unwrap();
+        let before = shell.calls().len();
+        assert_eq!(device.handle_page(&renotified(&b1, 1)).unwrap(), None);
+        assert_eq!(shell.calls().len(), before);
+
+        // A re-notification of a step this device never got the page of
+        // (the push was lost) is a page like any: it rings.
+        let c1 = renotified(&critical_page("c1", 1, 2), 2);
+        assert!(device
+            .handle_page(&c1)
+            .unwrap()
+            .is_some_and(|p| p.ring.is_some()));
+        assert_eq!(device.handle_page(&renotified(&c1, 2)).unwrap(), None);
+    }
+
+    #[test]
+    fn without_a_ring_loop_each_renotification_sounds_again() {
+        // The iOS notification service extension: no shell, so a push's
+        // sound plays once; each re-notification must sound again.
+        let dir = tempfile::tempdir().unwrap();
+        let device = device_at_t0(dir.path());
+        enroll_as(&device, "alice");
+        let page = critical_page("a1", 1, 2);
+        assert!(device.handle_page(&page).unwrap().is_some());
+        for n in 1..=3 {
+            let plan = device.handle_page(&renotified(&page, n)).unwrap();
+            assert!(
+                plan.is_some_and(|p| p.ring.is_some()),
+                "re-notification {n}"
+            );
+        }
+        // A repeat of one already handled stays quiet.
+        assert_eq!(device.handle_page(&renotified(&page, 2)).unwrap(), None);
+    }
+
+    #[test]
+    fn a_ring_whose_limit_ran_out_rings_again_on_renotification() {
+        use klaxon_domain::clock::ManualClock;
+        let dir = tempfile::tempdir().unwrap();
+        let clock = std::sync::Arc::new(ManualClock::new(t0()));
+        let device =
+            crate::device::Device::open(dir.path(), "http://127.0.0.1:9", clock.clone()).unwrap();
+        let shell = std::sync::Arc::new(Recorder::default());
+        device.set_shell(Some(shell.clone()));
+        enroll_as(&device, "alice");
+        device
+            .set_settings(&klaxon_domain::notify::NotificationSettings {
+                keep_ringing_until_acknowledged: false,
+                ring_limit: std::time::Duration::from_secs(60),
+                ..Default::default()
+            })
+            .unwrap();
+        let page = critical_page("a1", 1, 2);
+        device.handle_page(&page).unwrap();
+        clock.advance(chrono::Duration::seconds(30));
+        assert_eq!(device.handle_page(&renotified(&page, 1)).unwrap(), None);
+        // The shell stopped by itself after the limit; core knows when.
+        clock.advance(chrono::Duration::seconds(45));
+        assert!(device.handle_page(&renotified(&page, 2)).unwrap().is_some());
+        assert_eq!(
+            shell.calls(),
+            ["present a1", "start a1", "present a1", "start a1"]
+        );
+    }
 
     /// The alerts a restarted shell would resume ringing.
     fn resumed(dir: &std::path::Path) -> Vec<String> {

@@ -41,7 +41,8 @@ pub struct Listened {
     pub plans: Vec<NotificationPlan>,
     /// Pages received, repeats included.
     pub pages: u32,
-    /// The relay said alerts changed: call [`Device::sync`].
+    /// The relay said alerts changed, or announced a roster version other
+    /// than the stored one: call [`Device::sync`].
     pub changed: bool,
 }
 
@@ -81,6 +82,11 @@ impl Device {
                         }
                     }
                     klaxon_domain::wire::StreamEvent::Changed { .. } => listened.changed = true,
+                    klaxon_domain::wire::StreamEvent::Hello { roster_version } => {
+                        if self.roster_version_announced(&roster_version)? {
+                            listened.changed = true;
+                        }
+                    }
                 }
             }
             Ok::<(), Error>(())
@@ -128,7 +134,17 @@ impl Device {
 
         let delivered = self.deliver_outbox(&creds).await?;
 
-        let pulled = client::pull(&self.relay, &creds, &self.store).await?;
+        let announced = self
+            .roster_hint
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let pulled = client::pull(&self.relay, &creds, &self.store, announced.as_deref()).await?;
+        // Answered by this pull (unless the stream announced a newer one meanwhile).
+        self.roster_hint
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take_if(|hint| Some(hint.as_str()) == announced.as_deref());
         if let Some(roster) = &pulled.roster {
             *self.roster.write().unwrap_or_else(|p| p.into_inner()) =
                 Some(Arc::new(roster.clone()));
@@ -166,6 +182,21 @@ impl Device {
             pending_actions: pending.len().try_into().unwrap_or(u32::MAX),
             plans,
         })
+    }
+
+    /// The relay's stream announced `version` of the roster (its `hello`):
+    /// true when the stored roster is another version (or there is none),
+    /// so the caller should sync, which fetches the roster. A relay that
+    /// sends no version never calls this; then every sync fetches it.
+    pub fn roster_version_announced(&self, version: &str) -> Result<bool> {
+        let stored: Option<String> = lock(&self.store)
+            .setting::<Option<String>>(keys::ROSTER_VERSION)?
+            .flatten();
+        let differs = stored.as_deref() != Some(version) || self.roster_view().is_none();
+        if differs {
+            *self.roster_hint.lock().unwrap_or_else(|p| p.into_inner()) = Some(version.to_string());
+        }
+        Ok(differs)
     }
 
     async fn register_push_token(&self, creds: &Credentials) -> Result<()> {
@@ -231,7 +262,113 @@ pub(super) fn missed_page(view: &AlertView, person: &str) -> Option<Page> {
 #[cfg(test)]
 mod tests {
     use crate::device::test_support::*;
-    use std::sync::Arc;
+    use std::io::{Read, Write};
+    use std::sync::{Arc, Mutex};
+
+    /// A relay that answers `GET /v1/sync` only: cursor 1, no alerts, the
+    /// roster version in `version`, and the (empty) roster when asked
+    /// (`roster=1`) or to a device without a cursor, as the relay does.
+    /// Records every request's path.
+    fn fake_relay(version: Arc<Mutex<String>>, paths: Arc<Mutex<Vec<String>>>) -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { return };
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match conn.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let text = String::from_utf8_lossy(&request);
+                let path = text.split(' ').nth(1).unwrap_or_default().to_string();
+                paths.lock().unwrap().push(path.clone());
+                let roster = path.contains("roster=1") || !path.contains("cursor=");
+                let body = serde_json::json!({
+                    "cursor": 1, "more": false, "person": "alice", "alerts": [],
+                    "roster": roster.then(|| serde_json::json!({
+                        "from": "2026-03-02T00:00:00Z", "to": "2026-04-01T00:00:00Z",
+                        "people": [], "services": [], "schedules": []})),
+                    "roster_version": version.lock().unwrap().clone(),
+                })
+                .to_string();
+                let _ = write!(
+                    conn,
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+                     connection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        url
+    }
+
+    #[test]
+    fn the_roster_is_fetched_only_when_its_version_changed() {
+        let version = Arc::new(Mutex::new("v1".to_string()));
+        let paths = Arc::new(Mutex::new(Vec::new()));
+        let url = fake_relay(version.clone(), paths.clone());
+        let dir = tempfile::tempdir().unwrap();
+        let device = Arc::new(
+            crate::device::Device::open(
+                dir.path(),
+                &url,
+                Arc::new(klaxon_domain::clock::ManualClock::new(t0())),
+            )
+            .unwrap(),
+        );
+        enroll_as(&device, "alice");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let sync = || {
+            paths.lock().unwrap().clear();
+            let report = runtime.block_on(device.sync()).unwrap();
+            (report.roster_updated, paths.lock().unwrap().clone())
+        };
+        // The first sync brings the roster; the next ones, same version, not.
+        assert_eq!(sync(), (true, vec!["/v1/sync".to_string()]));
+        assert!(device.roster_view().is_some());
+        for _ in 0..2 {
+            assert_eq!(sync(), (false, vec!["/v1/sync?cursor=1".to_string()]));
+        }
+        // The relay's roster changed: the same sync fetches it.
+        *version.lock().unwrap() = "v2".into();
+        assert_eq!(
+            sync(),
+            (
+                true,
+                vec![
+                    "/v1/sync?cursor=1".to_string(),
+                    "/v1/sync?cursor=1&roster=1".to_string()
+                ]
+            )
+        );
+        assert_eq!(sync(), (false, vec!["/v1/sync?cursor=1".to_string()]));
+        // The stream's hello: the stored version is nothing new; another
+        // one is, and the next sync asks for the roster at once.
+        assert!(!device.roster_version_announced("v2").unwrap());
+        *version.lock().unwrap() = "v3".into();
+        assert!(device.roster_version_announced("v3").unwrap());
+        assert_eq!(
+            sync(),
+            (true, vec!["/v1/sync?cursor=1&roster=1".to_string()])
+        );
+        assert!(!device.roster_version_announced("v3").unwrap());
+        // A restarted device keeps the version with the roster.
+        drop(device);
+        let reopened = crate::device::Device::open(
+            dir.path(),
+            &url,
+            Arc::new(klaxon_domain::clock::ManualClock::new(t0())),
+        )
+        .unwrap();
+        assert!(!reopened.roster_version_announced("v3").unwrap());
+    }
 
     /// Shells run `sync` and `listen` on a multi-threaded runtime: their
     /// futures must be `Send`, so no store lock may be held across an

@@ -15,6 +15,7 @@ const MIGRATIONS: Migrations = Migrations(&[
     include_str!("migrations/0004_device.sql"),
     include_str!("migrations/0005_drop_alerts.sql"),
     include_str!("migrations/0006_ringing.sql"),
+    include_str!("migrations/0007_pages_renotify.sql"),
 ]);
 
 /// The schema version a fresh database gets.

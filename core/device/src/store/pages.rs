@@ -1,12 +1,12 @@
 //! Received pages: one row per (alert, escalation step, state), which is
 //! both the device's page history and its dedup of repeated pushes.
 
-use super::{ts, Durability, Store};
+use super::{parse_ts, ts, Durability, Store};
 use crate::error::Result;
 use crate::page::Page;
 use chrono::{DateTime, Utc};
 use klaxon_domain::alert::AlertStatus;
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 
 impl Store {
     /// Records a received page and says whether to show it: false when
@@ -41,6 +41,28 @@ impl Store {
                 ])?;
             Ok(inserted == 1 && !superseded)
         })
+    }
+
+    /// Records re-notification `page.renotify` of the step's triggered page
+    /// and returns when that step's page first arrived; `None` when it was
+    /// handled already (this or a later re-notification: the same one by
+    /// stream and by push, a push delivered twice) or the device never got
+    /// the step's triggered page. Normal durability, as for pages.
+    pub fn record_renotify(&mut self, page: &Page) -> Result<Option<DateTime<Utc>>> {
+        let received: Option<String> = self.write(Durability::Normal, |tx| {
+            Ok(tx
+                .prepare_cached(
+                    "UPDATE pages SET renotify = ?3 WHERE alert_id = ?1 AND step_seq = ?2 AND \
+                     status = 'triggered' AND renotify < ?3 RETURNING received_at",
+                )?
+                .query_row(params![page.alert, page.step_seq, page.renotify], |r| {
+                    r.get(0)
+                })
+                .optional()?)
+        })?;
+        received
+            .map(|at| parse_ts(&at, "pages.received_at"))
+            .transpose()
     }
 
     /// How many page rows are stored (every ring and state update received).

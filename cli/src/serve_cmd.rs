@@ -130,6 +130,9 @@ pub fn run(args: ServeArgs) -> Result<Report, BadInput> {
         .build()
         .map_err(|e| BadInput::new(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async move {
+        // Before the port opens: from the moment anything can connect, a
+        // SIGHUP is a reload, never the default action (which kills).
+        let hangups = hangup_signal()?;
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
             .map_err(|e| BadInput::new(format!("--listen {}: {e}", args.listen)))?;
@@ -167,7 +170,7 @@ pub fn run(args: ServeArgs) -> Result<Report, BadInput> {
             .start(listener)
             .await
             .map_err(|e| BadInput::new(format!("--db {}: {e}", args.db.display())))?;
-        reload_on_hangup(certificates.clone(), relay.state().clone())?;
+        reload_on_hangup(hangups, certificates.clone(), relay.state().clone());
         match args.log_format {
             LogFormat::Text => {
                 eprintln!(
@@ -194,14 +197,13 @@ pub fn run(args: ServeArgs) -> Result<Report, BadInput> {
 /// invalid one is logged (`roster reload failed: …`) and shown in
 /// `/healthz` while the running roster stays ([`klaxon_relay::rota::reload`]).
 fn reload_on_hangup(
+    hangups: Hangups,
     certificates: Option<Arc<Certificates>>,
     state: Arc<AppState>,
-) -> Result<(), BadInput> {
+) {
     #[cfg(unix)]
     {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut hangups = signal(SignalKind::hangup())
-            .map_err(|e| BadInput::new(format!("cannot listen for SIGHUP: {e}")))?;
+        let mut hangups = hangups;
         tokio::spawn(async move {
             while hangups.recv().await.is_some() {
                 if let Some(certificates) = &certificates {
@@ -222,7 +224,26 @@ fn reload_on_hangup(
         });
     }
     #[cfg(not(unix))]
-    let _ = (certificates, state);
+    let _ = (hangups, certificates, state);
+}
+
+/// SIGHUP, caught from now on (see [`reload_on_hangup`]).
+#[cfg(unix)]
+type Hangups = tokio::signal::unix::Signal;
+/// No SIGHUP off Unix.
+#[cfg(not(unix))]
+type Hangups = ();
+
+/// Starts catching SIGHUP: registering replaces the default action (exit)
+/// at once; the signals wait in the stream until [`reload_on_hangup`] reads it.
+fn hangup_signal() -> Result<Hangups, BadInput> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        signal(SignalKind::hangup())
+            .map_err(|e| BadInput::new(format!("cannot listen for SIGHUP: {e}")))
+    }
+    #[cfg(not(unix))]
     Ok(())
 }
 

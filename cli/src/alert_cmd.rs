@@ -2,13 +2,16 @@
 //! timeline (steps and passes counted from 1, as `klaxon demo` prints it),
 //! who was paged, when and how, and the answers. Reads the admin API's
 //! `GET /v1/admin/alerts/{id}` (`KLAXON_ADMIN_TOKEN`); `--json` prints that
-//! answer as it is.
+//! answer as it is. The service's change events in the hour before the
+//! alert opened (the answer's `changes`) are listed under its header:
+//! `deploy v2.3 by ci, 6 min before`.
 
 use crate::outcome::{BadInput, Report};
 use crate::relay_client::{admin_json, RelayUrl};
 use clap::{Args, Subcommand};
 use klaxon_domain::alert::{Event, Source};
 use klaxon_domain::{Alert, Priority};
+use klaxon_relay::ingest::change_events::Change;
 use std::fmt::Write as _;
 
 /// `klaxon alert` subcommands.
@@ -49,9 +52,71 @@ pub fn run(command: AlertCommand) -> Result<Report, BadInput> {
         text.push('\n');
         return Ok(Report::output(text));
     }
+    // A relay from before change events answers without `changes`.
+    let changes: Option<Vec<Change>> = match value.get("changes") {
+        None => None,
+        Some(list) => Some(serde_json::from_value(list.clone()).map_err(|e| {
+            BadInput::new(format!("the relay's answer has unreadable changes: {e}"))
+        })?),
+    };
     let alert: Alert = serde_json::from_value(value)
         .map_err(|e| BadInput::new(format!("the relay's answer is not an alert: {e}")))?;
-    Ok(Report::output(show(&alert)))
+    let mut text = show(&alert);
+    if let Some(changes) = changes {
+        text = with_changes(text, &alert, &changes);
+    }
+    Ok(Report::output(text))
+}
+
+/// How long before `opened` a change was: `6 min before`, `40 s before`.
+pub fn before(change: &Change, opened: chrono::DateTime<chrono::Utc>) -> String {
+    let secs = (opened - change.at).num_seconds().max(0);
+    if secs < 60 {
+        format!("{secs} s before")
+    } else {
+        format!("{} min before", secs / 60)
+    }
+}
+
+/// One change as listed: `deploy v2.3 by ci, 6 min before (2026-…)`.
+pub fn change_line(change: &Change, opened: chrono::DateTime<chrono::Utc>) -> String {
+    let by = change
+        .source
+        .as_deref()
+        .map(|s| format!(" by {s}"))
+        .unwrap_or_default();
+    format!(
+        "{}{by}, {} ({})",
+        change.summary,
+        before(change, opened),
+        change.at.to_rfc3339()
+    )
+}
+
+/// [`show`]'s text with the changes section after the header (before the
+/// timeline), each change's links under it.
+fn with_changes(text: String, alert: &Alert, changes: &[Change]) -> String {
+    let mut section = String::from("\nchanges in the hour before it opened:\n");
+    if changes.is_empty() {
+        section.push_str("  none\n");
+    }
+    for change in changes {
+        let _ = writeln!(section, "  {}", change_line(change, alert.created_at));
+        for link in &change.links {
+            match &link.text {
+                Some(t) => {
+                    let _ = writeln!(section, "      {t}: {}", link.href);
+                }
+                None => {
+                    let _ = writeln!(section, "      {}", link.href);
+                }
+            }
+        }
+    }
+    match text.find("\ntimeline:\n") {
+        Some(at) => format!("{}{section}{}", &text[..at], &text[at..]),
+        None => text + &section,
+    }
 }
 
 /// How a page of this priority reached the phone.

@@ -142,3 +142,55 @@ def test_bad_events_raise_in_the_client(relay):
     wrong = events_client(relay, "f" * 32)
     with pytest.raises(pagerduty.Error):
         wrong.trigger("unknown routing key", "host-1")
+
+
+def detail(relay: dict, alert_id: str) -> dict:
+    req = urllib.request.Request(
+        f"{relay['base']}/v1/admin/alerts/{alert_id}",
+        headers={"Authorization": f"Bearer {ADMIN}"},
+    )
+    with urllib.request.urlopen(req, timeout=5, context=relay["trust"]) as r:
+        return json.loads(r.read())
+
+
+def test_change_events_through_the_pagerduty_client_show_with_the_next_alert(relay):
+    """`send_change_event` posts to /v2/change/enqueue; the relay answers 202
+    after storing it, and the alert that opens 6 minutes later lists it."""
+    from datetime import datetime, timedelta, timezone
+
+    client = events_client(relay)
+    at = datetime.now(timezone.utc) - timedelta(minutes=6, seconds=5)
+    client.send_change_event(
+        payload={
+            "summary": "deploy v2.3",
+            "source": "ci",
+            "timestamp": at.isoformat(),
+            "custom_details": {"build": 412},
+        },
+        links=[{"href": "https://ci.example.com/412", "text": "build 412"}],
+    )
+    # A change of the other service is not this alert's.
+    events_client(relay, "fedcba9876543210fedcba9876543210").send_change_event(
+        payload={"summary": "shop deploy", "source": "ci"}
+    )
+    client.trigger("Checkout errors over 5%", "web-7", dedup_key="pd-change-1", severity="error")
+    alert = detail(relay, by_key(relay, "pd-change-1")["id"])
+    assert [c["summary"] for c in alert["changes"]] == ["deploy v2.3"]
+    change = alert["changes"][0]
+    assert change["source"] == "ci"
+    assert change["custom_details"] == {"build": 412}
+    assert change["links"] == [{"href": "https://ci.example.com/412", "text": "build 412"}]
+    stored = datetime.fromisoformat(change["at"].replace("Z", "+00:00"))
+    assert abs((stored - at).total_seconds()) < 0.001
+
+
+def test_bad_change_events_raise_in_the_client(relay):
+    with pytest.raises(pagerduty.Error) as missing:
+        events_client(relay).send_change_event(payload={"source": "ci"})
+    assert "payload.summary: missing" in missing.value.response.text
+    with pytest.raises(pagerduty.Error):
+        events_client(relay).send_change_event(payload={"summary": "x" * 1025})
+    with pytest.raises(pagerduty.Error) as unknown:
+        events_client(relay, "f" * 32).send_change_event(payload={"summary": "deploy"})
+    assert unknown.value.response.status_code == 400
+    assert "routing_key: no service has this routing key" in unknown.value.response.text

@@ -10,11 +10,16 @@ import java.util.concurrent.Executors
  * ordered, which is what a user tapping buttons expects.
  */
 object Background {
-    private val executor = Executors.newSingleThreadExecutor { r -> Thread(r, "klaxon-core").apply { isDaemon = true } }
+    private val executor: java.util.concurrent.ExecutorService = Executors.newSingleThreadExecutor { r -> Thread(r, "klaxon-core").apply { isDaemon = true } }
     private val main = Handler(Looper.getMainLooper())
 
     fun run(work: () -> Unit) {
         executor.execute(work)
+    }
+
+    /** Waits until everything queued so far has run (tests: no report from one test may reach the next one's pager). */
+    fun idle(timeoutMs: Long = 10_000) {
+        executor.submit {}.get(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS)
     }
 
     /** Runs [work] in the background, then [then] on the main thread with its result (or failure). */

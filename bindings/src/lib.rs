@@ -236,6 +236,15 @@ impl Pager {
         Ok(self.device.ringing_alerts()?)
     }
 
+    /// The shell's ring for `alert` ended without an answer: the person
+    /// silenced it, the ring service or the audio was stopped by the OS, the
+    /// app left the foreground. The alert leaves the ringing set (it is not
+    /// resumed), and the relay's next re-notification of the unanswered
+    /// page rings it again. Not an acknowledgement: use `acknowledge`.
+    pub fn ring_stopped(&self, alert: String) -> Result<()> {
+        Ok(self.device.ring_stopped(&alert)?)
+    }
+
     /// Actions the relay has not confirmed yet, oldest first.
     pub fn pending_actions(&self) -> Result<Vec<QueuedActionInfo>> {
         Ok(all(self.device.pending_actions()?))

@@ -25,6 +25,9 @@ enum NotificationPermissions {
             notificationsAllowed: isAllowed(settings.authorizationStatus),
             criticalAlerts: settings.criticalAlertSetting,
             timeSensitive: settings.timeSensitiveSetting,
+            sound: settings.soundSetting,
+            alerts: settings.alertSetting,
+            lockScreen: settings.lockScreenSetting,
             backgroundRefreshAvailable: backgroundRefresh == .available,
             lowPowerMode: ProcessInfo.processInfo.isLowPowerModeEnabled
         )
@@ -45,6 +48,12 @@ struct PermissionSnapshot {
     let notificationsAllowed: Bool
     let criticalAlerts: UNNotificationSetting
     let timeSensitive: UNNotificationSetting
+    /// Sounds allowed for the app's notifications.
+    let sound: UNNotificationSetting
+    /// Banners / alerts allowed.
+    let alerts: UNNotificationSetting
+    /// Shown on the lock screen.
+    let lockScreen: UNNotificationSetting
     let backgroundRefreshAvailable: Bool
     let lowPowerMode: Bool
 
@@ -52,8 +61,17 @@ struct PermissionSnapshot {
     /// for pagers, so that is reported as not allowed (core's self-check then
     /// says critical pages show as notifications only, which is true here).
     /// iOS's nearest thing to Android's battery-optimisation exemption is
-    /// Background App Refresh with Low Power Mode off.
-    func capabilities(pushToken: PushToken?) -> Capabilities {
+    /// Background App Refresh with Low Power Mode off; refresh turned off
+    /// (or restricted) is the background restriction.
+    ///
+    /// iOS has no notification channels: one set of switches covers the
+    /// app. They are reported as the channels core's plans name, read back
+    /// from what iOS holds now: the critical channel is blocked when
+    /// notifications are off, sounds when the sound switch or Critical
+    /// Alerts are on (a critical alert plays even with sounds off), and
+    /// overrides Do-Not-Disturb exactly when Critical Alerts are enabled.
+    /// `pushTokenState` is what APNs registration last answered.
+    func capabilities(pushToken: PushToken?, pushTokenState: PushTokenState) -> Capabilities {
         Capabilities(
             notificationsAllowed: notificationsAllowed,
             dndAccess: criticalAlerts == .enabled,
@@ -62,10 +80,32 @@ struct PermissionSnapshot {
             pushPlatform: pushToken == nil ? .none : .apns,
             pushToken: pushToken?.value,
             pushTokenIssuedAt: pushToken?.issuedAt,
-            // Not read back yet: core treats these as "not reported".
-            channels: [],
-            backgroundRestricted: nil,
-            pushTokenState: nil
+            channels: [
+                channel("klaxon.critical", sounds: sound == .enabled || criticalAlerts == .enabled),
+                channel("klaxon.high", sounds: sound == .enabled),
+            ],
+            backgroundRestricted: !backgroundRefreshAvailable,
+            pushTokenState: pushToken == nil ? pushTokenState : .available
+        )
+    }
+
+    /// One page "channel" as iOS shows it: blocked without permission,
+    /// loud when it shows as a banner or on the lock screen, else only in
+    /// Notification Center.
+    private func channel(_ id: String, sounds: Bool) -> ChannelState {
+        let importance: ChannelImportance
+        if !notificationsAllowed {
+            importance = .blocked
+        } else if alerts == .enabled || lockScreen == .enabled || criticalAlerts == .enabled {
+            importance = .high
+        } else {
+            importance = .default
+        }
+        return ChannelState(
+            channelId: id,
+            importance: importance,
+            sound: notificationsAllowed && sounds,
+            bypassDnd: notificationsAllowed && criticalAlerts == .enabled
         )
     }
 

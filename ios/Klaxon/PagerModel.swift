@@ -34,6 +34,9 @@ final class PagerModel: ObservableObject {
     let alarm = AlarmPlayer()
     private lazy var sink = AppNotificationSink(alarm: alarm)
     private var pushToken: PushToken? = PushToken.saved()
+    /// What APNs registration last answered: `.waiting` until it does,
+    /// `.failed` when it refused (no token: pages cannot be pushed).
+    private var pushTokenState: PushTokenState = .waiting
     private var listener: Task<Void, Never>?
     private var openedRelayURL: String?
     /// Background work using the store right now (see `leaseStore`).
@@ -159,6 +162,12 @@ final class PagerModel: ObservableObject {
         try? pager?.alert(id: id)
     }
 
+    /// The actions core offers this person on `alert` now, in its order
+    /// (none for an alert this phone does not know).
+    func offeredActions(alert: String) -> [OfferedAction] {
+        (try? pager?.offeredActions(alert: alert)) ?? []
+    }
+
     /// Queues `action` in core's outbox (durable before this returns), then
     /// delivers it in a background task so it goes out even if the app is
     /// suspended right after a lock-screen tap.
@@ -207,9 +216,10 @@ final class PagerModel: ObservableObject {
         refresh()
     }
 
-    /// A new (or no) APNs token.
+    /// A new APNs token, or none (registration failed).
     func pushTokenChanged(_ token: String?) {
         pushToken = token.map { PushToken.record($0) }
+        pushTokenState = token == nil ? .failed : .available
         Task {
             await reportCapabilities()
             await sync()
@@ -223,7 +233,7 @@ final class PagerModel: ObservableObject {
         let snapshot = await NotificationPermissions.snapshot()
         platform = snapshot.findings
         guard let pager else { return }
-        let capabilities = snapshot.capabilities(pushToken: pushToken)
+        let capabilities = snapshot.capabilities(pushToken: pushToken, pushTokenState: pushTokenState)
         run { try pager.reportCapabilities(capabilities: capabilities) }
         refresh()
     }
@@ -246,6 +256,11 @@ final class PagerModel: ObservableObject {
             inBackground = true
             listener?.cancel()
             listener = nil
+            // The in-app ring ends here without an answer: core then lets
+            // the relay's next re-notification ring the page again.
+            if let ringing = alarm.ringingAlert, let pager {
+                try? pager.ringStopped(alert: ringing)
+            }
             alarm.stopAll()
             BackgroundSync.scheduleRefresh()
             closeIfIdle()

@@ -68,25 +68,42 @@ struct PageDetailView: View {
     }
 }
 
-/// The buttons for an open page. Decline and Snooze are in the app only:
-/// the lock screen keeps to the plan's Acknowledge / Escalate / Resolve.
+/// The buttons for an open page: exactly the actions core offers this
+/// person on it now (`Pager.offeredActions`, the rule the lock screen, the
+/// Android app and the terminal pager share: decline only while the
+/// current step paged you, nothing on a resolved page, no second
+/// acknowledgement), in core's order. The app is unlocked, so
+/// `needsUnlock` matters only on the lock screen.
 struct ActionButtons: View {
     @EnvironmentObject private var model: PagerModel
     let alert: Alert
 
     var body: some View {
-        if alert.status != .resolved {
+        let offered = model.offeredActions(alert: alert.id)
+        if !offered.isEmpty {
             Section("Respond") {
-                if alert.status == .triggered {
-                    Button("Acknowledge") { model.perform(.acknowledge, alert: alert.id) }
-                    Button("Escalate to the next person") { model.perform(.escalate, alert: alert.id) }
-                    Button("I can't take this (decline)") { model.decline(alert: alert.id) }
+                ForEach(offered, id: \.action) { offer in
+                    button(for: offer.action)
                 }
-                Button("Snooze 1 hour") {
-                    model.snooze(alert: alert.id, until: Date(timeIntervalSinceNow: 3600))
-                }
-                Button("Resolve", role: .destructive) { model.perform(.resolve, alert: alert.id) }
             }
+        }
+    }
+
+    @ViewBuilder
+    private func button(for action: PageAction) -> some View {
+        switch action {
+        case .acknowledge:
+            Button("Acknowledge") { model.perform(.acknowledge, alert: alert.id) }
+        case .escalate:
+            Button("Escalate to the next person") { model.perform(.escalate, alert: alert.id) }
+        case .decline:
+            Button("I can't take this (decline)") { model.decline(alert: alert.id) }
+        case .snooze:
+            Button("Snooze 1 hour") {
+                model.snooze(alert: alert.id, until: Date(timeIntervalSinceNow: 3600))
+            }
+        case .resolve:
+            Button("Resolve", role: .destructive) { model.perform(.resolve, alert: alert.id) }
         }
     }
 }

@@ -65,11 +65,23 @@ struct SelfCheckView: View {
     }
 }
 
-/// One finding of core's self-check.
+/// One finding of core's self-check, with the button that fixes it when
+/// core names a fix (`HealthItem.fix`).
 struct HealthRow: View {
+    @EnvironmentObject private var model: PagerModel
     let item: HealthItem
 
     var body: some View {
+        VStack(alignment: .leading, spacing: 6) {
+            finding
+            if let fix = item.fix, let title = Self.title(for: fix) {
+                Button(title) { Self.apply(fix, model: model) }
+                    .buttonStyle(.bordered)
+            }
+        }
+    }
+
+    @ViewBuilder private var finding: some View {
         switch item.level {
         case .ok:
             Label(item.message, systemImage: "checkmark.circle").foregroundStyle(.green)
@@ -77,6 +89,50 @@ struct HealthRow: View {
             Label(item.message, systemImage: "exclamationmark.circle").foregroundStyle(.orange)
         case .problem:
             Label(item.message, systemImage: "xmark.octagon").foregroundStyle(.red)
+        }
+    }
+
+    /// The button's title; `nil` for a finding iOS offers nothing for
+    /// (enrolling is the Enrollment screen; "full screen" does not exist).
+    static func title(for fix: HealthFix) -> String? {
+        switch fix {
+        case .notificationSettings, .channelSettings, .dndAccess:
+            return "Open notification settings"
+        case .batteryOptimisation, .backgroundRestriction:
+            return "Open Settings (Background App Refresh)"
+        case .pushRegistration:
+            return "Register for push again"
+        case .sync:
+            return "Sync now"
+        case .enroll, .fullScreenPermission:
+            return nil
+        }
+    }
+
+    /// Does what the fix says. iOS has no per-channel or Do-Not-Disturb
+    /// screens an app can open: each goes to Klaxon's notification
+    /// settings (Critical Alerts, sounds, banners live there); background
+    /// refresh to Klaxon's page in Settings.
+    @MainActor
+    static func apply(_ fix: HealthFix, model: PagerModel) {
+        switch fix {
+        case .notificationSettings, .channelSettings, .dndAccess:
+            open(UIApplication.openNotificationSettingsURLString)
+        case .batteryOptimisation, .backgroundRestriction:
+            open(UIApplication.openSettingsURLString)
+        case .pushRegistration:
+            UIApplication.shared.registerForRemoteNotifications()
+        case .sync:
+            Task { await model.sync() }
+        case .enroll, .fullScreenPermission:
+            break
+        }
+    }
+
+    @MainActor
+    private static func open(_ address: String) {
+        if let url = URL(string: address) {
+            UIApplication.shared.open(url)
         }
     }
 }

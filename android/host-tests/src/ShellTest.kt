@@ -318,6 +318,20 @@ class ShellTest {
         service.onDestroy()
     }
 
+    @Test fun aPageSwipedAwayStaysSilentAfterAKill() {
+        push("kill-3", "critical")
+        // Swiping the notification away: its delete intent, delivered to the receiver it names.
+        val swipe: Intent = shadowOf(posted("kill-3").deleteIntent).savedIntent
+        PageActionReceiver().onReceive(app, swipe)
+        assertFalse(Ringing.isRinging("kill-3"))
+        assertEquals("the alert stays open in core", emptyList<Any>(), pager.pendingActions())
+        killTheProcess()
+        val service = Robolectric.buildService(RingingService::class.java).create().get()
+        service.onStartCommand(null, android.app.Service.START_FLAG_RETRY, 1)
+        assertFalse("still silenced", Ringing.isRinging("kill-3"))
+        service.onDestroy()
+    }
+
     @Test fun aPageStillRingingWhenThePhoneWentDownRingsAgainAfterBoot() {
         push("boot-1", "critical")
         killTheProcess()

@@ -16,7 +16,7 @@ class PageActionReceiver : BroadcastReceiver() {
     override fun onReceive(context: Context, intent: Intent) {
         val alert = intent.getStringExtra(PageIntents.EXTRA_ALERT) ?: return
         when (val verb = intent.action) {
-            PageIntents.DISMISSED -> Ringing.stop(context, alert)
+            PageIntents.DISMISSED -> Ringing.silence(context, alert)
             null -> return
             else -> PageActions.perform(context, alert, verb)
         }

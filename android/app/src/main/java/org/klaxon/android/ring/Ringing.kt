@@ -38,6 +38,8 @@ object Ringing {
     private fun stopped(alert: String) = stopListeners.forEach { it(alert) }
 
     fun start(context: Context, alert: String, loop: RingLoop, overrideDnd: Boolean) {
+        // Core rang it (again): a swipe-away before no longer holds.
+        silenced(context).edit().remove(alert).apply()
         rings[alert] = Ring(loop, overrideDnd, SystemClock.elapsedRealtime())
         val intent = Intent(context, RingingService::class.java)
         try {
@@ -65,6 +67,20 @@ object Ringing {
         stopped(alert)
     }
 
+    /**
+     * The user swiped a ringing page away: silence it, change nothing in
+     * core (the alert stays open). Core's ringing set still holds it, so the
+     * silence is kept on disk: a ring resumed after a kill leaves it out,
+     * until core rings it again ([start]).
+     */
+    fun silence(context: Context, alert: String) {
+        silenced(context).edit().putBoolean(alert, true).commit()
+        stop(context, alert)
+    }
+
+    private fun silenced(context: Context) =
+        context.applicationContext.getSharedPreferences("klaxon.silenced", Context.MODE_PRIVATE)
+
     /** Silences every page at once (the user's "silence" of last resort; the pages stay open in core). */
     fun stopAll(context: Context) {
         val stopping = rings.keys.toList()
@@ -86,8 +102,10 @@ object Ringing {
             Log.e(TAG, "could not read the ringing set to resume", e)
             return rings.size
         }
+        val silenced = silenced(context)
         for (plan in plans) {
             val loop = plan.ring ?: continue
+            if (silenced.contains(plan.alert)) continue // swiped away before the kill
             rings.putIfAbsent(plan.alert, Ring(loop, plan.overrideDnd, SystemClock.elapsedRealtime()))
         }
         return rings.size

@@ -6,40 +6,28 @@
 use chrono::{Duration as Span, Utc};
 use serde_json::{json, Value};
 use std::path::Path;
-use std::process::{Command, Output};
 
-use klaxon_testkit::process::{free_port, serve_command, wait_listening, Killed};
-use klaxon_testkit::relay::{post, ADMIN, API_KEY, SHOP_KEY};
+use klaxon_testkit::process::{Klaxon, Served};
+use klaxon_testkit::relay::{post, API_KEY, SHOP_KEY};
 
-fn serve(dir: &Path) -> (Killed, String) {
-    let port = free_port();
-    let child = serve_command(
-        env!("CARGO_BIN_EXE_klaxon"),
-        &dir.join("cli.db"),
-        port,
-        ADMIN,
-    )
-    .spawn()
-    .unwrap();
-    let child = Killed(child);
-    wait_listening(port);
-    (child, format!("http://127.0.0.1:{port}"))
+const KLAXON: Klaxon = Klaxon(env!("CARGO_BIN_EXE_klaxon"));
+
+/// `klaxon serve` on the relay fixture with its database in `dir`,
+/// listening.
+fn serve(dir: &Path) -> Served {
+    KLAXON.serve(&dir.join("cli.db")).start()
 }
 
 /// Runs `klaxon <args>` with the admin token and asserts exit 0; its stdout.
 fn ok(args: &[&str]) -> String {
-    let o: Output = Command::new(env!("CARGO_BIN_EXE_klaxon"))
-        .args(args)
-        .env("KLAXON_ADMIN_TOKEN", ADMIN)
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
+    KLAXON.ok(args)
+}
+
+/// Pages the infra service (`klaxon send`, asserting exit 0) and returns
+/// the id of the first alert `klaxon alerts --json` lists then.
+fn page(base: &str, dedup: &str, summary: &str) -> String {
+    KLAXON.trigger(base, dedup, summary, None);
+    KLAXON.alerts(base)[0]["id"].as_str().unwrap().to_string()
 }
 
 /// POSTs a change event; asserts the 202.
@@ -52,7 +40,8 @@ fn change(base: &str, body: Value) {
 #[test]
 fn alert_show_lists_a_deploy_made_six_minutes_before() {
     let dir = tempfile::tempdir().unwrap();
-    let (_relay, base) = serve(dir.path());
+    let relay = serve(dir.path());
+    let base = relay.base.clone();
     // Placed in time by its own timestamp: 6 minutes (and a few seconds,
     // so the alert opening a moment later still reads "6 min") back.
     let at = Utc::now() - Span::minutes(6) - Span::seconds(5);
@@ -84,19 +73,7 @@ fn alert_show_lists_a_deploy_made_six_minutes_before() {
             },
         }),
     );
-    ok(&[
-        "send",
-        "--relay",
-        &base,
-        "--routing-key",
-        API_KEY,
-        "--summary",
-        "error rate over 5%",
-        "--dedup-key",
-        "errors",
-    ]);
-    let alerts: Value = serde_json::from_str(&ok(&["alerts", "--relay", &base, "--json"])).unwrap();
-    let alert = alerts[0]["id"].as_str().unwrap().to_string();
+    let alert = page(&base, "errors", "error rate over 5%");
 
     let shown = ok(&["alert", "show", "--relay", &base, &alert]);
     let section = format!(
@@ -123,20 +100,9 @@ fn alert_show_lists_a_deploy_made_six_minutes_before() {
 #[test]
 fn alert_show_says_none_without_changes() {
     let dir = tempfile::tempdir().unwrap();
-    let (_relay, base) = serve(dir.path());
-    ok(&[
-        "send",
-        "--relay",
-        &base,
-        "--routing-key",
-        API_KEY,
-        "--summary",
-        "disk full",
-        "--dedup-key",
-        "disk",
-    ]);
-    let alerts: Value = serde_json::from_str(&ok(&["alerts", "--relay", &base, "--json"])).unwrap();
-    let alert = alerts[0]["id"].as_str().unwrap().to_string();
+    let relay = serve(dir.path());
+    let base = relay.base.clone();
+    let alert = page(&base, "disk", "disk full");
     let shown = ok(&["alert", "show", "--relay", &base, &alert]);
     assert!(
         shown.contains("\nchanges in the hour before it opened:\n  none\n\ntimeline:\n"),

@@ -5,55 +5,33 @@
 
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use klaxon_testkit::process::{free_port, serve_command, wait_listening, Killed};
-use klaxon_testkit::relay::{ADMIN, API_KEY};
+use klaxon_testkit::process::{text, Klaxon, Served};
 
-fn serve(dir: &Path) -> (Killed, String) {
-    let port = free_port();
-    let child = serve_command(
-        env!("CARGO_BIN_EXE_klaxon"),
-        &dir.join("cli.db"),
-        port,
-        ADMIN,
-    )
-    .spawn()
-    .unwrap();
-    let child = Killed(child);
-    wait_listening(port);
-    (child, format!("http://127.0.0.1:{port}"))
+const KLAXON: Klaxon = Klaxon(env!("CARGO_BIN_EXE_klaxon"));
+
+/// `klaxon serve` on the relay fixture with its database in `dir`,
+/// listening.
+fn serve(dir: &Path) -> Served {
+    KLAXON.serve(&dir.join("cli.db")).start()
 }
 
-/// `klaxon <args>` with the admin token.
-fn klaxon(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_klaxon"))
-        .args(args)
-        .env("KLAXON_ADMIN_TOKEN", ADMIN)
-        .output()
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Runs `klaxon <args>` and asserts exit 0; its stdout.
+/// Runs `klaxon <args>` (admin) and asserts exit 0; its stdout.
 fn ok(args: &[&str]) -> String {
-    let o = klaxon(args);
-    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
-    stdout(&o)
+    KLAXON.ok(args)
+}
+
+/// The id of the first alert `klaxon alerts --json` lists.
+fn first_alert(base: &str) -> String {
+    KLAXON.alerts(base)[0]["id"].as_str().unwrap().to_string()
 }
 
 #[test]
 fn an_alert_in_maintenance_shows_suppressed_then_paged_after_end() {
     let dir = tempfile::tempdir().unwrap();
-    let (_relay, base) = serve(dir.path());
+    let relay = serve(dir.path());
+    let base = relay.base.clone();
     let id = ok(&[
         "maintenance",
         "start",
@@ -80,19 +58,8 @@ fn an_alert_in_maintenance_shows_suppressed_then_paged_after_end() {
     assert_eq!(json[0]["id"], id.as_str());
     assert_eq!(json[0]["active"], true);
 
-    ok(&[
-        "send",
-        "--relay",
-        &base,
-        "--routing-key",
-        API_KEY,
-        "--summary",
-        "disk full",
-        "--dedup-key",
-        "disk",
-    ]);
-    let alerts: Value = serde_json::from_str(&ok(&["alerts", "--relay", &base, "--json"])).unwrap();
-    let alert = alerts[0]["id"].as_str().unwrap().to_string();
+    KLAXON.trigger(&base, "disk", "disk full", None);
+    let alert = first_alert(&base);
     let shown = ok(&["alert", "show", "--relay", &base, &alert]);
     assert!(
         shown.starts_with(&format!("alert {alert}  triggered  critical  service api")),
@@ -141,7 +108,8 @@ fn an_alert_in_maintenance_shows_suppressed_then_paged_after_end() {
 #[test]
 fn refusals_are_one_line_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let (_relay, base) = serve(dir.path());
+    let relay = serve(dir.path());
+    let base = relay.base.clone();
     for (args, expected) in [
         (
             vec![
@@ -178,10 +146,10 @@ fn refusals_are_one_line_and_exit_2() {
             "alert: no alert \"0123456789abcdef\"",
         ),
     ] {
-        let o = klaxon(&args);
+        let o = KLAXON.admin(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
-        assert!(stdout(&o).is_empty(), "{args:?}");
-        let err = stderr(&o);
+        assert!(text(&o.stdout).is_empty(), "{args:?}");
+        let err = text(&o.stderr);
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
         assert!(err.contains(expected), "{args:?}: {err}");
     }

@@ -9,53 +9,50 @@
 use chrono::{Duration, SubsecRound as _, Utc};
 use klaxon_device::device::Device;
 use klaxon_domain::SystemClock;
-use klaxon_testkit::process::{free_port, serve_command, wait_listening, Killed};
-use klaxon_testkit::relay::{alert_by_key, http, invite, send_trigger, ADMIN};
+use klaxon_testkit::process::{text, Klaxon};
+use klaxon_testkit::relay::{alert_by_key, http, invite, send_trigger};
 use serde_json::{json, Value};
-use std::path::Path;
 use std::process::Output;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// `klaxon serve` on the relay fixture (alice always on call in primary).
-fn serve(dir: &Path) -> (Killed, String) {
-    let port = free_port();
-    let child = serve_command(
-        env!("CARGO_BIN_EXE_klaxon"),
-        &dir.join("relay.db"),
-        port,
-        ADMIN,
-    )
-    .spawn()
-    .unwrap();
-    let child = Killed(child);
-    wait_listening(port);
-    (child, format!("http://127.0.0.1:{port}"))
-}
+const KLAXON: Klaxon = Klaxon(env!("CARGO_BIN_EXE_klaxon"));
 
+/// `klaxon <args>`, with the admin token when `admin`.
 fn klaxon(args: &[&str], admin: bool) -> Output {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_klaxon"));
-    cmd.args(args).env_remove("KLAXON_ADMIN_TOKEN");
-    if admin {
-        cmd.env("KLAXON_ADMIN_TOKEN", ADMIN);
-    }
-    cmd.output().unwrap()
+    KLAXON.run(args, admin)
 }
 
 /// Runs `klaxon args` (admin), expects exit 0, returns stdout.
 fn ok(args: &[&str]) -> String {
-    let out = klaxon(args, true);
-    assert!(
-        out.status.success(),
-        "klaxon {args:?}: {:?}\n{}",
-        out.status,
-        text(&out.stderr)
-    );
-    text(&out.stdout)
+    KLAXON.ok(args)
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+/// `klaxon override add --relay <base> --schedule <schedule> [--person
+/// <person>] --from <from> --to <to>`: with the admin token, or, given a
+/// `state` directory, signed as that pager's person instead.
+fn add_override(
+    base: &str,
+    schedule: &str,
+    person: Option<&str>,
+    (from, to): (&str, &str),
+    state: Option<&str>,
+) -> Output {
+    let mut args = vec!["override", "add", "--relay", base, "--schedule", schedule];
+    if let Some(person) = person {
+        args.extend(["--person", person]);
+    }
+    args.extend(["--from", from, "--to", to]);
+    if let Some(state) = state {
+        args.extend(["--state-dir", state]);
+    }
+    klaxon(&args, state.is_none())
+}
+
+/// Asserts `out` is a refusal (exit 2) whose stderr contains `needle`.
+fn refused(out: &Output, needle: &str) {
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains(needle), "{}", text(&out.stderr));
 }
 
 /// Whom the first step of the alert with `dedup` paged (it fires at once).
@@ -76,7 +73,8 @@ async fn paged(base: &str, dedup: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overrides_from_the_cli_page_the_new_person_without_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let (_relay, base) = serve(dir.path());
+    let relay = KLAXON.serve(&dir.path().join("relay.db")).start();
+    let base = relay.base.clone();
     send_trigger(&base, "before", "disk").await;
     assert_eq!(paged(&base, "before").await, json!("alice"));
 
@@ -84,20 +82,9 @@ async fn overrides_from_the_cli_page_the_new_person_without_a_restart() {
     let (from, to) = (now.to_rfc3339(), (now + Duration::hours(2)).to_rfc3339());
 
     // The operator puts dave on call in primary for two hours.
-    let out = ok(&[
-        "override",
-        "add",
-        "--relay",
-        &base,
-        "--schedule",
-        "primary",
-        "--person",
-        "dave",
-        "--from",
-        &from,
-        "--to",
-        &to,
-    ]);
+    let out = add_override(&base, "primary", Some("dave"), (&from, &to), None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = text(&out.stdout);
     assert!(out.starts_with("added override "), "{out}");
     assert!(out.contains("dave instead of alice"), "{out}");
     send_trigger(&base, "cli-override", "disk").await;
@@ -141,8 +128,7 @@ async fn overrides_from_the_cli_page_the_new_person_without_a_restart() {
         &["roster", "who", "--relay", &base, "--schedule", "nope"],
         true,
     );
-    assert_eq!(unknown.status.code(), Some(2));
-    assert!(text(&unknown.stderr).contains("\"nope\" is not a schedule"));
+    refused(&unknown, "\"nope\" is not a schedule");
 
     // Bob's terminal pager covers the first hour, signed with its keys.
     let state = dir.path().join("bob");
@@ -152,23 +138,7 @@ async fn overrides_from_the_cli_page_the_new_person_without_a_restart() {
     drop(device);
     let state_arg = state.to_str().unwrap();
     let hour = (now + Duration::hours(1)).to_rfc3339();
-    let out = klaxon(
-        &[
-            "override",
-            "add",
-            "--relay",
-            &base,
-            "--schedule",
-            "primary",
-            "--from",
-            &from,
-            "--to",
-            &hour,
-            "--state-dir",
-            state_arg,
-        ],
-        false,
-    );
+    let out = add_override(&base, "primary", None, (&from, &hour), Some(state_arg));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let taken = text(&out.stdout);
     assert!(taken.contains(": bob on call in primary"), "{taken}");
@@ -181,76 +151,21 @@ async fn overrides_from_the_cli_page_the_new_person_without_a_restart() {
     assert_eq!(paged(&base, "device-override").await, json!("bob"));
 
     // A device covers only for its own person, in its own teams' schedules.
-    let out = klaxon(
-        &[
-            "override",
-            "add",
-            "--relay",
-            &base,
-            "--schedule",
-            "primary",
-            "--person",
-            "carol",
-            "--from",
-            &from,
-            "--to",
-            &hour,
-            "--state-dir",
-            state_arg,
-        ],
-        false,
+    let out = add_override(
+        &base,
+        "primary",
+        Some("carol"),
+        (&from, &hour),
+        Some(state_arg),
     );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("its own person (bob)"),
-        "{}",
-        text(&out.stderr)
-    );
-    let out = klaxon(
-        &[
-            "override",
-            "add",
-            "--relay",
-            &base,
-            "--schedule",
-            "web",
-            "--from",
-            &from,
-            "--to",
-            &hour,
-            "--state-dir",
-            state_arg,
-        ],
-        false,
-    );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("not a schedule of your teams"),
-        "{}",
-        text(&out.stderr)
-    );
+    refused(&out, "its own person (bob)");
+    let out = add_override(&base, "web", None, (&from, &hour), Some(state_arg));
+    refused(&out, "not a schedule of your teams");
     // One in the past is refused, naming the field.
     let past = (now - Duration::hours(3)).to_rfc3339();
     let an_hour_ago = (now - Duration::hours(1)).to_rfc3339();
-    let out = klaxon(
-        &[
-            "override",
-            "add",
-            "--relay",
-            &base,
-            "--schedule",
-            "primary",
-            "--person",
-            "dave",
-            "--from",
-            &past,
-            "--to",
-            &an_hour_ago,
-        ],
-        true,
-    );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("to: "), "{}", text(&out.stderr));
+    let out = add_override(&base, "primary", Some("dave"), (&past, &an_hour_ago), None);
+    refused(&out, "to: ");
 
     // The listing: dave's override loses its first hour to bob's.
     let list = ok(&[

@@ -5,66 +5,41 @@
 //! relay is back; the interactive screen driven through tmux.
 
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{ChildStdin, Command, Output, Stdio};
-use std::sync::mpsc::{channel, Receiver};
+use std::process::{Command, Output, Stdio};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-use klaxon_testkit::process::{free_port, serve_command, wait_listening, Killed};
-use klaxon_testkit::relay::{alert_detail, count, ADMIN, API_KEY as KEY};
+use klaxon_testkit::process::{
+    free_port, is, lines, text, JsonPager, Killed, Klaxon, Served, WAIT,
+};
+use klaxon_testkit::relay::{alert_detail, count, API_KEY as KEY};
 
-const WAIT: Duration = Duration::from_secs(20);
+const KLAXON: Klaxon = Klaxon(env!("CARGO_BIN_EXE_klaxon"));
 
 /// `klaxon serve` on the relay tests' roster (alice on call, bob after 2 s).
-fn serve(db: &Path, port: u16) -> Killed {
-    let child = serve_command(env!("CARGO_BIN_EXE_klaxon"), db, port, ADMIN)
-        .spawn()
-        .unwrap();
-    let child = Killed(child);
-    wait_listening(port);
-    child
+fn serve(db: &Path, port: u16) -> Served {
+    KLAXON.serve(db).port(port).start()
 }
 
+/// `klaxon <args>` with the admin token.
 fn klaxon(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_klaxon"))
-        .args(args)
-        .env("KLAXON_ADMIN_TOKEN", ADMIN)
-        .output()
-        .unwrap()
+    KLAXON.admin(args)
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
+/// `klaxon invite` for `person`: the enrollment code.
 fn invite(base: &str, person: &str) -> String {
-    let out = klaxon(&["invite", "--relay", base, "--person", person]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    text(&out.stdout).trim().to_string()
+    KLAXON.invite(base, person)
 }
 
+/// A critical page on the infra key through `klaxon send`.
 fn send_critical(base: &str, dedup: &str, summary: &str) {
-    let out = klaxon(&[
-        "send",
-        "--relay",
-        base,
-        "--routing-key",
-        KEY,
-        "--summary",
-        summary,
-        "--severity",
-        "critical",
-        "--dedup-key",
-        dedup,
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    KLAXON.trigger(base, dedup, summary, Some("critical"));
 }
 
+/// `klaxon alerts --json`, parsed.
 fn alerts(base: &str) -> Vec<Value> {
-    let out = klaxon(&["alerts", "--relay", base, "--json"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
+    KLAXON.alerts(base)
 }
 
 /// The relay's full alert (with its timeline) from the admin API.
@@ -76,87 +51,9 @@ fn admin_alert(base: &str, id: &str) -> Value {
         .block_on(alert_detail(base, id))
 }
 
-/// A running `klaxon pager --json-events`: its stdin and its parsed events.
-struct Pager {
-    _child: Killed,
-    stdin: ChildStdin,
-    events: Receiver<Value>,
-    seen: Vec<Value>,
-}
-
-impl Pager {
-    fn start(base: &str, state: &Path, code: Option<&str>) -> Pager {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_klaxon"));
-        cmd.args(["pager", "--relay", base, "--json-events", "--state-dir"])
-            .arg(state);
-        if let Some(code) = code {
-            cmd.args(["--enroll", code]);
-        }
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let stdin = child.stdin.take().unwrap();
-        let (tx, events) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { return };
-                let value: Value = serde_json::from_str(&line)
-                    .unwrap_or_else(|e| panic!("not one JSON object per line: {line:?}: {e}"));
-                if tx.send(value).is_err() {
-                    return;
-                }
-            }
-        });
-        Pager {
-            _child: Killed(child),
-            stdin,
-            events,
-            seen: Vec::new(),
-        }
-    }
-
-    /// The first event (from now on) that matches, or a panic listing
-    /// everything seen.
-    fn wait_for(&mut self, what: &str, matches: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.events.recv_timeout(left) {
-                Ok(event) => {
-                    self.seen.push(event.clone());
-                    if matches(&event) {
-                        return event;
-                    }
-                }
-                Err(_) => panic!("no {what} event; saw {:#?}", self.seen),
-            }
-        }
-    }
-
-    /// Waits for the pager to exit by itself; its exit code.
-    fn exit_code(&mut self) -> Option<i32> {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Some(status) = self._child.0.try_wait().unwrap() {
-                return status.code();
-            }
-            assert!(Instant::now() < deadline, "the pager did not exit");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn command(&mut self, line: &str) {
-        writeln!(self.stdin, "{line}").unwrap();
-        self.stdin.flush().unwrap();
-    }
-}
-
-fn is(event: &Value, kind: &str) -> bool {
-    event["event"] == kind
+/// A `klaxon pager --json-events` on `state`, enrolling with `code`.
+fn start_pager(base: &str, state: &Path, code: Option<&str>) -> JsonPager {
+    KLAXON.pager(base, state, code)
 }
 
 /// The alert ids of every action ever queued in a state directory's outbox.
@@ -191,7 +88,7 @@ fn a_critical_page_rings_until_acknowledged_and_an_offline_ack_applies_once() {
     let relay = serve(&db, port);
 
     let code = invite(&base, "alice");
-    let mut pager = Pager::start(&base, &state, Some(&code));
+    let mut pager = start_pager(&base, &state, Some(&code));
     let enrolled = pager.wait_for("enrolled", |e| is(e, "enrolled"));
     assert_eq!(enrolled["person"], "alice");
     pager.wait_for("connected", |e| is(e, "connected"));
@@ -225,15 +122,9 @@ fn a_critical_page_rings_until_acknowledged_and_an_offline_ack_applies_once() {
     assert_eq!(applied["status"], "applied", "{applied}");
     assert_eq!(applied["key"], queued["key"]);
     assert_eq!(applied["alert"], id.as_str());
-    if !pager
-        .seen
-        .iter()
-        .any(|e| is(e, "ring_stop") && e["alert"] == id.as_str())
-    {
-        pager.wait_for("ring_stop", |e| {
-            is(e, "ring_stop") && e["alert"] == id.as_str()
-        });
-    }
+    pager.seen_or_wait_for("ring_stop", |e| {
+        is(e, "ring_stop") && e["alert"] == id.as_str()
+    });
     let a = alerts(&base);
     let first = a.iter().find(|a| a["id"] == id.as_str()).unwrap();
     assert_eq!(first["status"], "acknowledged");
@@ -332,15 +223,9 @@ fn a_critical_page_rings_until_acknowledged_and_an_offline_ack_applies_once() {
     pager.wait_for("resolved", |e| {
         is(e, "resolved") && e["alert"] == id3.as_str()
     });
-    if !pager
-        .seen
-        .iter()
-        .any(|e| is(e, "ring_stop") && e["alert"] == id3.as_str())
-    {
-        pager.wait_for("ring_stop after the resolve", |e| {
-            is(e, "ring_stop") && e["alert"] == id3.as_str()
-        });
-    }
+    pager.seen_or_wait_for("ring_stop after the resolve", |e| {
+        is(e, "ring_stop") && e["alert"] == id3.as_str()
+    });
 
     // `quit` ends the pager cleanly.
     pager.command("quit");
@@ -350,15 +235,14 @@ fn a_critical_page_rings_until_acknowledged_and_an_offline_ack_applies_once() {
 #[test]
 fn page_events_say_who_was_paged_and_what_comes_next() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let _relay = serve(&dir.path().join("relay.db"), port);
-    let mut alice = Pager::start(
+    let relay = KLAXON.serve(&dir.path().join("relay.db")).start();
+    let base = relay.base.clone();
+    let mut alice = start_pager(
         &base,
         &dir.path().join("alice"),
         Some(&invite(&base, "alice")),
     );
-    let mut bob = Pager::start(&base, &dir.path().join("bob"), Some(&invite(&base, "bob")));
+    let mut bob = start_pager(&base, &dir.path().join("bob"), Some(&invite(&base, "bob")));
     alice.wait_for("alice connected", |e| is(e, "connected"));
     bob.wait_for("bob connected", |e| is(e, "connected"));
 
@@ -388,11 +272,10 @@ fn page_events_say_who_was_paged_and_what_comes_next() {
 #[test]
 fn a_running_pager_and_parallel_ack_commands_share_one_state_directory() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let _relay = serve(&dir.path().join("relay.db"), port);
+    let relay = KLAXON.serve(&dir.path().join("relay.db")).start();
+    let base = relay.base.clone();
     let state = dir.path().join("shared-pager");
-    let mut pager = Pager::start(&base, &state, Some(&invite(&base, "alice")));
+    let mut pager = start_pager(&base, &state, Some(&invite(&base, "alice")));
     pager.wait_for("connected", |e| is(e, "connected"));
 
     let mut ids = Vec::new();
@@ -423,10 +306,9 @@ fn a_running_pager_and_parallel_ack_commands_share_one_state_directory() {
     }
     // The pager hears of each acknowledgement and stops every ring.
     for id in &ids {
-        let heard = |e: &Value| is(e, "acknowledged") && e["alert"] == id.as_str();
-        if !pager.seen.iter().any(heard) {
-            pager.wait_for("acknowledged", heard);
-        }
+        pager.seen_or_wait_for("acknowledged", |e| {
+            is(e, "acknowledged") && e["alert"] == id.as_str()
+        });
     }
     let a = alerts(&base);
     for id in &ids {
@@ -435,10 +317,9 @@ fn a_running_pager_and_parallel_ack_commands_share_one_state_directory() {
         assert_eq!(count(&admin_alert(&base, id), "acknowledged"), 1);
     }
     for id in &ids {
-        let stopped = |e: &Value| is(e, "ring_stop") && e["alert"] == id.as_str();
-        if !pager.seen.iter().any(stopped) {
-            pager.wait_for("ring_stop", stopped);
-        }
+        pager.seen_or_wait_for("ring_stop", |e| {
+            is(e, "ring_stop") && e["alert"] == id.as_str()
+        });
     }
     let stops = pager.seen.iter().filter(|e| is(e, "ring_stop")).count();
     assert_eq!(
@@ -522,9 +403,8 @@ impl Drop for Tmux {
 #[test]
 fn the_interactive_screen_shows_the_page_and_single_keys_act() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let _relay = serve(&dir.path().join("relay.db"), port);
+    let relay = KLAXON.serve(&dir.path().join("relay.db")).start();
+    let base = relay.base.clone();
     let code = invite(&base, "alice");
     let state = dir.path().join("tty-pager");
 
@@ -601,10 +481,9 @@ fn the_interactive_screen_shows_the_page_and_single_keys_act() {
 #[test]
 fn an_idle_pager_stays_connected_through_three_minutes_of_keep_alives() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let _relay = serve(&dir.path().join("relay.db"), port);
-    let mut pager = Pager::start(
+    let relay = KLAXON.serve(&dir.path().join("relay.db")).start();
+    let base = relay.base.clone();
+    let mut pager = start_pager(
         &base,
         &dir.path().join("idle"),
         Some(&invite(&base, "alice")),
@@ -639,25 +518,13 @@ fn an_idle_pager_stays_connected_through_three_minutes_of_keep_alives() {
 
 /// `klaxon serve` on the relay fixture with `edit` applied to the roster
 /// text (written next to the database), on `port`.
-fn serve_roster(dir: &Path, port: u16, edit: impl Fn(&str) -> String) -> Killed {
+fn serve_roster(dir: &Path, port: u16, edit: impl Fn(&str) -> String) -> Served {
     let config = dir.join(format!("roster-{port}-{}.toml", std::process::id()));
-    std::fs::write(&config, edit(klaxon_testkit::fixtures::RELAY_ROSTER)).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_klaxon"))
-        .arg("serve")
-        .arg("--config")
-        .arg(&config)
-        .arg("--db")
-        .arg(dir.join("relay.db"))
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .env("KLAXON_ADMIN_TOKEN", ADMIN)
-        .env("KLAXON_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let child = Killed(child);
-    wait_listening(port);
-    child
+    KLAXON
+        .serve(&dir.join("relay.db"))
+        .roster(&config, &edit(klaxon_testkit::fixtures::RELAY_ROSTER))
+        .port(port)
+        .start()
 }
 
 /// The fixture roster with an override in `primary`: bob replaces alice
@@ -700,7 +567,7 @@ fn on_call_follows_the_relays_roster_across_relay_and_pager_restarts() {
     let base = format!("http://127.0.0.1:{port}");
     let state = dir.path().join("roster-pager");
     let relay = serve_roster(dir.path(), port, str::to_string);
-    let mut pager = Pager::start(&base, &state, Some(&invite(&base, "alice")));
+    let mut pager = start_pager(&base, &state, Some(&invite(&base, "alice")));
     let first = pager.wait_for("on_call", |e| is(e, "on_call"));
     assert_eq!(primary_on_call(&first), ["alice"], "{first}");
     let until = first["schedules"][0]["people"][0]["until"]
@@ -724,7 +591,7 @@ fn on_call_follows_the_relays_roster_across_relay_and_pager_restarts() {
     // Back to alice while the pager is off; its state directory says bob.
     drop(relay);
     let _relay = serve_roster(dir.path(), port, str::to_string);
-    let mut pager = Pager::start(&base, &state, None);
+    let mut pager = start_pager(&base, &state, None);
     let fresh = pager.wait_for("on_call after the restart", |e| is(e, "on_call"));
     assert_eq!(primary_on_call(&fresh), ["alice"], "{:#?}", pager.seen);
 }
@@ -741,17 +608,8 @@ fn line_pager(base: &str, state: &Path, code: &str, tz: &str) -> (Killed, Receiv
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, lines) = channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { return };
-            if tx.send(line).is_err() {
-                return;
-            }
-        }
-    });
-    (Killed(child), lines)
+    let (stdout, _reader) = lines(child.stdout.take().unwrap());
+    (Killed(child), stdout)
 }
 
 /// Issue 11, item 8: the pager's human output says which zone its times
@@ -760,9 +618,8 @@ fn line_pager(base: &str, state: &Path, code: &str, tz: &str) -> (Killed, Receiv
 #[test]
 fn the_pagers_human_lines_show_times_with_their_zone() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let _relay = serve(&dir.path().join("relay.db"), port);
+    let relay = KLAXON.serve(&dir.path().join("relay.db")).start();
+    let base = relay.base.clone();
     let code = invite(&base, "alice");
     let (_pager, lines) = line_pager(&base, &dir.path().join("tz"), &code, "Europe/Berlin");
     let deadline = Instant::now() + WAIT;
@@ -808,11 +665,11 @@ fn actions_on_unknown_alerts_are_refused_and_snooze_and_decline_work() {
     let bob_dir = dir.path().join("bob");
     let bob_arg = bob_dir.to_str().unwrap().to_string();
     // Bob's device enrolls and syncs before any alert exists, then stops.
-    let mut bob = Pager::start(&base, &bob_dir, Some(&invite(&base, "bob")));
+    let mut bob = start_pager(&base, &bob_dir, Some(&invite(&base, "bob")));
     bob.wait_for("bob connected", |e| is(e, "connected"));
     bob.command("quit");
     assert_eq!(bob.exit_code(), Some(0));
-    let mut alice = Pager::start(&base, &alice_dir, Some(&invite(&base, "alice")));
+    let mut alice = start_pager(&base, &alice_dir, Some(&invite(&base, "alice")));
     alice.wait_for("connected", |e| is(e, "connected"));
 
     // A mistyped id, relay up: exit 2, nothing queued.
@@ -976,16 +833,8 @@ fn actions_on_unknown_alerts_are_refused_and_snooze_and_decline_work() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
+    let (lines, _reader) = lines(child.stdout.take().unwrap());
     let _child = Killed(child);
-    let (tx, lines) = channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                return;
-            }
-        }
-    });
     let deadline = Instant::now() + WAIT;
     let mut seen = Vec::new();
     loop {

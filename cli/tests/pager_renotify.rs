@@ -5,171 +5,29 @@
 //! one that reaches a pager whose ring stopped (the process was killed)
 //! shows and rings the page again; after the acknowledgement none come.
 
-use serde_json::Value;
-use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
-use std::process::{ChildStdin, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use klaxon_testkit::process::{free_port, wait_listening, Killed};
-use klaxon_testkit::relay::{ADMIN, API_KEY};
+use klaxon_testkit::process::{is, Klaxon};
 
 const ROSTER: &str = include_str!("../../tests/fixtures/pager-renotify.toml");
 
-fn klaxon(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_klaxon"))
-        .args(args)
-        .env("KLAXON_ADMIN_TOKEN", ADMIN)
-        .output()
-        .unwrap()
-}
-
-fn serve(dir: &Path, port: u16) -> Killed {
-    let config = dir.join("roster.toml");
-    std::fs::write(&config, ROSTER).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_klaxon"))
-        .arg("serve")
-        .arg("--config")
-        .arg(&config)
-        .arg("--db")
-        .arg(dir.join("relay.db"))
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .env("KLAXON_ADMIN_TOKEN", ADMIN)
-        .env("KLAXON_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let child = Killed(child);
-    wait_listening(port);
-    child
-}
-
-/// A running `klaxon pager --json-events`.
-struct Pager {
-    _child: Killed,
-    stdin: ChildStdin,
-    events: Receiver<Value>,
-    seen: Vec<Value>,
-}
-
-impl Pager {
-    fn start(base: &str, state: &Path, code: Option<&str>) -> Pager {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_klaxon"));
-        cmd.args(["pager", "--relay", base, "--json-events", "--state-dir"])
-            .arg(state);
-        if let Some(code) = code {
-            cmd.args(["--enroll", code]);
-        }
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let stdin = child.stdin.take().unwrap();
-        let (tx, events) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { return };
-                let Ok(value) = serde_json::from_str::<Value>(&line) else {
-                    panic!("not JSON: {line:?}")
-                };
-                if tx.send(value).is_err() {
-                    return;
-                }
-            }
-        });
-        Pager {
-            _child: Killed(child),
-            stdin,
-            events,
-            seen: Vec::new(),
-        }
-    }
-
-    /// Every event until one matches (that one last), within `limit`.
-    fn until(
-        &mut self,
-        what: &str,
-        limit: Duration,
-        matches: impl Fn(&Value) -> bool,
-    ) -> Vec<Value> {
-        let deadline = Instant::now() + limit;
-        let mut got = Vec::new();
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.events.recv_timeout(left) {
-                Ok(event) => {
-                    self.seen.push(event.clone());
-                    got.push(event.clone());
-                    if matches(&event) {
-                        return got;
-                    }
-                }
-                Err(_) => panic!("no {what} within {limit:?}; saw {:#?}", self.seen),
-            }
-        }
-    }
-
-    /// Every event for `span`.
-    fn during(&mut self, span: Duration) -> Vec<Value> {
-        let deadline = Instant::now() + span;
-        let mut got = Vec::new();
-        while let Ok(event) = self
-            .events
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-        {
-            self.seen.push(event.clone());
-            got.push(event);
-        }
-        got
-    }
-
-    fn command(&mut self, line: &str) {
-        writeln!(self.stdin, "{line}").unwrap();
-        self.stdin.flush().unwrap();
-    }
-}
-
-fn is(event: &Value, kind: &str) -> bool {
-    event["event"] == kind
-}
+const KLAXON: Klaxon = Klaxon(env!("CARGO_BIN_EXE_klaxon"));
 
 #[test]
 fn renotifications_are_reported_and_ring_again_only_where_the_ring_stopped() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let _relay = serve(dir.path(), port);
-    let invite = klaxon(&["invite", "--relay", &base, "--person", "alice"]);
-    assert!(invite.status.success());
-    let code = String::from_utf8_lossy(&invite.stdout).trim().to_string();
+    let relay = KLAXON
+        .serve(&dir.path().join("relay.db"))
+        .roster(&dir.path().join("roster.toml"), ROSTER)
+        .start();
+    let base = relay.base.clone();
+    let code = KLAXON.invite(&base, "alice");
     let state = dir.path().join("pager");
     let short = Duration::from_secs(10);
 
-    let mut pager = Pager::start(&base, &state, Some(&code));
+    let mut pager = KLAXON.pager(&base, &state, Some(&code));
     pager.until("connected", short, |e| is(e, "connected"));
-    let sent = klaxon(&[
-        "send",
-        "--relay",
-        &base,
-        "--routing-key",
-        API_KEY,
-        "--summary",
-        "Disk full on db1",
-        "--severity",
-        "critical",
-        "--dedup-key",
-        "disk",
-    ]);
-    assert!(
-        sent.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sent.stderr)
-    );
+    KLAXON.trigger(&base, "disk", "Disk full on db1", Some("critical"));
     let page = pager.until("page", short, |e| is(e, "page")).pop().unwrap();
     let alert = page["alert"].as_str().unwrap().to_string();
     pager.until("ring_start", short, |e| is(e, "ring_start"));
@@ -196,7 +54,7 @@ fn renotifications_are_reported_and_ring_again_only_where_the_ring_stopped() {
     // The page is no news to it (no ring), but the next re-notification is:
     // its ring had stopped, so it shows and rings the page again.
     drop(pager);
-    let mut pager = Pager::start(&base, &state, None);
+    let mut pager = KLAXON.pager(&base, &state, None);
     let second = pager.until("renotified 2", Duration::from_secs(14), |e| {
         is(e, "renotified")
     });

@@ -9,23 +9,16 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use klaxon_testkit::fixtures;
-use klaxon_testkit::process::{free_port, serve_command, stderr_lines, wait_listening, Killed};
-use klaxon_testkit::relay::{ADMIN, API_KEY as KEY};
+use klaxon_testkit::process::{free_port, stderr_lines, text, Killed, Klaxon, Served};
+use klaxon_testkit::relay::API_KEY as KEY;
+
+const KLAXON: Klaxon = Klaxon(env!("CARGO_BIN_EXE_klaxon"));
 
 /// `klaxon serve` on the relay fixture, listening: its guard and base URL.
-fn serve(dir: &Path) -> (Killed, String) {
-    let port = free_port();
-    let child = serve_command(
-        env!("CARGO_BIN_EXE_klaxon"),
-        &dir.join("cli.db"),
-        port,
-        ADMIN,
-    )
-    .spawn()
-    .unwrap();
-    let child = Killed(child);
-    wait_listening(port);
-    (child, format!("http://127.0.0.1:{port}"))
+fn serve(dir: &Path) -> (Served, String) {
+    let served = KLAXON.serve(&dir.join("cli.db")).start();
+    let base = served.base.clone();
+    (served, base)
 }
 
 /// `klaxon serve` on a free port, logging at `info` (whatever
@@ -37,7 +30,7 @@ fn serve_logging(
     configure: impl FnOnce(&mut Command) -> &mut Command,
 ) -> (u16, u32, Killed, Receiver<String>, JoinHandle<()>) {
     let port = free_port();
-    let mut command = serve_command(env!("CARGO_BIN_EXE_klaxon"), db, port, ADMIN);
+    let mut command = KLAXON.serve(db).command(port);
     command
         .env("KLAXON_LOG", "info")
         .env_remove("KLAXON_LOG_FORMAT")
@@ -58,25 +51,15 @@ fn terminate(pid: u32) {
     assert!(killed.success());
 }
 
+/// `klaxon <args>`, with the admin token when `admin`.
 fn klaxon(args: &[&str], admin: bool) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_klaxon"));
-    cmd.args(args).env_remove("KLAXON_ADMIN_TOKEN");
-    if admin {
-        cmd.env("KLAXON_ADMIN_TOKEN", ADMIN);
-    }
-    cmd.output().unwrap()
+    KLAXON.run(args, admin)
 }
 
 /// `klaxon send --relay <base> --routing-key <the infra key> <args>`,
 /// without the admin token.
 fn send(base: &str, args: &[&str]) -> Output {
-    let mut all = vec!["send", "--relay", base, "--routing-key", KEY];
-    all.extend_from_slice(args);
-    klaxon(&all, false)
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    KLAXON.send(base, args)
 }
 
 #[test]

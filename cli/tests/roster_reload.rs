@@ -6,44 +6,30 @@
 #![cfg(unix)]
 
 use klaxon_testkit::fixtures;
-use klaxon_testkit::process::{free_port, wait_listening, Killed};
-use klaxon_testkit::relay::{alert_by_key, http, send_trigger, ADMIN};
+use klaxon_testkit::process::{Klaxon, Served};
+use klaxon_testkit::relay::{alert_by_key, http, send_trigger};
 use serde_json::Value;
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// `klaxon serve --config <config>` on `port`.
-fn serve(config: &Path, db: &Path, port: u16) -> Killed {
-    let child = Command::new(env!("CARGO_BIN_EXE_klaxon"))
-        .arg("serve")
-        .arg("--config")
-        .arg(config)
-        .arg("--db")
-        .arg(db)
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .env("KLAXON_ADMIN_TOKEN", ADMIN)
-        .env("KLAXON_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    Killed(child)
-}
+const KLAXON: Klaxon = Klaxon(env!("CARGO_BIN_EXE_klaxon"));
 
-fn hangup(relay: &Killed) {
+/// Sends SIGHUP to the relay (re-read the roster file).
+fn hangup(relay: &Served) {
     let status = Command::new("kill")
-        .args(["-HUP", &relay.0.id().to_string()])
+        .args(["-HUP", &relay.child.0.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
 }
 
+/// `GET /healthz`: its status and JSON body (Null if not JSON).
 async fn healthz(base: &str) -> (u16, Value) {
     let r = http().get(format!("{base}/healthz")).send().await.unwrap();
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
+/// The relay's Prometheus text from `GET /metrics`.
 async fn metrics(base: &str) -> String {
     let r = http().get(format!("{base}/metrics")).send().await.unwrap();
     r.text().await.unwrap()
@@ -82,10 +68,11 @@ async fn sighup_keeps_the_roster_on_a_bad_file_and_runs_a_good_one() {
     let config = dir.path().join("roster.toml");
     let good = std::fs::read_to_string(fixtures::path("relay.toml")).unwrap();
     std::fs::write(&config, &good).unwrap();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let relay = serve(&config, &dir.path().join("relay.db"), port);
-    wait_listening(port);
+    let relay = KLAXON
+        .serve(&dir.path().join("relay.db"))
+        .config(&config)
+        .start();
+    let base = relay.base.clone();
 
     // A broken file: two problems, both named; the relay stays up.
     let broken = good

@@ -9,9 +9,7 @@ use klaxon_testkit::relay as common;
 
 use chrono::{Datelike, Duration, Utc};
 use common::*;
-use klaxon_domain::{ManualClock, Roster};
-use klaxon_relay::Relay;
-use std::sync::Arc;
+use klaxon_domain::Roster;
 
 /// An office open one weekday, then bob: `tests/fixtures/office-one-day.toml`.
 const ROSTER: &str = klaxon_testkit::fixtures::OFFICE_ONE_DAY;
@@ -26,14 +24,7 @@ async fn a_page_in_a_schedule_gap_goes_straight_to_the_next_step() {
         .to_lowercase();
     let roster =
         Roster::parse(&klaxon_testkit::fixtures::fill(ROSTER, &[("{day}", &day)])).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let relay = Relay::new(roster, db(dir.path()))
-        .admin_token(Some(ADMIN.to_string()))
-        .clock(Arc::new(ManualClock::new(now)))
-        .start(listener)
-        .await
-        .unwrap();
-    let base = format!("http://{}", relay.local_addr());
+    let (relay, base) = start_roster(dir.path(), roster, frozen_at(now)).await;
     let bob = enroll(&base, "bob").await;
     let mut stream = open_stream(&base, &bob).await;
 

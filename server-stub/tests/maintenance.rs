@@ -11,21 +11,14 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// An admin API call (see [`admin_request`]) with a `reqwest` method.
 async fn admin(
     method: reqwest::Method,
     base: &str,
     path: &str,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let mut req = http()
-        .request(method, format!("{base}{path}"))
-        .bearer_auth(ADMIN);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let r = req.send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+    admin_request(base, method.as_str(), path, body).await
 }
 
 /// Starts a window on `service`; its id.

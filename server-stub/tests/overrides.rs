@@ -5,21 +5,9 @@
 //! name their field; every change lands in the audit log.
 
 use chrono::{Duration, Utc};
-use klaxon_testkit::relay::{alert_by_key, enroll, http, send_trigger, start, ADMIN};
+use klaxon_testkit::relay::admin_request as admin;
+use klaxon_testkit::relay::{alert_by_key, enroll, send_trigger, start};
 use serde_json::{json, Value};
-
-async fn admin(base: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-    let mut req = http()
-        .request(method, format!("{base}{path}"))
-        .bearer_auth(ADMIN);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let r = req.send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
 
 /// Whom the alert with `dedup`'s first step paged (it fires at once; a
 /// step nobody can reach hands on to bob, who has a device later).

@@ -80,16 +80,10 @@ async fn trigger_over(
 
 /// The admin listing's alert with this dedup key, over `client`.
 async fn listed(client: &reqwest::Client, base: &str, dedup: &str) -> Option<Value> {
-    let all: Vec<Value> = client
-        .get(format!("{base}/v1/admin/alerts"))
-        .bearer_auth(ADMIN)
-        .send()
+    alerts_over(client, base)
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    all.into_iter().find(|a| a["dedup_key"] == dedup)
+        .into_iter()
+        .find(|a| a["dedup_key"] == dedup)
 }
 
 #[tokio::test]

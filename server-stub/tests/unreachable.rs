@@ -9,10 +9,7 @@ use klaxon_testkit::relay as common;
 
 use chrono::{DateTime, Utc};
 use common::*;
-use klaxon_domain::{ManualClock, Roster};
-use klaxon_relay::Relay;
 use serde_json::Value;
-use std::sync::Arc;
 
 /// Each `notified` entry: when, who was paged, who could not be reached.
 fn notified(alert: &Value) -> Vec<(DateTime<Utc>, Vec<String>, Vec<String>)> {
@@ -38,23 +35,15 @@ fn notified(alert: &Value) -> Vec<(DateTime<Utc>, Vec<String>, Vec<String>)> {
 async fn a_step_nobody_can_be_reached_by_hands_on_at_once_and_is_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let now = Utc::now();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let relay = Relay::new(
-        Roster::parse(klaxon_testkit::fixtures::RELAY_ROSTER).unwrap(),
-        db(dir.path()),
-    )
-    .admin_token(Some(ADMIN.to_string()))
-    .clock(Arc::new(ManualClock::new(now)))
-    .start(listener)
-    .await
-    .unwrap();
-    let base = format!("http://{}", relay.local_addr());
+    let (relay, base) = start_built(dir.path(), frozen_at(now)).await;
     // alice (step 1, on call) has no device; bob (step 2) has one.
     let bob = enroll(&base, "bob").await;
     let mut stream = open_stream(&base, &bob).await;
 
     send_trigger(&base, "db", "db down").await;
-    let page = next_page(&mut stream, 5).await.expect("bob was paged at once");
+    let page = next_page(&mut stream, 5)
+        .await
+        .expect("bob was paged at once");
     assert_eq!(page["step_seq"], 2);
     let id = alert_id_by_key(&base, "db").await;
     let detail = alert_detail(&base, &id).await;
@@ -75,17 +64,7 @@ async fn a_step_nobody_can_be_reached_by_hands_on_at_once_and_is_recorded() {
 async fn with_nobody_reachable_anywhere_the_step_waits_its_delay() {
     let dir = tempfile::tempdir().unwrap();
     let now = Utc::now();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let relay = Relay::new(
-        Roster::parse(klaxon_testkit::fixtures::RELAY_ROSTER).unwrap(),
-        db(dir.path()),
-    )
-    .admin_token(Some(ADMIN.to_string()))
-    .clock(Arc::new(ManualClock::new(now)))
-    .start(listener)
-    .await
-    .unwrap();
-    let base = format!("http://{}", relay.local_addr());
+    let (relay, base) = start_built(dir.path(), frozen_at(now)).await;
     send_trigger(&base, "db", "db down").await;
     let id = alert_id_by_key(&base, "db").await;
     let detail = alert_detail(&base, &id).await;

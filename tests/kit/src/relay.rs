@@ -54,11 +54,26 @@ pub async fn start_with(
 /// A relay like [`start`]'s, with `build` applied to its builder first
 /// (a short request timeout or shutdown grace).
 pub async fn start_built(dir: &Path, build: impl FnOnce(Relay) -> Relay) -> (RunningRelay, String) {
+    start_roster(dir, roster(), build).await
+}
+
+/// A relay like [`start_built`]'s running `roster` instead of the fixture.
+pub async fn start_roster(
+    dir: &Path,
+    roster: Roster,
+    build: impl FnOnce(Relay) -> Relay,
+) -> (RunningRelay, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let relay = build(Relay::new(roster(), db(dir)).admin_token(Some(ADMIN.to_string())));
+    let relay = build(Relay::new(roster, db(dir)).admin_token(Some(ADMIN.to_string())));
     let running = relay.start(listener).await.unwrap();
     let base = format!("http://{}", running.local_addr());
     (running, base)
+}
+
+/// A relay builder step for [`start_built`] and [`start_roster`]: the
+/// relay's clock frozen at `now`.
+pub fn frozen_at(now: DateTime<Utc>) -> impl FnOnce(Relay) -> Relay {
+    move |relay| relay.clock(Arc::new(klaxon_domain::ManualClock::new(now)))
 }
 
 /// Opens a raw connection to `base` and writes `bytes` (a request that may
@@ -185,7 +200,13 @@ pub async fn enqueue_action(base: &str, key: &str, dedup: &str, event: &str) -> 
 
 /// The admin alert listing.
 pub async fn alerts(base: &str) -> Vec<Value> {
-    let r = http()
+    alerts_over(&http(), base).await
+}
+
+/// The admin alert listing, asked over `client` (one that trusts a test
+/// certificate, or speaks only HTTP/2).
+pub async fn alerts_over(client: &reqwest::Client, base: &str) -> Vec<Value> {
+    let r = client
         .get(format!("{base}/v1/admin/alerts"))
         .bearer_auth(ADMIN)
         .send()
@@ -420,6 +441,26 @@ pub async fn next_page(
             _ => return None,
         }
     }
+}
+
+/// `method base+path` on the admin API (bearer [`ADMIN`]), with `body` as
+/// JSON when given: its status and JSON body (Null if not JSON).
+pub async fn admin_request(
+    base: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut req = http()
+        .request(method, format!("{base}{path}"))
+        .bearer_auth(ADMIN);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
 }
 
 /// One alert with its timeline, from the admin API.

@@ -574,8 +574,9 @@ fn windows_longer_than_ten_years_are_refused() {
         "roster.toml",
         "--schedule daily --from 2026-01-01T00:00:00Z --to 2036-01-01T00:00:00Z --json",
     );
-    // 3652 daily handoffs at 09:00 Chicago time inside the window: 3653 shifts.
-    assert_eq!(json_of(&out).as_array().map(Vec::len), Some(3653));
+    // Nobody is on call before the layer starts (2026-03-01 09:00 Chicago
+    // time); from then, one shift a day to the window's end: 3593 shifts.
+    assert_eq!(json_of(&out).as_array().map(Vec::len), Some(3593));
 }
 
 #[test]
@@ -613,7 +614,9 @@ fn instants_whose_outputs_would_leave_years_1_to_9999_are_refused_naming_the_fla
     // Pacific/Chatham is UTC+13:45 in its summer: 9999-12-31T23:59:59Z is
     // already year 10000 there, and a calendar window near either end would
     // export shifts from beyond it.
-    let (_dir, config) = hourly_roster("Pacific/Chatham", "2026-01-01T00:00:00");
+    // The layer starts in 1970, so a calendar at the low end has shifts
+    // (nobody is on call before a layer's start).
+    let (_dir, config) = hourly_roster("Pacific/Chatham", "1970-01-01T00:00:00");
     for (args, flag) in [
         ("who --schedule s --at 9999-12-31T23:59:59Z --json", "--at"),
         ("who --schedule s --at 0000-01-01T00:00:00Z", "--at"),

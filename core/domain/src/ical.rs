@@ -623,10 +623,11 @@ mod tests {
             assert!(events
                 .iter()
                 .all(|e| e.person == "bob" && e.person_name == "Bob Okafor"));
-            // Shift -1 (counted backwards from the start) is Bob's: Monday
-            // 2025-12-29 09:00 CST, and it crosses into the window.
-            assert_eq!(events[0].start, at(2025, 12, 29, 15));
-            assert_eq!(events[1].start, at(2026, 1, 12, 15));
+            // Nobody is on call before the layer's start (2026-01-05, alice's
+            // turn), so bob's first shift is turn 1: Monday 2026-01-12 09:00
+            // CST — not a turn counted backwards into December.
+            assert_eq!(events[0].start, at(2026, 1, 12, 15));
+            assert_eq!(events[1].start, at(2026, 1, 26, 15));
         }
 
         #[test]

@@ -171,7 +171,8 @@ const SHIFTS: &[(&str, &str, &str, &str)] = &[
     ("utc-hourly-2",  "b", "2026-01-01T02:00:00Z", "2026-01-01T04:00:00Z"),
     ("utc-hourly-2",  "c", "2026-01-01T04:00:00Z", "2026-01-01T06:00:00Z"),
     ("utc-hourly-2",  "a", "2026-01-01T06:00:00Z", "2026-01-01T07:00:00Z"),
-    ("utc-weekly-1",  "a", "2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z"),
+    // From the layer's start (Mon Jan 5 09:00), not from the window's.
+    ("utc-weekly-1",  "a", "2026-01-05T09:00:00Z", "2026-02-01T00:00:00Z"),
     ("utc-monthly-1", "a", "2026-01-31T10:00:00Z", "2026-02-28T10:00:00Z"),
     ("utc-monthly-1", "b", "2026-02-28T10:00:00Z", "2026-03-31T10:00:00Z"),
     ("utc-monthly-1", "c", "2026-03-31T10:00:00Z", "2026-04-30T10:00:00Z"),
@@ -233,10 +234,11 @@ const SHIFTS: &[(&str, &str, &str, &str)] = &[
 /// the people on call separated by spaces; empty for nobody).
 #[rustfmt::skip]
 const WHO: &[(&str, &str, &str)] = &[
-    // Shift -1 is [Jan 7 08:00, Jan 10 08:00) and goes to participants[-1 mod 2] = b.
-    ("utc-daily-3",    "2026-01-09T12:00:00Z", "b"),
-    ("utc-daily-3",    "2026-01-06T12:00:00Z", "a"),
-    ("utc-daily-3",    "2026-01-10T07:59:59Z", "b"),
+    // Nobody is on call before the layer's first handoff (Jan 10 08:00):
+    // turns are not counted backwards into the days before it.
+    ("utc-daily-3",    "2026-01-09T12:00:00Z", ""),
+    ("utc-daily-3",    "2026-01-06T12:00:00Z", ""),
+    ("utc-daily-3",    "2026-01-10T07:59:59Z", ""),
     ("utc-daily-3",    "2026-01-10T08:00:00Z", "a"),
     ("utc-daily-3",    "2026-01-13T08:00:00Z", "b"),
     ("utc-weekly-2",   "2026-01-18T23:00:00Z", "a"),
@@ -244,7 +246,7 @@ const WHO: &[(&str, &str, &str)] = &[
     ("utc-weekly-2",   "2026-02-02T09:00:00Z", "a"),
     ("utc-monthly-2",  "2026-02-28T23:59:59Z", "a"),
     ("utc-monthly-2",  "2026-03-01T00:00:00Z", "b"),
-    ("utc-monthly-2",  "2025-12-31T00:00:00Z", "b"),
+    ("utc-monthly-2",  "2025-12-31T00:00:00Z", ""),  // before the start: nobody
     ("business-hours", "2026-01-10T12:00:00Z", ""),
     ("friday-night",   "2026-01-10T22:30:00Z", ""),
     ("chicago-daily-fall",   "2026-11-01T14:59:59Z", "a"),
@@ -256,8 +258,8 @@ const WHO: &[(&str, &str, &str)] = &[
     // 2126-01-07 is 5218 weeks later (even): a's turn, at 09:00 CST.
     ("chicago-weekly-century", "2126-01-07T14:59:59Z", "b"),
     ("chicago-weekly-century", "2126-01-07T15:00:00Z", "a"),
-    // 1926-01-04 is 5218 weeks earlier.
-    ("chicago-weekly-century", "1926-01-04T15:00:00Z", "a"),
+    // 1926-01-04 is 5218 weeks before the layer starts: nobody on call.
+    ("chicago-weekly-century", "1926-01-04T15:00:00Z", ""),
     ("london-weekly",     "2026-10-26T08:59:59Z", "a"),
     ("london-weekly",     "2026-10-26T09:00:00Z", "b"),
     ("london-monthly",    "2026-11-15T08:59:59Z", "a"),

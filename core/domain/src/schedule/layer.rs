@@ -2,7 +2,8 @@
 //! instant. Handoff k is the wall-clock time `start + k x length x unit`
 //! (hours for hourly/daily/weekly, calendar months for monthly), always
 //! computed from `start` so nothing drifts, resolved to an instant by
-//! [`resolve_wall_time`]. k runs backwards from `start` too.
+//! [`resolve_wall_time`]. Before handoff 0 the layer has nobody on call
+//! (the engine clips there); k < 0 is only computed to find that boundary.
 
 use super::walltime::resolve_wall_time;
 use super::Rotation;

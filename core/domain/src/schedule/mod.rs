@@ -70,7 +70,8 @@ pub struct Layer {
     /// keep "New York 09:00–17:00" and "Berlin 09:00–17:00" in place while
     /// the US and the EU change clocks on different weekends.
     pub time_zone: Option<Tz>,
-    /// Shift k (counted from `start`, also backwards) goes to `participants[k mod n]`.
+    /// Shift k (counted from `start`) goes to `participants[k mod n]`; before
+    /// `start` the layer has nobody on call.
     pub participants: Vec<String>,
     /// When non-empty, the layer is on call only inside these windows.
     pub restrictions: Vec<Restriction>,

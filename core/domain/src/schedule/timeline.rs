@@ -27,6 +27,10 @@ struct CompiledLayer {
     /// The zone its handoffs and restriction windows are in.
     tz: Tz,
     clock: RotationClock,
+    /// The instant of its first handoff: nobody is on call in the layer
+    /// before it (a rotation written to start in January pages nobody in
+    /// December). `None` only for a start outside chrono's range.
+    starts: Option<DateTime<Utc>>,
     participants: Vec<PersonIx>,
     windows: WeekWindows,
 }
@@ -75,9 +79,11 @@ impl Compiled {
             .iter()
             .map(|l| {
                 let tz = l.time_zone.unwrap_or(tz);
+                let clock = RotationClock::new(tz, l.start, l.rotation, l.length);
                 CompiledLayer {
                     tz,
-                    clock: RotationClock::new(tz, l.start, l.rotation, l.length),
+                    starts: clock.handoff(0),
+                    clock,
                     participants: l.participants.iter().map(|p| intern(p)).collect(),
                     windows: WeekWindows::new(&l.restrictions),
                 }
@@ -102,7 +108,10 @@ impl Compiled {
 
     /// Who layer `layer` puts on call at `t`, if anyone.
     fn layer_at(&self, layer: &CompiledLayer, t: DateTime<Utc>) -> Option<PersonIx> {
-        if layer.participants.is_empty() || !layer.windows.contains(layer.tz, t) {
+        if layer.participants.is_empty()
+            || layer.starts.is_none_or(|s| t < s)
+            || !layer.windows.contains(layer.tz, t)
+        {
             return None;
         }
         let k = layer.clock.index_at(t)?;
@@ -140,7 +149,10 @@ impl Compiled {
         to: DateTime<Utc>,
     ) -> Vec<Piece> {
         let n = layer.participants.len() as i64;
-        if n == 0 {
+        let Some(from) = layer.starts.map(|s| s.max(from)) else {
+            return Vec::new();
+        };
+        if n == 0 || from >= to {
             return Vec::new();
         }
         let shifts: Vec<Piece> = turns(&layer.clock, from, to)
@@ -167,7 +179,7 @@ impl Compiled {
                 continue;
             }
             for (k, start, end) in turns(&layer.clock, from, to) {
-                if start == end && start >= from {
+                if k >= 0 && start == end && start >= from {
                     lost.push(LostTurn {
                         layer: index,
                         person: self.people[layer.participants[k.rem_euclid(n) as usize] as usize]

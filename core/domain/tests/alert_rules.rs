@@ -46,6 +46,31 @@ fn cmd(action: Action, person: &str, key: &str, seen: Option<u32>) -> Command {
     }
 }
 
+/// Tuesday 2026-01-06 10:00 Chicago (16:00Z): bob's day (alice had Monday).
+fn tuesday() -> DateTime<Utc> {
+    at("2026-01-06T16:00:00Z")
+}
+
+/// Opens alert `id` from `trigger` at `start` and runs its first tick
+/// under `p`: the alert after it.
+fn fired(
+    p: &EscalationPolicy,
+    roster: &Roster,
+    id: &str,
+    trigger: Trigger,
+    start: DateTime<Utc>,
+) -> Alert {
+    let (alert, _) = Alert::trigger(None, id, trigger, start);
+    alert.tick(p, roster, start).alert
+}
+
+/// The usual start: policy `infra`, [`tuesday`], and an alert [`opened`]
+/// then (step 1 paged bob).
+fn opened_on_tuesday(roster: &Roster) -> (&EscalationPolicy, DateTime<Utc>, Alert) {
+    let t = tuesday();
+    (policy(roster, "infra"), t, opened(roster, t))
+}
+
 /// Opens an alert at `start` and runs its first tick (step 1 pages).
 fn opened(roster: &Roster, start: DateTime<Utc>) -> Alert {
     let (alert, outcome) = Alert::trigger(None, "a1", trigger("disk"), start);
@@ -58,7 +83,7 @@ fn steps_page_in_order_with_delays_repeat_and_then_stop() {
     let roster = roster();
     let p = policy(&roster, "infra");
     // Tuesday 2026-01-06 10:00 Chicago: bob's day (alice had Monday).
-    let t = at("2026-01-06T16:00:00Z");
+    let t = tuesday();
     let (alert, _) = Alert::trigger(None, "a1", trigger("disk"), t);
     let first = alert.tick(p, &roster, t);
     assert_eq!(first.pages.len(), 1);
@@ -178,9 +203,7 @@ fn handoffs_across_the_dst_change_follow_the_wall_clock() {
 #[test]
 fn a_late_evaluation_fires_the_overdue_step_now_and_gives_it_its_full_delay() {
     let roster = roster();
-    let p = policy(&roster, "infra");
-    let t = at("2026-01-06T16:00:00Z");
-    let alert = opened(&roster, t);
+    let (p, t, alert) = opened_on_tuesday(&roster);
     // The relay was down for an hour: step 2 fires now, not retroactively.
     let late = t + Duration::minutes(60);
     let tick = alert.tick(p, &roster, late);
@@ -193,9 +216,7 @@ fn a_late_evaluation_fires_the_overdue_step_now_and_gives_it_its_full_delay() {
 #[test]
 fn a_trigger_for_an_open_key_updates_it_and_after_resolve_opens_a_new_alert() {
     let roster = roster();
-    let p = policy(&roster, "infra");
-    let t = at("2026-01-06T16:00:00Z");
-    let alert = opened(&roster, t);
+    let (p, t, alert) = opened_on_tuesday(&roster);
     let mut again = trigger("disk");
     again.summary = "5xx rate above 20%".into();
     let (alert, outcome) = Alert::trigger(Some(alert), "a2", again, t + Duration::minutes(1));
@@ -216,9 +237,7 @@ fn a_trigger_for_an_open_key_updates_it_and_after_resolve_opens_a_new_alert() {
 #[test]
 fn acknowledging_stops_escalation_and_the_same_key_twice_counts_once() {
     let roster = roster();
-    let p = policy(&roster, "infra");
-    let t = at("2026-01-06T16:00:00Z");
-    let alert = opened(&roster, t);
+    let (p, t, alert) = opened_on_tuesday(&roster);
     let ack = cmd(
         Action::Acknowledge,
         "bob",
@@ -239,9 +258,7 @@ fn acknowledging_stops_escalation_and_the_same_key_twice_counts_once() {
 #[test]
 fn conflict_ack_after_someone_else_resolved_is_rejected_with_who() {
     let roster = roster();
-    let p = policy(&roster, "infra");
-    let t = at("2026-01-06T16:00:00Z");
-    let alert = opened(&roster, t);
+    let (p, t, alert) = opened_on_tuesday(&roster);
     let (resolved, _) = alert.apply(&cmd(Action::Resolve, "carol", "k1", None), p, t);
     let (same, outcome) =
         resolved
@@ -259,9 +276,7 @@ fn conflict_ack_after_someone_else_resolved_is_rejected_with_who() {
 #[test]
 fn conflict_ack_after_the_alert_escalated_past_you_is_accepted() {
     let roster = roster();
-    let p = policy(&roster, "infra");
-    let t = at("2026-01-06T16:00:00Z");
-    let alert = opened(&roster, t);
+    let (p, t, alert) = opened_on_tuesday(&roster);
     let seen = alert.timeline.revision();
     let escalated = alert.tick(p, &roster, t + Duration::minutes(5)).alert; // carol paged
     let (acked, outcome) = escalated.apply(
@@ -276,9 +291,7 @@ fn conflict_ack_after_the_alert_escalated_past_you_is_accepted() {
 #[test]
 fn conflict_escalate_after_someone_acknowledged_respects_the_acknowledgement() {
     let roster = roster();
-    let p = policy(&roster, "infra");
-    let t = at("2026-01-06T16:00:00Z");
-    let alert = opened(&roster, t);
+    let (p, t, alert) = opened_on_tuesday(&roster);
     let seen = alert.timeline.revision();
     let (acked, _) = alert.apply(
         &cmd(Action::Acknowledge, "carol", "k1", None),
@@ -329,9 +342,7 @@ fn conflict_escalate_after_someone_acknowledged_respects_the_acknowledgement() {
 #[test]
 fn conflict_two_devices_of_one_person_never_double_escalate() {
     let roster = roster();
-    let p = policy(&roster, "infra");
-    let t = at("2026-01-06T16:00:00Z");
-    let alert = opened(&roster, t);
+    let (p, t, alert) = opened_on_tuesday(&roster);
     let seen = alert.timeline.revision();
     let (once, outcome) = alert.apply(&cmd(Action::Escalate, "bob", "phone", Some(seen)), p, t);
     assert_eq!(outcome, Outcome::Applied);
@@ -358,9 +369,7 @@ fn conflict_two_devices_of_one_person_never_double_escalate() {
 #[test]
 fn decline_escalates_at_once_without_acknowledging() {
     let roster = roster();
-    let p = policy(&roster, "infra");
-    let t = at("2026-01-06T16:00:00Z");
-    let alert = opened(&roster, t);
+    let (p, t, alert) = opened_on_tuesday(&roster);
     let (declined, outcome) = alert.apply(
         &cmd(Action::Decline, "bob", "k1", Some(2)),
         p,
@@ -384,9 +393,7 @@ fn decline_escalates_at_once_without_acknowledging() {
 #[test]
 fn snooze_acknowledges_and_retriggers_from_the_first_step_at_its_time() {
     let roster = roster();
-    let p = policy(&roster, "infra");
-    let t = at("2026-01-06T16:00:00Z");
-    let alert = opened(&roster, t);
+    let (p, t, alert) = opened_on_tuesday(&roster);
     let until = t + Duration::minutes(30);
     let (snoozed, outcome) = alert.apply(&cmd(Action::Snooze { until }, "bob", "k1", None), p, t);
     assert_eq!(outcome, Outcome::Applied);
@@ -417,9 +424,7 @@ fn snooze_acknowledges_and_retriggers_from_the_first_step_at_its_time() {
 #[test]
 fn every_transition_records_who_when_and_from_where() {
     let roster = roster();
-    let p = policy(&roster, "infra");
-    let t = at("2026-01-06T16:00:00Z");
-    let alert = opened(&roster, t);
+    let (p, t, alert) = opened_on_tuesday(&roster);
     let (alert, _) = alert.apply(
         &cmd(Action::Acknowledge, "bob", "k1", None),
         p,
@@ -486,7 +491,7 @@ fn escalating_at_the_last_step_is_rejected_and_the_person_keeps_the_page() {
     // one at the last step of the last pass has nobody to hand over to.
     let roster = roster();
     let p = policy(&roster, "infra");
-    let t = at("2026-01-06T16:00:00Z");
+    let t = tuesday();
     let mut alert = opened(&roster, t);
     let mut who = "bob";
     for (i, next) in ["carol", "bob", "carol"].into_iter().enumerate() {
@@ -531,7 +536,7 @@ fn escalating_at_the_last_step_is_rejected_and_the_person_keeps_the_page() {
 fn an_acknowledger_at_the_last_step_keeps_the_alert_when_escalating() {
     let roster = roster();
     let p = policy(&roster, "oncall-only");
-    let t = at("2026-01-06T16:00:00Z");
+    let t = tuesday();
     let (alert, _) = Alert::trigger(None, "a1", trigger("disk"), t);
     // One step, repeat 2: the third firing is the last.
     let mut alert = alert;
@@ -555,7 +560,7 @@ fn an_acknowledger_at_the_last_step_keeps_the_alert_when_escalating() {
 #[test]
 fn an_identical_resend_changes_nothing_and_a_changed_one_is_recorded() {
     let roster = roster();
-    let t = at("2026-01-06T16:00:00Z");
+    let t = tuesday();
     let alert = opened(&roster, t);
     // Alertmanager re-sends a firing alert every repeat_interval.
     let mut same = alert.clone();
@@ -593,11 +598,10 @@ fn an_identical_resend_changes_nothing_and_a_changed_one_is_recorded() {
 fn a_louder_trigger_repages_the_current_step_once_and_keeps_its_deadline() {
     let roster = roster();
     let p = policy(&roster, "infra");
-    let t = at("2026-01-06T16:00:00Z");
+    let t = tuesday();
     let mut low = trigger("disk");
     low.priority = Priority::Low;
-    let (alert, _) = Alert::trigger(None, "a1", low, t);
-    let alert = alert.tick(p, &roster, t).alert; // bob, quietly
+    let alert = fired(p, &roster, "a1", low, t); // bob, quietly
     let t1 = t + Duration::minutes(2);
     let (louder, outcome) = Alert::trigger(Some(alert), "a2", trigger("disk"), t1);
     assert_eq!(outcome, TriggerOutcome::Deduplicated);
@@ -634,11 +638,10 @@ fn a_louder_trigger_repages_the_current_step_once_and_keeps_its_deadline() {
 fn a_louder_trigger_does_not_repage_an_acknowledged_or_exhausted_alert() {
     let roster = roster();
     let p = policy(&roster, "infra");
-    let t = at("2026-01-06T16:00:00Z");
+    let t = tuesday();
     let mut low = trigger("disk");
     low.priority = Priority::Low;
-    let (alert, _) = Alert::trigger(None, "a1", low, t);
-    let alert = alert.tick(p, &roster, t).alert;
+    let alert = fired(p, &roster, "a1", low, t);
     let (acked, _) = alert
         .clone()
         .apply(&cmd(Action::Acknowledge, "bob", "k1", None), p, t);
@@ -681,9 +684,7 @@ fn a_stored_escalation_state_without_repage_still_reads() {
 fn a_snooze_is_capped_at_a_day() {
     use klaxon_domain::alert::MAX_SNOOZE;
     let roster = roster();
-    let p = policy(&roster, "infra");
-    let t = at("2026-01-06T16:00:00Z");
-    let alert = opened(&roster, t);
+    let (p, t, alert) = opened_on_tuesday(&roster);
     assert_eq!(MAX_SNOOZE, Duration::hours(24));
     for until in [
         at("2099-01-01T00:00:00Z"),
@@ -802,12 +803,15 @@ fn a_critical_page_rings_again_every_renotify_until_the_step_moves_on() {
     let roster = roster();
     let p = policy(&roster, "ringing");
     // Tuesday 10:00 Chicago: bob's day.
-    let t = at("2026-01-06T16:00:00Z");
+    let t = tuesday();
     let (alert, _) = Alert::trigger(None, "a1", trigger("disk"), t);
     let first = alert.tick(p, &roster, t);
     assert_eq!(first.next_deadline, Some(t + Duration::minutes(1)));
     // Early: nothing.
-    let early = first.alert.clone().tick(p, &roster, t + Duration::seconds(59));
+    let early = first
+        .alert
+        .clone()
+        .tick(p, &roster, t + Duration::seconds(59));
     assert_eq!(early.alert, first.alert);
     assert_eq!(early.renotified, None);
     // Every minute: bob again, the count on step 1's entry, the revision
@@ -823,7 +827,11 @@ fn a_critical_page_rings_again_every_renotify_until_the_step_moves_on() {
         assert!(tick.pages.is_empty());
         assert_eq!(tick.alert.timeline.revision(), revision);
         assert_eq!(renotified(&tick.alert, 1), (n, Some(now)));
-        let next = if n < 4 { now + Duration::minutes(1) } else { t + Duration::minutes(5) };
+        let next = if n < 4 {
+            now + Duration::minutes(1)
+        } else {
+            t + Duration::minutes(5)
+        };
         assert_eq!(tick.next_deadline, Some(next), "after ring {n}");
         // Twice at the same instant is once.
         let twice = tick.alert.clone().tick(p, &roster, now);
@@ -836,7 +844,10 @@ fn a_critical_page_rings_again_every_renotify_until_the_step_moves_on() {
     assert_eq!(step2.pages[0].people, ["carol"]);
     assert_eq!(step2.next_deadline, Some(t + Duration::minutes(6)));
     let carol = step2.alert.tick(p, &roster, t + Duration::minutes(6));
-    assert_eq!(carol.renotified.map(|r| r.people), Some(vec!["carol".to_string()]));
+    assert_eq!(
+        carol.renotified.map(|r| r.people),
+        Some(vec!["carol".to_string()])
+    );
     assert_eq!(renotified(&carol.alert, 1).0, 4, "step 1's count stays");
 }
 
@@ -844,9 +855,8 @@ fn a_critical_page_rings_again_every_renotify_until_the_step_moves_on() {
 fn a_late_renotification_rings_once_and_counts_from_then() {
     let roster = roster();
     let p = policy(&roster, "ringing");
-    let t = at("2026-01-06T16:00:00Z");
-    let (alert, _) = Alert::trigger(None, "a1", trigger("disk"), t);
-    let alert = alert.tick(p, &roster, t).alert;
+    let t = tuesday();
+    let alert = fired(p, &roster, "a1", trigger("disk"), t);
     // The relay was down for three and a half minutes: one ring, not three.
     let late = t + Duration::seconds(210);
     let tick = alert.tick(p, &roster, late);
@@ -857,27 +867,24 @@ fn a_late_renotification_rings_once_and_counts_from_then() {
 #[test]
 fn only_a_triggered_critical_page_of_a_policy_with_renotify_rings_again() {
     let roster = roster();
-    let t = at("2026-01-06T16:00:00Z");
+    let t = tuesday();
     let later = t + Duration::minutes(2);
     // High: never.
     let mut high = trigger("disk");
     high.priority = Priority::High;
     let ringing = policy(&roster, "ringing");
-    let (alert, _) = Alert::trigger(None, "a1", high, t);
-    let alert = alert.tick(ringing, &roster, t).alert;
+    let alert = fired(ringing, &roster, "a1", high, t);
     assert_eq!(alert.next_renotify(ringing), None);
     assert_eq!(alert.tick(ringing, &roster, later).renotified, None);
     // Acknowledged: never after.
-    let (alert, _) = Alert::trigger(None, "a2", trigger("disk"), t);
-    let alert = alert.tick(ringing, &roster, t).alert;
+    let alert = fired(ringing, &roster, "a2", trigger("disk"), t);
     let (acked, _) = alert.apply(&cmd(Action::Acknowledge, "bob", "k1", None), ringing, t);
     let tick = acked.tick(ringing, &roster, later);
     assert_eq!((tick.renotified, tick.next_deadline), (None, None));
     // A policy with renotify = "off": never.
     let off = policy(&roster, "infra");
     assert_eq!(off.renotify, None);
-    let (alert, _) = Alert::trigger(None, "a3", trigger("disk"), t);
-    let alert = alert.tick(off, &roster, t).alert;
+    let alert = fired(off, &roster, "a3", trigger("disk"), t);
     assert_eq!(alert.tick(off, &roster, later).renotified, None);
     assert_eq!(roster.policy("oncall-only").map(|p| p.renotify), Some(None));
 }
@@ -888,8 +895,7 @@ fn a_renotification_skips_people_no_longer_on_the_step() {
     let p = policy(&roster, "ringing");
     // Tuesday 08:58 Chicago: alice's Monday shift ends at 09:00, bob's starts.
     let t = at("2026-01-06T14:58:00Z");
-    let (alert, _) = Alert::trigger(None, "a1", trigger("disk"), t);
-    let alert = alert.tick(p, &roster, t).alert;
+    let alert = fired(p, &roster, "a1", trigger("disk"), t);
     let at_1 = alert.clone().tick(p, &roster, t + Duration::minutes(1));
     assert_eq!(
         at_1.renotified.map(|r| r.people),
@@ -906,7 +912,7 @@ fn a_renotification_skips_people_no_longer_on_the_step() {
 fn a_step_whose_people_all_have_no_device_hands_on_at_once() {
     let roster = roster();
     let p = policy(&roster, "infra");
-    let t = at("2026-01-06T16:00:00Z");
+    let t = tuesday();
     let (alert, _) = Alert::trigger(None, "a1", trigger("disk"), t);
     // bob (on call) has no device; carol has one.
     let has_device = |person: &str| person == "carol";

@@ -168,21 +168,14 @@ fn an_override_naming_someone_not_in_people_loads_with_a_warning() {
     assert!(Roster::parse(&clean).unwrap().warnings.is_empty());
 }
 
+/// alice alone, paged by the one step of policy `p`:
+/// `tests/fixtures/alice-paged.toml`.
+const ALICE_PAGED: &str = include_str!("../../../tests/fixtures/alice-paged.toml");
+
 /// A roster of alice alone, paged by the one step of policy `p`, followed
 /// by `services` (the `[[services]]` tables a test is about).
 fn with_services(services: &str) -> String {
-    format!(
-        r#"
-[[people]]
-id = "alice"
-name = "Alice"
-[[policies]]
-id = "p"
-  [[policies.steps]]
-  delay = "5m"
-  targets = ["person:alice"]
-{services}"#
-    )
+    format!("{ALICE_PAGED}{services}")
 }
 
 /// A `[[services]]` table for service `id` of policy `p` with `routing_key`.

@@ -5,23 +5,20 @@
 use klaxon_domain::Roster;
 use std::time::Duration;
 
-const BASE: &str = r#"
-[[people]]
-id = "alice"
-name = "Alice"
-
-[[policies]]
-id = "infra"
-  [[policies.steps]]
-  delay = "5m"
-  targets = ["person:alice"]
-
+/// alice paged by policy `p` (`tests/fixtures/alice-paged.toml`), and
+/// service `api` of that policy.
+const BASE: &str = concat!(
+    include_str!("../../../tests/fixtures/alice-paged.toml"),
+    r#"
 [[services]]
 id = "api"
-policy = "infra"
+policy = "p"
 routing_key = "0123456789abcdef0123456789abcdef"
-"#;
+"#
+);
 
+/// The problems of [`BASE`] with `heartbeats` appended, each as its
+/// message, or the roster.
 fn parse(heartbeats: &str) -> Result<Roster, Vec<String>> {
     Roster::parse(&format!("{BASE}\n{heartbeats}"))
         .map_err(|e| e.problems.iter().map(ToString::to_string).collect())

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -23,18 +22,11 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-ROSTER = ROOT / "tests" / "fixtures" / "relay.toml"
-KEY = "0123456789abcdef0123456789abcdef"
+from conftest import KEY, ROSTER, binary, free_port
+
 ADMIN = "am-test"
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
 AMTOOL = shutil.which("amtool")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_http(url: str, proc: subprocess.Popen, what: str) -> None:
@@ -55,16 +47,13 @@ def wait_http(url: str, proc: subprocess.Popen, what: str) -> None:
 @pytest.fixture(scope="module")
 def stack():
     assert ALERTMANAGER and AMTOOL, "install prometheus-alertmanager (scripts/setup.sh does)"
-    binary = ROOT / "target" / "debug" / "klaxon"
-    if not binary.exists():
-        subprocess.run(["cargo", "build", "-p", "klaxon"], cwd=ROOT, check=True)
     relay_port, am_port = free_port(), free_port()
     relay = f"http://127.0.0.1:{relay_port}"
     am = f"http://127.0.0.1:{am_port}"
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, KLAXON_ADMIN_TOKEN=ADMIN, KLAXON_LOG="warn")
         serve = subprocess.Popen(
-            [str(binary), "serve", "--config", str(ROSTER), "--db", f"{tmp}/am.db",
+            [str(binary()), "serve", "--config", str(ROSTER), "--db", f"{tmp}/am.db",
              "--listen", f"127.0.0.1:{relay_port}"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )

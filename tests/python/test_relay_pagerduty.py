@@ -14,53 +14,31 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import ssl
 import subprocess
 import tempfile
 import time
 import urllib.request
-from pathlib import Path
 
 import pagerduty
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-ROSTER = ROOT / "tests" / "fixtures" / "relay.toml"
-KEY = "0123456789abcdef0123456789abcdef"
+from conftest import KEY, ROSTER, binary, free_port, self_signed
+
 ADMIN = "pd-client-test"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def self_signed(cert: str, key: str) -> None:
-    """A throwaway P-256 certificate for 127.0.0.1, made by `openssl`."""
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-         "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True,
-    )
 
 
 @pytest.fixture(scope="module")
 def relay():
     """A `klaxon serve --tls-cert … --tls-key …` on a free loopback port with
     a fresh database: HTTPS straight from the relay, no proxy."""
-    binary = ROOT / "target" / "debug" / "klaxon"
-    if not binary.exists():
-        subprocess.run(["cargo", "build", "-p", "klaxon"], cwd=ROOT, check=True)
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         cert, key = f"{tmp}/cert.pem", f"{tmp}/key.pem"
         self_signed(cert, key)
         env = dict(os.environ, KLAXON_ADMIN_TOKEN=ADMIN, KLAXON_LOG="warn")
         proc = subprocess.Popen(
-            [str(binary), "serve", "--config", str(ROSTER), "--db", f"{tmp}/pd.db",
+            [str(binary()), "serve", "--config", str(ROSTER), "--db", f"{tmp}/pd.db",
              "--listen", f"127.0.0.1:{port}", "--tls-cert", cert, "--tls-key", key],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )

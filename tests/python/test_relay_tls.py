@@ -17,7 +17,6 @@ import json
 import os
 import queue
 import signal
-import socket
 import ssl
 import subprocess
 import tempfile
@@ -27,32 +26,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-ROSTER = ROOT / "tests" / "fixtures" / "relay.toml"
-KEY = "0123456789abcdef0123456789abcdef"
-BINARY = ROOT / "target" / "debug" / "klaxon"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def self_signed(cert: str, key: str) -> None:
-    """A throwaway P-256 certificate for 127.0.0.1, made by `openssl`."""
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-         "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True,
-    )
-
-
-def binary() -> Path:
-    if not BINARY.exists():
-        subprocess.run(["cargo", "build", "-p", "klaxon"], cwd=ROOT, check=True)
-    return BINARY
+from conftest import KEY, ROSTER, binary, free_port, self_signed
 
 
 class Relay:

@@ -209,6 +209,22 @@ final class PagerModel: ObservableObject {
         deliverInBackground(pager)
     }
 
+    /// "I'll cover": puts this person on call in `schedule` for `[from, to)`
+    /// with core's `takeShift` (the relay's live override; core syncs after,
+    /// so the roster shows it). Nil when taken; otherwise why not, in words:
+    /// the relay's refusal (a time in the past, over 90 days, a schedule
+    /// outside the person's teams) names the field.
+    func cover(schedule: String, from: Date, to: Date) async -> String? {
+        guard let pager else { return Self.words(ApiError.NotEnrolled(detail: "cover")) }
+        do {
+            _ = try await pager.takeShift(schedule: schedule, from: from, to: to)
+        } catch {
+            return Self.words(error)
+        }
+        refresh()
+        return nil
+    }
+
     /// Saves the user's three notification choices.
     func save(_ newSettings: NotificationSettings) {
         guard let pager else { return }

@@ -34,6 +34,7 @@ import org.klaxon.android.ring.Ringing
 import org.klaxon.android.ring.RingingService
 import org.klaxon.android.sync.SyncScheduler
 import org.klaxon.android.ui.FullScreenPageActivity
+import org.klaxon.android.ui.RosterActivity
 import org.klaxon.core.Pager
 import org.klaxon.core.notificationChannels
 import org.klaxon.tests.Env
@@ -47,6 +48,9 @@ import org.robolectric.RuntimeEnvironment
 import org.robolectric.Shadows.shadowOf
 import org.robolectric.annotation.Config
 import java.io.File
+import java.time.Clock
+import java.time.Duration
+import java.time.Instant
 import java.util.Base64
 
 @RunWith(RobolectricTestRunner::class)
@@ -527,5 +531,70 @@ class ShellTest {
         assertEquals("klaxon.critical", n.channelId)
         assertTrue("core rang it", Ringing.isRinging(alert.id))
         assertTrue("no push was needed to carry the page", pager.health().lastSyncAt != null)
+    }
+
+    /** The roster screen's shift rows as the views hold them (each row's tag), with the row's Cover button if any. */
+    private fun shiftRows(activity: android.app.Activity): List<Pair<RosterActivity.ShiftRow, android.widget.Button?>> {
+        val out = mutableListOf<Pair<RosterActivity.ShiftRow, android.widget.Button?>>()
+        fun walk(v: android.view.View) {
+            val row = v.tag as? RosterActivity.ShiftRow
+            if (row != null && v is android.view.ViewGroup) {
+                val cover = (0 until v.childCount).map { v.getChildAt(it) }
+                    .filterIsInstance<android.widget.Button>().firstOrNull { it.text.toString() == RosterActivity.COVER }
+                out += row to cover
+            } else if (v is android.view.ViewGroup) for (i in 0 until v.childCount) walk(v.getChildAt(i))
+        }
+        walk(activity.window.decorView)
+        return out
+    }
+
+    @Test fun coverOnATeammatesShiftPutsThisPersonOnCallThroughTheRelay() {
+        RosterActivity.clock = Clock.systemUTC()
+        runBlocking { pager.sync() }
+        val screen = Robolectric.buildActivity(RosterActivity::class.java).setup().get()
+        settle("the roster's shifts") { shiftRows(screen).any { !it.first.mine } }
+        assertTrue("my own shifts offer no Cover", shiftRows(screen).filter { it.first.mine }.all { it.second == null })
+        // A teammate's shift that has not begun (its window is then exactly the shift), the daily schedule's first.
+        val now = Instant.now()
+        val theirs = shiftRows(screen).filter { !it.first.mine }
+        val (row, cover) = theirs.filter { it.first.shift.start > now.plusSeconds(60) }
+            .sortedBy { if (it.first.schedule == "daily") 0 else 1 }.firstOrNull() ?: theirs.first()
+        assertNotNull("a teammate's shift has a Cover button", cover)
+        cover!!.performClick()
+
+        // Mid-way through the covered window: only this person, on screen and in core's roster.
+        val from = maxOf(row.shift.start, now)
+        val at = from.plus(Duration.between(from, row.shift.end).dividedBy(2))
+        fun onScreenAt() = shiftRows(screen).map { it.first }
+            .filter { it.schedule == row.schedule && it.shift.start <= at && at < it.shift.end }
+        settle("the roster shows this person on call in ${row.schedule} at $at") {
+            onScreenAt().isNotEmpty() && onScreenAt().all { it.mine }
+        }
+        assertEquals(listOf(Env.person), onScreenAt().map { it.shift.person }.distinct())
+        assertTrue("the rows of this person offer no Cover", shiftRows(screen).filter { it.first in onScreenAt() }.all { it.second == null })
+        assertTrue(texts(screen).toString(), texts(screen).any { it.startsWith("You are on call in ") })
+        assertEquals(listOf(Env.person), pager.roster(row.schedule, at, at.plusSeconds(1)).map { it.person })
+    }
+
+    @Test fun aCoverTheRelayRefusesShowsTheRelaysWords() {
+        // A phone clock three hours behind: "from now for 1 h" ended two hours ago.
+        RosterActivity.clock = Clock.offset(Clock.systemUTC(), Duration.ofHours(-3))
+        try {
+            runBlocking { pager.sync() }
+            val screen = Robolectric.buildActivity(RosterActivity::class.java).setup().get()
+            settle("the roster") { RosterActivity.COVER_FROM_NOW in buttons(screen) }
+            val before = shiftRows(screen).map { it.first }
+            button(screen, RosterActivity.COVER_FROM_NOW).performClick()
+            assertTrue(buttons(screen).toString(), buttons(screen).containsAll(listOf("for 1 h", "for 4 h")))
+            button(screen, "for 1 h").performClick()
+            settle("the relay's refusal on screen") { texts(screen).any { it.startsWith("The relay refused: ") } }
+            val refusal = texts(screen).first { it.startsWith("The relay refused: ") }
+            assertTrue(refusal, "to: " in refusal && "in the past" in refusal)
+            org.klaxon.android.Background.idle()
+            shadowOf(android.os.Looper.getMainLooper()).idle()
+            assertEquals("nothing changed on screen", before, shiftRows(screen).map { it.first })
+        } finally {
+            RosterActivity.clock = Clock.systemUTC()
+        }
     }
 }

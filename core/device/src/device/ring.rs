@@ -234,11 +234,19 @@ impl Device {
     /// share the cursor, so the other one's sync (or its queued
     /// acknowledgement) may be the only trace of the change.
     pub(super) fn stop_rings_the_store_has_settled(&self, pending: &[QueuedAction]) -> Result<()> {
-        let ringing: Vec<String> = lock(&self.store)
+        let mut ringing: Vec<String> = lock(&self.store)
             .ringing()?
             .into_iter()
             .map(|plan| plan.alert)
             .collect();
+        // This process's own rings too: the other process's sync may have
+        // taken the alert out of the shared durable set already (it stops
+        // only its own shell), and this shell must still stop.
+        for alert in self.live_rings().keys() {
+            if !ringing.contains(alert) {
+                ringing.push(alert.clone());
+            }
+        }
         for alert in ringing {
             let view = lock(&self.store).synced_alert(&alert)?;
             let queued = pending.iter().rev().find(|a| a.alert == alert);

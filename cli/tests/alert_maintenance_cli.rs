@@ -22,6 +22,21 @@ fn ok(args: &[&str]) -> String {
     KLAXON.ok(args)
 }
 
+/// The arguments of `klaxon maintenance start --relay <base> --service
+/// <service> --for <length>`.
+fn window<'a>(base: &'a str, service: &'a str, length: &'a str) -> Vec<&'a str> {
+    vec![
+        "maintenance",
+        "start",
+        "--relay",
+        base,
+        "--service",
+        service,
+        "--for",
+        length,
+    ]
+}
+
 /// The id of the first alert `klaxon alerts --json` lists.
 fn first_alert(base: &str) -> String {
     KLAXON.alerts(base)[0]["id"].as_str().unwrap().to_string()
@@ -32,18 +47,7 @@ fn an_alert_in_maintenance_shows_suppressed_then_paged_after_end() {
     let dir = tempfile::tempdir().unwrap();
     let relay = serve(dir.path());
     let base = relay.base.clone();
-    let id = ok(&[
-        "maintenance",
-        "start",
-        "--relay",
-        &base,
-        "--service",
-        "api",
-        "--for",
-        "1h",
-        "--reason",
-        "db upgrade",
-    ]);
+    let id = ok(&[window(&base, "api", "1h"), vec!["--reason", "db upgrade"]].concat());
     let id = id.trim().to_string();
     assert!(id.starts_with("mw-") && !id.contains(' '), "{id:?}");
 
@@ -111,30 +115,9 @@ fn refusals_are_one_line_and_exit_2() {
     let relay = serve(dir.path());
     let base = relay.base.clone();
     for (args, expected) in [
+        (window(&base, "api", "soon"), "error: --for: \"soon\""),
         (
-            vec![
-                "maintenance",
-                "start",
-                "--relay",
-                &base,
-                "--service",
-                "api",
-                "--for",
-                "soon",
-            ],
-            "error: --for: \"soon\"",
-        ),
-        (
-            vec![
-                "maintenance",
-                "start",
-                "--relay",
-                &base,
-                "--service",
-                "apj",
-                "--for",
-                "1h",
-            ],
+            window(&base, "apj", "1h"),
             "service: unknown service \"apj\"",
         ),
         (

@@ -56,6 +56,14 @@ fn start_pager(base: &str, state: &Path, code: Option<&str>) -> JsonPager {
     KLAXON.pager(base, state, code)
 }
 
+/// `person`'s pager on `state`, enrolled with a fresh invite: once it is
+/// connected.
+fn connected_pager(base: &str, state: &Path, person: &str) -> JsonPager {
+    let mut pager = start_pager(base, state, Some(&invite(base, person)));
+    pager.wait_for(&format!("{person} connected"), |e| is(e, "connected"));
+    pager
+}
+
 /// The alert ids of every action ever queued in a state directory's outbox.
 fn queued_alerts(state: &Path) -> Vec<String> {
     let store = klaxon_device::Store::open(state.join("klaxon.db")).unwrap();
@@ -237,14 +245,8 @@ fn page_events_say_who_was_paged_and_what_comes_next() {
     let dir = tempfile::tempdir().unwrap();
     let relay = KLAXON.serve(&dir.path().join("relay.db")).start();
     let base = relay.base.clone();
-    let mut alice = start_pager(
-        &base,
-        &dir.path().join("alice"),
-        Some(&invite(&base, "alice")),
-    );
-    let mut bob = start_pager(&base, &dir.path().join("bob"), Some(&invite(&base, "bob")));
-    alice.wait_for("alice connected", |e| is(e, "connected"));
-    bob.wait_for("bob connected", |e| is(e, "connected"));
+    let mut alice = connected_pager(&base, &dir.path().join("alice"), "alice");
+    let mut bob = connected_pager(&base, &dir.path().join("bob"), "bob");
 
     // Step 1 pages alice; step 2 (bob) follows 2 s later.
     send_critical(&base, "details-1", "Disk full on db1");
@@ -275,8 +277,7 @@ fn a_running_pager_and_parallel_ack_commands_share_one_state_directory() {
     let relay = KLAXON.serve(&dir.path().join("relay.db")).start();
     let base = relay.base.clone();
     let state = dir.path().join("shared-pager");
-    let mut pager = start_pager(&base, &state, Some(&invite(&base, "alice")));
-    pager.wait_for("connected", |e| is(e, "connected"));
+    let mut pager = connected_pager(&base, &state, "alice");
 
     let mut ids = Vec::new();
     for n in 0..4 {
@@ -483,12 +484,7 @@ fn an_idle_pager_stays_connected_through_three_minutes_of_keep_alives() {
     let dir = tempfile::tempdir().unwrap();
     let relay = KLAXON.serve(&dir.path().join("relay.db")).start();
     let base = relay.base.clone();
-    let mut pager = start_pager(
-        &base,
-        &dir.path().join("idle"),
-        Some(&invite(&base, "alice")),
-    );
-    pager.wait_for("connected", |e| is(e, "connected"));
+    let mut pager = connected_pager(&base, &dir.path().join("idle"), "alice");
 
     let idle_until = Instant::now() + Duration::from_secs(180);
     while let Some(left) = idle_until.checked_duration_since(Instant::now()) {
@@ -665,12 +661,10 @@ fn actions_on_unknown_alerts_are_refused_and_snooze_and_decline_work() {
     let bob_dir = dir.path().join("bob");
     let bob_arg = bob_dir.to_str().unwrap().to_string();
     // Bob's device enrolls and syncs before any alert exists, then stops.
-    let mut bob = start_pager(&base, &bob_dir, Some(&invite(&base, "bob")));
-    bob.wait_for("bob connected", |e| is(e, "connected"));
+    let mut bob = connected_pager(&base, &bob_dir, "bob");
     bob.command("quit");
     assert_eq!(bob.exit_code(), Some(0));
-    let mut alice = start_pager(&base, &alice_dir, Some(&invite(&base, "alice")));
-    alice.wait_for("connected", |e| is(e, "connected"));
+    let mut alice = connected_pager(&base, &alice_dir, "alice");
 
     // A mistyped id, relay up: exit 2, nothing queued.
     for verb in ["ack", "escalate", "resolve", "decline"] {

@@ -7,29 +7,8 @@
 
 use klaxon_testkit::relay as common;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use common::*;
-use serde_json::Value;
-
-/// Each `notified` entry: when, who was paged, who could not be reached.
-fn notified(alert: &Value) -> Vec<(DateTime<Utc>, Vec<String>, Vec<String>)> {
-    alert["timeline"]["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["event"]["kind"] == "notified")
-        .map(|e| {
-            let people = |key: &str| -> Vec<String> {
-                serde_json::from_value(e["event"][key].clone()).unwrap_or_default()
-            };
-            (
-                e["at"].as_str().unwrap().parse().unwrap(),
-                people("people"),
-                people("unreachable"),
-            )
-        })
-        .collect()
-}
 
 #[tokio::test]
 async fn a_step_nobody_can_be_reached_by_hands_on_at_once_and_is_recorded() {
@@ -49,7 +28,7 @@ async fn a_step_nobody_can_be_reached_by_hands_on_at_once_and_is_recorded() {
     let detail = alert_detail(&base, &id).await;
     let (alice, bob_only) = (vec!["alice".to_string()], vec!["bob".to_string()]);
     assert_eq!(
-        notified(&detail),
+        notified_entries(&detail),
         [(now, alice.clone(), alice), (now, bob_only, vec![])],
         "{detail}"
     );
@@ -71,7 +50,11 @@ async fn with_nobody_reachable_anywhere_the_step_waits_its_delay() {
     // Handing on would page bob, who cannot be reached either: alice's
     // step keeps its two seconds (she may enroll a phone meanwhile).
     let alice = vec!["alice".to_string()];
-    assert_eq!(notified(&detail), [(now, alice.clone(), alice)], "{detail}");
+    assert_eq!(
+        notified_entries(&detail),
+        [(now, alice.clone(), alice)],
+        "{detail}"
+    );
     assert_eq!(pending_deadlines(&base).await, 1);
     relay.shutdown().await.unwrap();
 }

@@ -513,6 +513,15 @@ pub async fn pending_deadlines(base: &str) -> u64 {
 
 /// The instants of the alert's `notified` timeline entries, with who was paged.
 pub fn notifications(alert: &Value) -> Vec<(DateTime<Utc>, Vec<String>)> {
+    notified_entries(alert)
+        .into_iter()
+        .map(|(at, people, _)| (at, people))
+        .collect()
+}
+
+/// Each `notified` timeline entry of the alert: when, who was paged, and
+/// who of them could not be reached (empty when the entry names nobody).
+pub fn notified_entries(alert: &Value) -> Vec<(DateTime<Utc>, Vec<String>, Vec<String>)> {
     alert["timeline"]["entries"]
         .as_array()
         .unwrap()
@@ -522,6 +531,7 @@ pub fn notifications(alert: &Value) -> Vec<(DateTime<Utc>, Vec<String>)> {
             (
                 e["at"].as_str().unwrap().parse().unwrap(),
                 serde_json::from_value(e["event"]["people"].clone()).unwrap(),
+                serde_json::from_value(e["event"]["unreachable"].clone()).unwrap_or_default(),
             )
         })
         .collect()

@@ -208,15 +208,13 @@ pub async fn receive_in_time(
     // A body that does not fit is refused before any of it is read.
     let _room = match &connection {
         Some(c) if !body.is_end_stream() => {
-            let bytes = body
-                .size_hint()
-                .exact()
-                .map_or(MAX_BODY, |n| usize::try_from(n).unwrap_or(MAX_BODY).min(MAX_BODY));
+            let bytes = body.size_hint().exact().map_or(MAX_BODY, |n| {
+                usize::try_from(n).unwrap_or(MAX_BODY).min(MAX_BODY)
+            });
             if !c.budget.try_reserve(bytes) {
                 tracing::debug!(bytes, "refused: request bodies in flight over the budget");
                 return axum::response::IntoResponse::into_response(ApiError::Unavailable(
-                    "body: the relay is receiving as many request bodies as it holds; retry"
-                        .into(),
+                    "body: the relay is receiving as many request bodies as it holds; retry".into(),
                 ));
             }
             Some(Room(c.clone(), bytes))

@@ -33,11 +33,7 @@ pub async fn run(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
         // deadline set after it read the next one is not missed.
         state.escalator_wake_ms.store(WORKING, Ordering::Release);
         let now = state.clock.now();
-        match state
-            .store
-            .fire_due(state.roster(), now, CLAIM_BATCH)
-            .await
-        {
+        match state.store.fire_due(state.roster(), now, CLAIM_BATCH).await {
             Ok(effects) => delivery::deliver(&state, effects).await,
             Err(e) => {
                 tracing::error!(error = %e, "escalation step failed; retrying in 1 s");

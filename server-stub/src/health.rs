@@ -75,7 +75,10 @@ pub async fn healthz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
                 .map(|r| r.map_err(|e| e.to_string())),
         ),
         Ok(Err(short)) => ("disk", Ok(Err(short))),
-        Err(_) => ("disk", Ok(Err("the free-space check did not answer".to_string()))),
+        Err(_) => (
+            "disk",
+            Ok(Err("the free-space check did not answer".to_string())),
+        ),
     };
     let (message, problem) = match probe {
         Ok(Ok(())) => {

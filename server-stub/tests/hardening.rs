@@ -54,11 +54,19 @@ async fn alertmanager_batches_are_charged_per_alert_and_refused_whole() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 429);
-    let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(retry >= 3, "retry after {retry} s");
     let body: Value = r.json().await.unwrap();
     assert_refusal_shape(&body);
-    assert_eq!(alerts(&base).await.len(), 8, "nothing of the refused batch is stored");
+    assert_eq!(
+        alerts(&base).await.len(),
+        8,
+        "nothing of the refused batch is stored"
+    );
     // Another routing key is not charged for it.
     let (status, body) = enqueue_trigger(&base, SHOP_KEY, "shop-1", "down", "critical").await;
     assert_eq!(status, 202, "{body}");
@@ -74,7 +82,10 @@ async fn alertmanager_fingerprints_have_the_dedup_key_limit() {
     let (status, body) = post(&base, &hook, &batch(&long, 1)).await;
     assert_eq!(status, 400, "{body}");
     assert!(
-        body["errors"][0].as_str().unwrap().starts_with("alerts[0].fingerprint: 257 characters"),
+        body["errors"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("alerts[0].fingerprint: 257 characters"),
         "{body}"
     );
     assert!(alerts(&base).await.is_empty());
@@ -96,7 +107,10 @@ async fn every_refusal_has_the_json_shape() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 400);
-    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
     assert_refusal_shape(&r.json().await.unwrap());
     let r = http()
         .get(format!("{base}/v1/admin/alerts/%C3%28"))
@@ -110,7 +124,11 @@ async fn every_refusal_has_the_json_shape() {
     let r = http().get(format!("{base}/nowhere")).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 404);
     assert_refusal_shape(&r.json().await.unwrap());
-    let r = http().get(format!("{base}/v2/enqueue")).send().await.unwrap();
+    let r = http()
+        .get(format!("{base}/v2/enqueue"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 405);
     assert_refusal_shape(&r.json().await.unwrap());
     relay.shutdown().await.unwrap();
@@ -121,8 +139,8 @@ async fn a_request_followed_by_a_half_close_is_answered() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, base) = start(dir.path(), None).await;
     for i in 0..10 {
-        let body = serde_json::to_vec(&trigger(API_KEY, &format!("half-{i}"), "x", "critical"))
-            .unwrap();
+        let body =
+            serde_json::to_vec(&trigger(API_KEY, &format!("half-{i}"), "x", "critical")).unwrap();
         let mut head = format!(
             "POST /v2/enqueue HTTP/1.1\r\nhost: relay\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
             body.len()
@@ -231,11 +249,11 @@ async fn bodies_in_flight_and_connections_per_peer_are_bounded() {
     for _ in 0..60 {
         idle.push(send_partial(&base, b"").await);
     }
-    let answers = futures_util::future::join_all(
-        idle.iter_mut().map(|s| read_answer(s, 2)),
-    )
-    .await;
-    let refused = answers.iter().filter(|a| matches!(a, Some((503, _)))).count();
+    let answers = futures_util::future::join_all(idle.iter_mut().map(|s| read_answer(s, 2))).await;
+    let refused = answers
+        .iter()
+        .filter(|a| matches!(a, Some((503, _))))
+        .count();
     assert!((20..=60).contains(&refused), "{refused} of 60 refused");
     drop(idle);
 
@@ -267,6 +285,9 @@ async fn healthz_needs_room_on_the_disk_for_an_ingest() {
     let body: Value = r.json().await.unwrap();
     assert_refusal_shape(&body);
     let error = body["errors"][0].as_str().unwrap();
-    assert!(error.starts_with("disk: ") && error.contains("bytes free"), "{body}");
+    assert!(
+        error.starts_with("disk: ") && error.contains("bytes free"),
+        "{body}"
+    );
     relay.shutdown().await.unwrap();
 }

@@ -29,7 +29,11 @@ use tokio::sync::mpsc::UnboundedReceiver;
 struct Pushed(Arc<Mutex<Vec<(String, Page)>>>);
 
 impl Pusher for Pushed {
-    fn push(&self, device: Device, page: Page) -> Pin<Box<dyn Future<Output = PushOutcome> + Send>> {
+    fn push(
+        &self,
+        device: Device,
+        page: Page,
+    ) -> Pin<Box<dyn Future<Output = PushOutcome> + Send>> {
         let me = self.clone();
         Box::pin(async move {
             if let Ok(mut sent) = me.0.lock() {
@@ -126,7 +130,11 @@ async fn renotified(base: &str, dedup: &str) -> u64 {
         .iter()
         .filter(|e| e["event"]["kind"] == "notified")
         .collect();
-    assert_eq!(notified.len(), 1, "one entry per step, not per ring: {detail}");
+    assert_eq!(
+        notified.len(),
+        1,
+        "one entry per step, not per ring: {detail}"
+    );
     notified[0]["event"]["renotified"].as_u64().unwrap_or(0)
 }
 

@@ -21,7 +21,10 @@ async fn versions(base: &str, device: &TestDevice) -> (Value, Value) {
         .unwrap();
     assert_eq!(event, "hello");
     assert_eq!(hello["type"], "hello");
-    (sync["roster_version"].clone(), hello["roster_version"].clone())
+    (
+        sync["roster_version"].clone(),
+        hello["roster_version"].clone(),
+    )
 }
 
 #[tokio::test]
@@ -33,7 +36,10 @@ async fn sync_and_stream_hello_carry_the_roster_version_which_follows_the_roster
     let (synced, hello) = versions(&base, &alice).await;
     let version = Roster::parse(text).unwrap().version;
     assert_eq!(version.len(), 16);
-    assert_eq!((synced.as_str(), hello.as_str()), (Some(&*version), Some(&*version)));
+    assert_eq!(
+        (synced.as_str(), hello.as_str()),
+        (Some(&*version), Some(&*version))
+    );
     relay.shutdown().await.unwrap();
 
     // The same database, an edited roster: another version.
@@ -47,6 +53,9 @@ async fn sync_and_stream_hello_carry_the_roster_version_which_follows_the_roster
     let (synced, hello) = versions(&base, &alice).await;
     assert_ne!(synced.as_str(), Some(&*version));
     assert_eq!(synced, hello);
-    assert_eq!(synced.as_str(), Some(&*Roster::parse(&edited).unwrap().version));
+    assert_eq!(
+        synced.as_str(),
+        Some(&*Roster::parse(&edited).unwrap().version)
+    );
     relay.shutdown().await.unwrap();
 }

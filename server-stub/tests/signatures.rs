@@ -12,7 +12,11 @@ use serde_json::json;
 
 /// `POST /v1/devices/enroll` for a new invite of `person` with
 /// `identity`'s keys; the status and body.
-async fn enroll_with(base: &str, person: &str, identity: &DeviceIdentity) -> (u16, serde_json::Value) {
+async fn enroll_with(
+    base: &str,
+    person: &str,
+    identity: &DeviceIdentity,
+) -> (u16, serde_json::Value) {
     let code = invite(base, person).await;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     post(
@@ -47,7 +51,10 @@ async fn a_signature_names_its_device() {
     assert_eq!(body["errors"][0], "x-klaxon-signature: does not verify");
     // Signed for itself, the same request passes.
     let headers = alice.headers("GET", "/v1/sync", b"", now, &crypto::new_nonce());
-    assert_eq!(send_raw(&base, "GET", "/v1/sync", vec![], headers).await.0, 200);
+    assert_eq!(
+        send_raw(&base, "GET", "/v1/sync", vec![], headers).await.0,
+        200
+    );
     relay.shutdown().await.unwrap();
 }
 
@@ -61,7 +68,10 @@ async fn a_signing_key_enrolls_once() {
     let (status, body) = enroll_with(&base, "bob", &identity).await;
     assert_eq!(status, 409, "{body}");
     assert_eq!(body["status"], "conflict");
-    assert!(body["message"].as_str().unwrap().starts_with("signing_key: already enrolled"));
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("signing_key: already enrolled"));
     assert!(body["errors"].is_array());
     // The refusal did not use up the code's person: a fresh key enrolls.
     let (status, body) = enroll_with(&base, "bob", &DeviceIdentity::generate().unwrap()).await;
@@ -74,9 +84,17 @@ async fn a_captured_request_is_refused_after_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, base) = start(dir.path(), None).await;
     let alice = enroll(&base, "alice").await;
-    let captured = alice.headers("GET", "/v1/sync", b"", chrono::Utc::now(), &crypto::new_nonce());
+    let captured = alice.headers(
+        "GET",
+        "/v1/sync",
+        b"",
+        chrono::Utc::now(),
+        &crypto::new_nonce(),
+    );
     assert_eq!(
-        send_raw(&base, "GET", "/v1/sync", vec![], captured.clone()).await.0,
+        send_raw(&base, "GET", "/v1/sync", vec![], captured.clone())
+            .await
+            .0,
         200
     );
     let (status, body) = send_raw(&base, "GET", "/v1/sync", vec![], captured.clone()).await;
@@ -87,7 +105,10 @@ async fn a_captured_request_is_refused_after_a_restart() {
     let (relay, base) = start(dir.path(), None).await;
     let (status, body) = send_raw(&base, "GET", "/v1/sync", vec![], captured).await;
     assert_eq!(status, 401, "{body}");
-    assert_eq!(body["errors"][0], "x-klaxon-nonce: already used (a replayed request)");
+    assert_eq!(
+        body["errors"][0],
+        "x-klaxon-nonce: already used (a replayed request)"
+    );
     // A fresh request of the same device still passes.
     assert_eq!(alice.send(&base, "GET", "/v1/sync", None).await.0, 200);
     relay.shutdown().await.unwrap();

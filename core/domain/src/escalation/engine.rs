@@ -96,9 +96,7 @@ pub struct StepPage {
 impl StepPage {
     /// The people this step rings: `people` but the unreachable ones.
     pub fn reached(&self) -> impl Iterator<Item = &String> + Clone {
-        self.people
-            .iter()
-            .filter(|p| !self.unreachable.contains(p))
+        self.people.iter().filter(|p| !self.unreachable.contains(p))
     }
 }
 

@@ -309,7 +309,7 @@ async fn deadlines(base: &str, alerts: u64) {
                 le("0.01"),
                 le("0.1"),
                 le("0.5"),
-                le("1"),
+                le("1.0"), // OpenMetrics writes whole bounds with a decimal point
                 metric(&text, "klaxon_escalation_lag_seconds_sum") / fired * 1000.0
             );
             break;

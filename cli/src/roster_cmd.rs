@@ -527,14 +527,15 @@ id = "night"
 time_zone = "America/Chicago"
   [[schedules.layers]]
   rotation = "hourly"
-  start = "2027-03-14T00:00:00"
+  start = "2027-03-01T00:00:00"
   participants = ["alice", "bob", "carol"]
 "#,
         )
         .unwrap();
         let file = RosterFile { config: path };
-        // 2027-03-14 02:00 does not exist in Chicago: carol's turn (k = 2)
-        // is swallowed; alice's 03:00 turn starts at 03:00 CDT.
+        // 2027-03-14 02:00 does not exist in Chicago: carol's turn (k = 314,
+        // counted from the layer's start on 1 March) is swallowed; alice's
+        // 03:00 turn starts at 03:00 CDT.
         let now = "2027-03-13T00:00:00Z".parse().unwrap();
         let report = check(&file, now).unwrap();
         assert!(report.problems.is_empty(), "{:?}", report.problems);

@@ -252,11 +252,7 @@ pub async fn webhook(
     Path(routing_key): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let result = handle(&state, &routing_key, body).await;
-    if let Err(e) = &result {
-        state.metrics.event_rejected(e.status_code().as_u16());
-    }
-    result
+    super::counted(&state, handle(&state, &routing_key, body).await)
 }
 
 /// Reads, checks, rate-limits and commits every alert of the webhook in

@@ -150,11 +150,7 @@ pub async fn enqueue(
     State(state): State<Arc<AppState>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let result = handle(&state, body).await;
-    if let Err(e) = &result {
-        state.metrics.event_rejected(e.status_code().as_u16());
-    }
-    result
+    super::counted(&state, handle(&state, body).await)
 }
 
 /// Reads, checks, rate-limits (with the key's alert events) and commits

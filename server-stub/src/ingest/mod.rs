@@ -22,6 +22,16 @@ pub fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     crate::body::received(body, "invalid event")
 }
 
+/// An ingest endpoint's answer, with a refusal counted in
+/// `klaxon_events_rejected_total` by its status (one place for every
+/// ingest route, so none forgets to count).
+pub fn counted<T>(state: &crate::AppState, result: Result<T, ApiError>) -> Result<T, ApiError> {
+    if let Err(e) = &result {
+        state.metrics.event_rejected(e.status_code().as_u16());
+    }
+    result
+}
+
 /// A JSON value as an error message names it: `the number 4`, `true`,
 /// `"text"`, `an array` (a whole array or object could be long).
 pub fn value_in_words(value: &serde_json::Value) -> String {

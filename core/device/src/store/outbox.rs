@@ -121,19 +121,7 @@ type OutboxRow = (
 );
 
 fn read_row(r: &Row<'_>) -> rusqlite::Result<OutboxRow> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        r.get(9)?,
-        r.get(10)?,
-    ))
+    r.try_into()
 }
 
 fn finish(row: OutboxRow) -> Result<QueuedAction> {

@@ -63,16 +63,7 @@ pub(super) fn between(
                 to.timestamp_millis(),
                 i64::try_from(limit).unwrap_or(i64::MAX)
             ],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            },
+            |r| r.try_into(),
         )?
         .collect::<Result<_, _>>()?;
     rows.into_iter()

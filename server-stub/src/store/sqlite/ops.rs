@@ -68,16 +68,7 @@ pub(super) fn due_pushes(
         )?
         .query_map(
             params![ms(now), i64::try_from(limit).unwrap_or(i64::MAX)],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            },
+            |r| r.try_into(),
         )?
         .collect::<Result<_, _>>()?;
     let mut out = Vec::with_capacity(rows.len());
@@ -400,17 +391,7 @@ pub(super) fn maintenance_windows(
             "SELECT id, service, start_ms, end_ms, reason, created_by, ended_early
              FROM maintenance WHERE end_ms > ?1 ORDER BY start_ms DESC, id",
         )?
-        .query_map([ms(after)], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-            ))
-        })?
+        .query_map([ms(after)], |r| r.try_into())?
         .collect::<Result<_, _>>()?;
     rows.into_iter().map(window_of).collect()
 }
@@ -455,17 +436,7 @@ pub(super) fn end_maintenance(
             "SELECT id, service, start_ms, end_ms, reason, created_by, ended_early
              FROM maintenance WHERE id = ?1",
         )?
-        .query_row([id], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-            ))
-        })
+        .query_row([id], |r| r.try_into())
         .optional()?;
     let Some(window) = row.map(window_of).transpose()? else {
         return Ok((None, false));

@@ -24,16 +24,7 @@ const OVERRIDE_COLUMNS: &str =
 type OverrideRow = (i64, String, String, Option<String>, i64, i64, i64, String);
 
 fn override_row(r: &Row<'_>) -> rusqlite::Result<OverrideRow> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-    ))
+    r.try_into()
 }
 
 fn decode(row: OverrideRow) -> Result<LiveOverride, StoreError> {
@@ -132,9 +123,7 @@ impl RotaStore for SqliteStore {
                 .prepare_cached(
                     "SELECT id, at_ms, who, action, what FROM audit_log ORDER BY id DESC LIMIT ?1",
                 )?
-                .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-                })?
+                .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| r.try_into())?
                 .collect::<Result<_, _>>()?;
             rows.reverse();
             rows.into_iter()
